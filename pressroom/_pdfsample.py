@@ -1,0 +1,59 @@
+"""Make small real PDFs with XeLaTeX, for the tests and the benchmark (private).
+
+The PDFs are compiled, never committed: TeX Gyre Termes through fontspec,
+US Letter (or A4), body text and a footnote on every page, so the fonts are
+real embedded TrueType/OpenType subsets as in a pressroom build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import LatexError, SetupError
+
+BODY_SENTENCE = "The quick brown fox jumps over the lazy dog near the riverbank."
+
+_TEMPLATE = r"""\documentclass[11pt]{article}
+\usepackage[%(paper)s,margin=1in]{geometry}
+\usepackage{fontspec}
+\setmainfont{TeX Gyre Termes}
+\begin{document}
+%(body)s
+\end{document}
+"""
+
+_PAGE = r"""\section*{Section %(n)d}
+%(sentence)s Page %(n)d begins here.\footnote{A footnote on page %(n)d, citing nothing.}
+Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor
+incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis
+nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.
+Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu
+fugiat nulla pariatur.
+\clearpage
+"""
+
+
+def make_sample_pdf(folder: Path, *, pages: int = 3, paper: str = "letterpaper",
+                    name: str = "sample") -> Path:
+    """Compile a ``pages``-page document in ``folder``; return the PDF path."""
+    xelatex = shutil.which("xelatex")
+    if xelatex is None:
+        raise SetupError("xelatex not found", hint="install TeX Live (texlive-xetex)")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "".join(_PAGE % {"n": n, "sentence": BODY_SENTENCE} for n in range(1, pages + 1))
+    tex = folder / f"{name}.tex"
+    tex.write_text(_TEMPLATE % {"paper": paper, "body": body}, encoding="utf-8")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1514764800", FORCE_SOURCE_DATE="1")
+    proc = subprocess.run(
+        [xelatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=folder, env=env, capture_output=True, text=True, errors="replace")
+    pdf = folder / f"{name}.pdf"
+    if proc.returncode != 0 or not pdf.exists():
+        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
+        raise LatexError("xelatex failed: " + ("; ".join(errors) or "no PDF"),
+                         file=folder / f"{name}.log")
+    return pdf
