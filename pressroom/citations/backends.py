@@ -1,0 +1,99 @@
+"""pybtex output backends for notes: LaTeX, Pandoc Markdown and plain text.
+
+pybtex's own backends are made for bibliographies: its LaTeX backend
+re-encodes Unicode as LaTeX accents (``ū`` → ``\\={u}``) and its Markdown
+backend writes ``&ndash;`` and HTML-escapes ``&``. Notes keep Unicode as it
+is (the PDF is made with a Unicode engine), so these subclasses change only
+string escaping and the symbols:
+
+======== ============== ============== ==========
+symbol   latex          markdown       text
+======== ============== ============== ==========
+ndash    ``--``         ``–``          ``–``
+nbsp     ``~``          U+00A0         U+00A0
+======== ============== ============== ==========
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+
+from pybtex.backends import latex, markdown, plaintext
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}", "\u00a0": "~", "–": "--", "—": "---",
+}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX special characters; Unicode letters pass through."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
+
+
+_MD_RE = re.compile(r"([\\`*_\[\]<>$^~@#&|])")
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash-escape Pandoc Markdown specials (inline context)."""
+    return _MD_RE.sub(r"\\\1", text)
+
+
+class LatexBackend(latex.Backend):
+    name = "pressroom-latex"
+    symbols = MappingProxyType({"ndash": "--", "newblock": " ", "nbsp": "~"})
+
+    def format_str(self, str_):
+        return latex_escape(str_)
+
+    def format_protected(self, text):
+        return text
+
+    def format_href(self, url, text, external=False):
+        if not text:
+            return ""
+        safe = url.replace("\\", "/").replace("%", r"\%").replace("#", r"\#")
+        if text == self.format_str(url):
+            return rf"\url{{{safe}}}"
+        return rf"\href{{{safe}}}{{{text}}}"
+
+
+class MarkdownBackend(markdown.Backend):
+    name = "pressroom-markdown"
+    symbols = MappingProxyType({"ndash": "–", "newblock": " ", "nbsp": "\u00a0"})
+
+    def format_str(self, str_):
+        return markdown_escape(str_)
+
+    def format_protected(self, text):
+        return text
+
+    def format_href(self, url, text, external=False):
+        if not text:
+            return ""
+        if text == self.format_str(url):
+            return f"<{url}>"
+        return f"[{text}]({url})"
+
+
+class TextBackend(plaintext.Backend):
+    name = "pressroom-text"
+    symbols = MappingProxyType({"ndash": "–", "newblock": " ", "nbsp": "\u00a0"})
+
+    def format_protected(self, text):
+        return text
+
+
+BACKENDS = {"latex": LatexBackend, "markdown": MarkdownBackend, "text": TextBackend,
+            "plain": TextBackend}
+
+
+def get_backend(fmt: str):
+    """A backend instance for ``fmt`` ("latex", "markdown", "text")."""
+    try:
+        return BACKENDS[fmt]()
+    except KeyError:
+        raise ValueError(f"unknown output format {fmt!r}; use latex, markdown or text") from None

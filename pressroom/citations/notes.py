@@ -1,0 +1,72 @@
+"""The footnotes of a manuscript as Pandoc Markdown text.
+
+``list_notes(path)`` parses the Markdown with pandoc, runs the citation
+filter with ``fmt="markdown"`` and returns every footnote of the finished
+document in order, one string per note (``build.py notes``). Two pandoc
+calls in all: one to read the manuscript, one to write every note (notes
+are separated by a marker paragraph and split afterwards).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pypandoc
+
+from .pandoc_filter import process
+
+_SEP = "PRESSROOMNOTESEPARATOR"
+
+
+def read_markdown(path: Path) -> dict:
+    """The Pandoc JSON AST of a Markdown file."""
+    return json.loads(pypandoc.convert_file(str(path), "json", format="markdown"))
+
+
+def collect_notes(doc: dict) -> list[list[dict]]:
+    """The blocks of every ``Note`` of ``doc``, in document order."""
+    notes: list[list[dict]] = []
+
+    def go(x):
+        if isinstance(x, list):
+            for i in x:
+                go(i)
+        elif isinstance(x, dict):
+            if x.get("t") == "Note":
+                notes.append(x["c"])
+                return  # notes do not nest
+            c = x.get("c")
+            if isinstance(c, list):
+                go(c)
+
+    go(doc.get("blocks", []))
+    return notes
+
+
+def notes_to_markdown(doc: dict, notes: list[list[dict]]) -> list[str]:
+    """Write the notes with pandoc's ``markdown-smart`` writer, one call."""
+    if not notes:
+        return []
+    blocks: list[dict] = []
+    for k, note in enumerate(notes):
+        if k:
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": _SEP}]})
+        blocks.extend(note)
+    out = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {}, "blocks": blocks}
+    text = pypandoc.convert_text(json.dumps(out), "markdown-smart", format="json",
+                                 extra_args=["--wrap=none"])
+    parts = text.replace("\r\n", "\n").split(f"\n{_SEP}\n")
+    if len(parts) != len(notes):  # pragma: no cover - marker must survive
+        raise RuntimeError("note separator lost while writing notes")
+    return [p.strip() for p in parts]
+
+
+def list_notes(markdown_path: Path, *, bibliography: Path | None = None,
+               options: dict | None = None, warn=None) -> list[str]:
+    """Every footnote of the finished manuscript, as Markdown inline text."""
+    markdown_path = Path(markdown_path)
+    doc = read_markdown(markdown_path)
+    doc = process(doc, source=markdown_path, bibliography=bibliography,
+                  fmt="markdown", options=options, warn=warn)
+    return notes_to_markdown(doc, collect_notes(doc))
