@@ -1,0 +1,339 @@
+"""Preflight checks of a finished PDF → a list of findings.
+
+``check_pdf`` runs six checks and returns one :class:`Finding` per check,
+always in this order:
+
+``metadata``
+    Info dictionary (with catalog /Lang) and XMP both say the expected title,
+    authors, subject, keywords and language.
+``fonts``
+    every font is embedded and none is Type 3: fonts of the pages, of Form
+    XObjects (recursively), of tiling patterns and of annotation appearances.
+``page-size``
+    every page's MediaBox and CropBox is the template's paper size (1 pt
+    tolerance).
+``stamp``
+    the draft carries the watermark on every page (and its text extracts);
+    the submission carries it on none.
+``references``
+    no unresolved reference in the text (pdftotext): ``??``, ``[?]``, a raw
+    citation key such as ``@dittmer1992`` or ``[@key]``.
+``structure``
+    qpdf's structural check (``qpdf --check``) finds no problem.
+
+``build.py`` prints :func:`format_table` (or :func:`findings_json`) and
+:func:`raise_if_failed` turns failures into :class:`CheckFailed` (exit 3).
+pdftotext runs in the background while pikepdf does the other checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Name
+
+from ._pdfio import PageText, open_pdf
+from .errors import CheckFailed, PressroomError
+from .pdfmeta import PdfMetadata, info_metadata, xmp_metadata, xmp_subject_bag
+from .stamp import page_stamps
+
+PAGE_SIZES: dict[str, tuple[float, float]] = {
+    "letter": (612.0, 792.0),
+    "a4": (595.28, 841.89),
+    "legal": (612.0, 1008.0),
+    "a5": (419.53, 595.28),
+}
+TOLERANCE = 1.0      # points
+MAX_LISTED = 3       # problems named in one reason line before "and N more"
+CHECKS = ("metadata", "fonts", "page-size", "stamp", "references", "structure")
+
+_UNRESOLVED = [
+    (re.compile(r"\?\?"), "unresolved reference"),
+    (re.compile(r"\[\?\]"), "unresolved citation"),
+    (re.compile(r"\[@[^\]\n]*\]"), "raw citation"),
+    (re.compile(r"(?<![\w@./\\-])@[A-Za-z][\w:./-]*\w"), "raw citation key"),
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str      # short name, e.g. "metadata", "fonts", "page-size", "stamp", "references", "structure"
+    ok: bool
+    reason: str     # one line; why it failed (or short detail when ok)
+
+
+def _summary(problems: list[str]) -> str:
+    shown = "; ".join(problems[:MAX_LISTED])
+    more = len(problems) - MAX_LISTED
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _finding(check: str, problems: list[str], ok_detail: str) -> Finding:
+    if problems:
+        return Finding(check, False, _summary(problems))
+    return Finding(check, True, ok_detail)
+
+
+# -- metadata ---------------------------------------------------------------
+
+_FIELDS = {
+    "title": ("/Title", "dc:title"),
+    "authors": ("/Author", "dc:creator"),
+    "subject": ("/Subject", "dc:description"),
+    "keywords": ("/Keywords", "pdf:Keywords"),
+    "language": ("catalog /Lang", "dc:language"),
+}
+
+
+def _check_metadata(pdf: pikepdf.Pdf, expected: PdfMetadata) -> Finding:
+    problems = []
+    sources = [("Info", 0, info_metadata(pdf))]
+    xmp = xmp_metadata(pdf)
+    if xmp is None:
+        problems.append("no XMP metadata")
+    else:
+        sources.append(("XMP", 1, xmp))
+    for label, idx, got in sources:
+        for field, keys in _FIELDS.items():
+            want, have = getattr(expected, field), getattr(got, field)
+            if want != have:
+                problems.append(f"{label} {keys[idx]} is {have!r}, expected {want!r}")
+    if xmp is not None and set(expected.keywords) != xmp_subject_bag(pdf):
+        problems.append(f"XMP dc:subject is {sorted(xmp_subject_bag(pdf))!r}, "
+                        f"expected {sorted(expected.keywords)!r}")
+    return _finding("metadata", problems, "Info and XMP match the manuscript")
+
+
+# -- fonts ------------------------------------------------------------------
+
+def _resources(obj: pikepdf.Object) -> pikepdf.Object | None:
+    """An object's /Resources, following page-tree inheritance."""
+    node = obj
+    while node is not None:
+        res = node.get(Name.Resources)
+        if res is not None:
+            return res
+        node = node.get(Name.Parent)
+    return None
+
+
+class _FontWalk:
+    """Visit every font reachable from pages, forms, patterns and annotations."""
+
+    def __init__(self):
+        self.seen: set = set()
+        self.problems: list[str] = []
+        self.count = 0
+
+    def _once(self, obj) -> bool:
+        key = obj.objgen if obj.is_indirect else id(obj)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def resources(self, res, where: str) -> None:
+        if not isinstance(res, pikepdf.Dictionary) or not self._once(res):
+            return
+        for font in (res.get(Name.Font) or {}).values():
+            self.font(font, where)
+        for xobj in (res.get(Name.XObject) or {}).values():
+            self.form(xobj, where)
+        for pattern in (res.get(Name.Pattern) or {}).values():
+            if isinstance(pattern, pikepdf.Stream) and self._once(pattern):
+                self.resources(pattern.get(Name.Resources), where)
+
+    def form(self, xobj, where: str) -> None:
+        if (isinstance(xobj, pikepdf.Stream) and xobj.get(Name.Subtype) == Name.Form
+                and self._once(xobj)):
+            self.resources(xobj.get(Name.Resources), where)
+
+    def font(self, font, where: str) -> None:
+        if not isinstance(font, pikepdf.Dictionary) or not self._once(font):
+            return
+        self.count += 1
+        subtype = font.get(Name.Subtype)
+        name = str(font.get(Name.BaseFont, "(unnamed)")).lstrip("/")
+        if subtype == Name.Type3:
+            self.problems.append(f"Type 3 font {name} ({where})")
+            return
+        desc = font
+        if subtype == Name.Type0:
+            kids = font.get(Name.DescendantFonts)
+            desc = kids[0] if kids else None
+        fd = desc.get(Name.FontDescriptor) if desc is not None else None
+        if fd is None or not any(k in fd for k in (Name.FontFile, Name.FontFile2, Name.FontFile3)):
+            self.problems.append(f"font {name} not embedded ({where})")
+
+    def annotations(self, page, where: str) -> None:
+        for annot in page.obj.get(Name.Annots) or []:
+            ap = annot.get(Name.AP) if isinstance(annot, pikepdf.Dictionary) else None
+            if ap is None:
+                continue
+            for state in (ap.get(Name.N), ap.get(Name.R), ap.get(Name.D)):
+                if isinstance(state, pikepdf.Stream):
+                    self.form(state, f"{where}, annotation")
+                elif isinstance(state, pikepdf.Dictionary):
+                    for form in state.values():
+                        self.form(form, f"{where}, annotation")
+
+
+def _check_fonts(pdf: pikepdf.Pdf) -> Finding:
+    walk = _FontWalk()
+    for n, page in enumerate(pdf.pages, start=1):
+        walk.resources(_resources(page.obj), f"page {n}")
+        walk.annotations(page, f"page {n}")
+    return _finding("fonts", walk.problems, f"{walk.count} fonts, all embedded")
+
+
+# -- page size --------------------------------------------------------------
+
+def _paper(page_size: tuple[float, float] | str) -> tuple[str, float, float]:
+    if isinstance(page_size, str):
+        key = page_size.lower().replace("paper", "").strip()
+        if key not in PAGE_SIZES:
+            raise PressroomError(f"unknown page size {page_size!r}",
+                                 hint=f"use one of {', '.join(PAGE_SIZES)} or (width, height) in pt")
+        w, h = PAGE_SIZES[key]
+        return key, w, h
+    w, h = (float(v) for v in page_size)
+    return f"{w:g}×{h:g} pt", w, h
+
+
+def _size(box) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return abs(x1 - x0), abs(y1 - y0)
+
+
+def _check_page_size(pdf: pikepdf.Pdf, page_size) -> Finding:
+    label, want_w, want_h = _paper(page_size)
+    problems = []
+    for n, page in enumerate(pdf.pages, start=1):
+        boxes = [("MediaBox", page.mediabox)]
+        if Name.CropBox in page.obj:
+            boxes.append(("CropBox", page.obj.CropBox))
+        for box_name, box in boxes:
+            w, h = _size(box)
+            if abs(w - want_w) > TOLERANCE or abs(h - want_h) > TOLERANCE:
+                problems.append(f"page {n} {box_name} is {w:g}×{h:g} pt, "
+                                f"expected {label} {want_w:g}×{want_h:g}")
+    return _finding("page-size", problems,
+                    f"{len(pdf.pages)} pages, {label} {want_w:g}×{want_h:g} pt")
+
+
+# -- stamp ------------------------------------------------------------------
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _pages(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10]))
+    return shown + (f" (and {len(numbers) - 10} more)" if len(numbers) > 10 else "")
+
+
+def _check_stamp(stamps: list[str | None], texts: list[str], draft: bool,
+                 stamp_text: str) -> Finding:
+    want = _squash(stamp_text)
+    extracted = [want in _squash(t) for t in texts]
+    problems = []
+    if draft:
+        missing = [n for n, s in enumerate(stamps, 1) if s is None]
+        if missing:
+            problems.append(f"no watermark on page {_pages(missing)}")
+        wrong = [n for n, s in enumerate(stamps, 1) if s is not None and _squash(s) != want]
+        if wrong:
+            problems.append(f"watermark on page {_pages(wrong)} says "
+                            f"{stamps[wrong[0] - 1]!r}, expected {stamp_text!r}")
+        unread = [n for n, s in enumerate(stamps, 1)
+                  if s is not None and n not in wrong
+                  and not (n <= len(extracted) and extracted[n - 1])]
+        if unread:
+            problems.append(f"watermark text does not extract on page {_pages(unread)}")
+        return _finding("stamp", problems, f"watermark on all {len(stamps)} pages")
+    stamped = [n for n, s in enumerate(stamps, 1) if s is not None]
+    if stamped:
+        problems.append(f"submission carries the watermark on page {_pages(stamped)}")
+    texted = [n for n, hit in enumerate(extracted, 1) if hit and n not in stamped]
+    if texted:
+        problems.append(f"watermark text {stamp_text!r} on page {_pages(texted)}")
+    return _finding("stamp", problems, "no watermark (submission)")
+
+
+# -- references -------------------------------------------------------------
+
+def _check_references(texts: list[str]) -> Finding:
+    problems = []
+    for n, text in enumerate(texts, start=1):
+        flat = _squash(text)
+        for pattern, what in _UNRESOLVED:
+            for m in pattern.finditer(flat):
+                start, end = max(0, m.start() - 25), min(len(flat), m.end() + 25)
+                problems.append(f"page {n}: {what} {m.group(0)!r} in "
+                                f"\u201c{flat[start:end]}\u201d")
+    return _finding("references", problems, "no ??, [?] or raw citation keys")
+
+
+# -- structure --------------------------------------------------------------
+
+def _check_structure(pdf: pikepdf.Pdf) -> Finding:
+    try:
+        problems = [p for p in pdf.check_pdf_syntax() if p]
+    except pikepdf.PdfError as exc:
+        problems = [f"ERROR: {exc}"]
+    return _finding("structure", problems, "qpdf --check: no problems")
+
+
+# -- entry points -------------------------------------------------------------
+
+def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float] | str = "letter",
+              draft: bool, stamp_text: str = "WORK IN PROGRESS — DO NOT CITE") -> list[Finding]:
+    """Run all checks on ``pdf``; one Finding per check, in ``CHECKS`` order."""
+    _paper(page_size)                      # a bad page size is a usage error, before any work
+    try:
+        doc = open_pdf(pdf)
+    except PressroomError as exc:
+        return [Finding("structure", False, exc.message)]
+    text = PageText(pdf)                   # poppler works while pikepdf checks
+    with doc:
+        metadata = _check_metadata(doc, expected)
+        fonts = _check_fonts(doc)
+        size = _check_page_size(doc, page_size)
+        stamps = page_stamps(doc)
+        structure = _check_structure(doc)
+    try:
+        texts = text.pages()
+    except PressroomError as exc:
+        failed = Finding("references", False, exc.message)
+        return [metadata, fonts, size, Finding("stamp", False, exc.message), failed, structure]
+    return [metadata, fonts, size, _check_stamp(stamps, texts, draft, stamp_text),
+            _check_references(texts), structure]
+
+
+def format_table(findings: list[Finding]) -> str:
+    """A plain-text table: check | result | reason."""
+    rows = [("check", "result", "reason")]
+    rows += [(f.check, "ok" if f.ok else "FAIL", f.reason) for f in findings]
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    lines = [f"{a:<{w0}} | {b:<{w1}} | {c}" for a, b, c in rows]
+    lines.insert(1, f"{'-' * w0}-+-{'-' * w1}-+-{'-' * 6}")
+    return "\n".join(lines)
+
+
+def findings_json(findings) -> str:
+    """The findings as a JSON list of {check, ok, reason} objects."""
+    return json.dumps([asdict(f) for f in findings], ensure_ascii=False, indent=2)
+
+
+def raise_if_failed(findings: list[Finding], pdf: Path) -> None:
+    """Raise CheckFailed (exit code 3) naming the failed checks, if any."""
+    failed = [f for f in findings if not f.ok]
+    if failed:
+        raise CheckFailed(
+            "preflight check failed: " + "; ".join(f"{f.check}: {f.reason}" for f in failed),
+            file=pdf, hint="see the check table above")
