@@ -100,6 +100,7 @@ def map_strings(text, fn: Callable[[str], str]):
 def curly(s: str, *, nested: bool = False) -> str:
     """Straight quotes to curly; inside a quoted title double quotes become
     single (``nested``)."""
+    s = s.replace("``", "“").replace("''", "”").replace("`", "‘")
     s = re.sub(r"(?<=\w)'(?=\w)|(?<=\w)'(?=\s|$)", "’", s)
     s = re.sub(r'(^|[\s(\[—–-])"', r"\1“", s)
     s = s.replace('"', "”")

@@ -1,0 +1,47 @@
+"""Acceptance: the 80 notes of the corpus paper, exactly as expected.
+
+Reads ``../shared/corpus/situational-cordiality`` (never copied into the
+repository). Each expected note is its own test case, compared after the
+same normalisation as the acceptance hook (NFC, no-break spaces as spaces,
+Markdown backslash escapes removed, whitespace collapsed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pressroom.citations.notes import list_notes
+
+CORPUS = Path(__file__).parents[1] / "../shared/corpus" / "situational-cordiality"
+EXPECTED = json.loads((CORPUS / "expected-notes.json").read_text(encoding="utf-8"))
+
+
+def norm(s: str) -> str:
+    s = unicodedata.normalize("NFC", s).replace("\u00a0", " ")
+    s = re.sub(r"\\([^\w\s])", r"\1", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@pytest.fixture(scope="module")
+def notes() -> list[str]:
+    return list_notes(CORPUS / "paper.md")
+
+
+def test_note_count(notes):
+    assert len(notes) == len(EXPECTED) == 80
+
+
+@pytest.mark.parametrize("expected", EXPECTED, ids=[f"note{e['n']:02d}" for e in EXPECTED])
+def test_note(notes, expected):
+    assert norm(notes[expected["n"] - 1]) == norm(expected["text"])
+
+
+def test_page_labels_carry_no_break_space(notes):
+    """House style §8: U+00A0 after p./pp. in the Markdown output."""
+    assert "p.\u00a0189" in notes[1]
+    assert "pp.\u00a03–8" in notes[4]
