@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""pressroom's command line: set-up, then the build (doit as a library).
+
+    python3 build.py                  set up, build manuscript/ into build/manuscript/
+    python3 build.py PATH             build another manuscript (.md or its folder)
+    python3 build.py test             set up, run the whole test suite
+    python3 build.py notes PATH       print the footnotes of a manuscript
+    python3 build.py check [PDF ...]  preflight-check PDFs
+
+Set-up, done by every command and skipped in a few milliseconds once done:
+1. `.venv` with the exact versions in requirements.lock (rebuilt when that
+   file or pyproject.toml changes);
+2. TeX Live, latexmk and poppler-utils from Debian, if missing (as root, or
+   through sudo; otherwise the exact apt-get line to run is printed).
+
+This file runs with the system's Python 3.11 and the standard library only;
+everything else happens inside the venv (pressroom/cli.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PYTHON = VENV / "bin" / "python"
+SETUP_STAMP = VENV / ".pressroom-setup"
+LOCK_FILES = ("requirements.lock", "pyproject.toml")
+
+#: The Debian packages the build and the tests need: the one list, in one place.
+DEBIAN_PACKAGES = (
+    "texlive-xetex",               # XeLaTeX: the engine (see README: measured faster than LuaLaTeX)
+    "texlive-latex-recommended",   # setspace, fancyhdr, geometry, booktabs, ...
+    "texlive-latex-extra",         # titlesec, footnotehyper, xurl, ...
+    "texlive-fonts-recommended",
+    "fonts-texgyre",               # TeX Gyre Termes: the serif with macrons (ū, ō)
+    "lmodern",
+    "latexmk",
+    "poppler-utils",               # pdftotext, pdffonts: the check stage and the tests
+)
+REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext")
+
+
+def say(message: str) -> None:
+    print(f"setup: {message}", file=sys.stderr, flush=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def _lock_digest() -> str:
+    h = hashlib.sha256(sys.version.encode())
+    for name in LOCK_FILES:
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+def ensure_venv() -> None:
+    digest = _lock_digest()
+    if SETUP_STAMP.exists() and SETUP_STAMP.read_text().strip() == digest and VENV_PYTHON.exists():
+        return
+    say(f"creating {VENV.name} with the pinned dependencies (requirements.lock) ...")
+    if not VENV_PYTHON.exists():
+        result = subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
+        if result.returncode != 0:
+            shutil.rmtree(VENV, ignore_errors=True)
+            if "ensurepip" in result.stdout + result.stderr:
+                _apt_install(["python3-venv"], why="Python's venv module")
+                result = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
+            if result.returncode != 0:
+                fail(f"could not create {VENV}:\n{result.stderr}")
+    pip = [str(VENV_PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+    for args in (["install", "-r", str(ROOT / "requirements.lock")],
+                 ["install", "--no-deps", "-e", str(ROOT)]):
+        if subprocess.run(pip + args).returncode != 0:
+            fail("pip could not install the dependencies (see above); nothing was changed in your sources")
+    SETUP_STAMP.write_text(digest + "\n")
+    say("Python environment ready")
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+
+
+def _apt_install(packages: list[str], *, why: str) -> None:
+    line = "apt-get install -y --no-install-recommends " + " ".join(packages)
+    if os.geteuid() == 0:
+        prefix: list[str] = []
+    elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+        prefix = ["sudo", "-n"]
+    else:
+        fail(f"{why} is missing and installing it needs root. Run:\n"
+             f"  sudo apt-get update && sudo {line}\n"
+             "then run this command again.")
+    say(f"installing {why} from Debian ({len(packages)} packages, a few minutes the first time) ...")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-q"], line.split()):
+        result = subprocess.run(prefix + cmd, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            fail(f"`{' '.join(prefix + cmd)}` failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    say(f"installed {why}")
+
+
+def ensure_tex() -> None:
+    missing = missing_tools()
+    if missing:
+        _apt_install(list(DEBIAN_PACKAGES), why=f"TeX Live ({', '.join(missing)} not found)")
+        still = missing_tools()
+        if still:
+            fail(f"still not found after installing TeX Live: {', '.join(still)}")
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def main(argv: list[str]) -> int:
+    if not in_venv():
+        if sys.version_info < (3, 11):
+            fail(f"pressroom needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+        ensure_venv()
+        if not (argv and argv[0] == "notes"):   # notes need no TeX
+            ensure_tex()
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *argv])
+    sys.path.insert(0, str(ROOT))
+    from pressroom.cli import main as cli_main
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,202 @@
+"""The command line, run inside the project's venv (build.py sets it up first).
+
+    build.py [MANUSCRIPT] [--out DIR] [--template NAME] [-v] [--strict] [--safe] [--debug]
+    build.py notes MANUSCRIPT.md [--json]
+    build.py check [PDF ...] [--manuscript PATH] [--json]
+    build.py test [PYTEST ARGS ...]
+
+Exit codes: 0 success, 1 build failed, 2 usage, 3 check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import (EXIT_CHECK_FAILED, CheckFailed, PressroomError, ToolError, UsageError,
+                     Warnings)
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ("build", "notes", "check", "test")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors are PressroomErrors with exit code 2
+        raise UsageError(message, hint=f"see `python3 build.py {self.prog.split()[-1]} --help`")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="build.py build", description="Build a manuscript: .tex, PDF, stamped draft, check.")
+    p.add_argument("manuscript", nargs="?", default=str(ROOT / "manuscript"),
+                   help="a manuscript .md file or its folder (default: manuscript/)")
+    p.add_argument("--out", help="build folder (default: build/<manuscript folder name>/)")
+    p.add_argument("--template", help="journal template (default: the header's `template:` or working-paper)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show tool output")
+    p.add_argument("--strict", action="store_true", help="make warnings fatal")
+    p.add_argument("--safe", action="store_true", help="untrusted manuscript: no raw LaTeX")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    debug = "--debug" in argv
+    try:
+        if argv and argv[0] in COMMANDS:
+            command, rest = argv[0], argv[1:]
+        else:
+            command, rest = "build", argv
+        return {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test}[command](rest)
+    except PressroomError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: outputs are written atomically, so nothing half-written was left", file=sys.stderr)
+        return 130
+
+
+@contextmanager
+def build_lock(out_dir: Path):
+    """One build of a build folder at a time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PressroomError(f"another build of {out_dir} is running",
+                                 hint="wait for it to finish, or build into another folder with --out") from None
+        yield
+
+
+def cmd_build(argv: list[str]) -> int:
+    args = _build_parser().parse_args(argv)
+    from .config import build_settings
+    from .manuscript import read_manuscript, resolve_manuscript_path
+    warnings = Warnings(strict=args.strict)
+    manuscript = read_manuscript(resolve_manuscript_path(args.manuscript), warnings)
+    settings = build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
+                              template=args.template, verbose=args.verbose, safe=args.safe,
+                              warnings=warnings)
+    print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
+          f"(template {settings.template_name})")
+    with build_lock(settings.out_dir):
+        executed = run_tasks(settings, warnings)
+    if not executed:
+        print("nothing changed: no stage ran")
+    for suffix in (".tex", ".pdf", "-draft.pdf"):
+        print(f"  {_show(settings.output(suffix))}")
+    report = json.loads(settings.output(".check.json").read_text(encoding="utf-8"))
+    return report_findings(report, as_json=False)
+
+
+def run_tasks(settings, warnings: Warnings) -> list[str]:
+    """Run the doit tasks for these settings; returns the names of the stages that ran."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    import dodo
+    from .progress import StageReporter
+    dodo.SETTINGS = settings
+    dodo.WARNINGS = warnings
+    dodo.FAILURES.clear()
+    dodo.DOIT_CONFIG.update({"dep_file": str(settings.out_dir / ".doit.json"),
+                             "reporter": StageReporter})
+    StageReporter.verbose = settings.verbose
+    StageReporter.executed = []
+    rc = DoitMain(ModuleTaskLoader(dodo)).run(["run"])
+    if dodo.FAILURES:
+        _say_stale(settings)
+        raise dodo.FAILURES[0]
+    if rc != 0:
+        _say_stale(settings)
+        raise ToolError("the build failed (doit exit code %d)" % rc, hint="run again with --debug -v")
+    return list(StageReporter.executed)
+
+
+def _say_stale(settings) -> None:
+    for suffix in (".pdf", "-draft.pdf"):
+        pdf = settings.output(suffix)
+        if pdf.exists():
+            print(f"note: {_show(pdf)} is from the last good build and is now stale", file=sys.stderr)
+
+
+def report_findings(report: list[dict], *, as_json: bool) -> int:
+    failed = [r for r in report if not r["ok"]]
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        width = max(len(f"{r['pdf']} {r['check']}") for r in report) if report else 10
+        print(f"{'check'.ljust(width)}  result  reason")
+        for r in report:
+            label = f"{r['pdf']} {r['check']}".ljust(width)
+            print(f"{label}  {'ok' if r['ok'] else 'FAIL':6}  {r['reason']}")
+    if failed:
+        for r in failed:
+            print(f"check failed: {r['pdf']}: {r['check']}: {r['reason']}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    return 0
+
+
+def cmd_notes(argv: list[str]) -> int:
+    p = _Parser(prog="build.py notes", description="Print every footnote of the finished document.")
+    p.add_argument("manuscript", help="a manuscript .md file or its folder")
+    p.add_argument("--json", action="store_true", help='[{"n": 1, "text": "..."}]')
+    p.add_argument("--debug", action="store_true")
+    args = p.parse_args(argv)
+    from .citations.notes import list_notes
+    from .manuscript import resolve_manuscript_path
+    notes = list_notes(resolve_manuscript_path(args.manuscript))
+    if args.json:
+        print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
+    else:
+        for i, text in enumerate(notes, 1):
+            print(f"{i}. {text}")
+    return 0
+
+
+def cmd_check(argv: list[str]) -> int:
+    p = _Parser(prog="build.py check", description="Preflight-check finished PDFs.")
+    p.add_argument("pdfs", nargs="*", help="PDFs to check (default: the manuscript's two PDFs)")
+    p.add_argument("--manuscript", default=str(ROOT / "manuscript"),
+                   help="the manuscript whose metadata the PDFs must carry (default: manuscript/)")
+    p.add_argument("--template", help="the template whose page size applies")
+    p.add_argument("--json", action="store_true", help="findings as JSON")
+    p.add_argument("--debug", action="store_true")
+    args = p.parse_args(argv)
+    from .check import check_pdf
+    from .compile import pdf_metadata
+    from .config import build_settings
+    from .manuscript import read_manuscript, resolve_manuscript_path
+    warnings = Warnings()
+    settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
+                              template=args.template, warnings=warnings)
+    pdfs = [Path(p) for p in args.pdfs] or [settings.output(".pdf"), settings.output("-draft.pdf")]
+    report = []
+    for pdf in pdfs:
+        if not pdf.is_file():
+            raise UsageError(f"no such PDF: {pdf}")
+        draft = pdf.name.endswith("-draft.pdf")
+        findings = check_pdf(pdf, expected=pdf_metadata(settings, draft=draft), page_size=settings.paper,
+                             draft=draft, stamp_text=settings.stamp.text)
+        report += [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+    return report_findings(report, as_json=args.json)
+
+
+def cmd_test(argv: list[str]) -> int:
+    """The whole test suite (set-up has made sure TeX and poppler are present)."""
+    os.chdir(ROOT)
+    os.execv(sys.executable, [sys.executable, "-m", "pytest", *argv])
+    return 0  # not reached
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,209 @@
+"""One frozen settings object, built once and passed down to every stage.
+
+Layers, later ones winning: built-in defaults < the template's
+``settings.toml`` < the manuscript's YAML header < the command line.
+Stages read no globals and no environment variables: the reproducible
+date is part of the settings too.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import TemplateError, ManuscriptError, Warnings
+from .manuscript import Manuscript, author_names
+from .reproducible import source_date
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_TEMPLATES = PROJECT_ROOT / "templates"
+DEFAULT_TEMPLATE = "working-paper"
+DEFAULT_STAMP_TEXT = "WORK IN PROGRESS — DO NOT CITE"
+
+#: Page sizes in PostScript points, as the check stage compares them.
+PAPER_SIZES = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
+
+
+@dataclass(frozen=True)
+class StampOptions:
+    text: str = DEFAULT_STAMP_TEXT
+    footer: str = ""
+    color: tuple[float, float, float] = (0.6, 0.6, 0.6)
+    opacity: float = 0.3
+
+
+@dataclass(frozen=True)
+class Settings:
+    manuscript: Path                 # the .md file
+    out_dir: Path                    # where every output goes
+    template_name: str
+    template_dir: Path
+    engine: str = "xelatex"
+    paper: str = "letter"
+    citations: str = "chicago"      # or "csl"
+    csl: Path | None = None
+    bibliography: Path | None = None
+    #: template settings handed to the Jinja template as `settings` (fonts, spacing, ...)
+    template_settings: tuple[tuple[str, Any], ...] = ()
+    #: options for the citation style (from the template and `citation-*` header keys)
+    citation_options: tuple[tuple[str, Any], ...] = ()
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    subject: str = ""
+    keywords: tuple[str, ...] = ()
+    lang: str = "en-US"
+    version_date: str = ""
+    source_date_epoch: int = 0
+    source_date_origin: str = ""
+    stamp: StampOptions = field(default_factory=StampOptions)
+    anonymous: bool = False          # the template hides authors everywhere
+    creator: str = f"pressroom {__version__}"
+    verbose: bool = False
+    safe: bool = False
+
+    @property
+    def stem(self) -> str:
+        return self.manuscript.stem
+
+    def output(self, suffix: str) -> Path:
+        """The path of an output, named after the manuscript's stem."""
+        return self.out_dir / f"{self.stem}{suffix}"
+
+    @property
+    def page_size(self) -> tuple[float, float]:
+        return PAPER_SIZES[self.paper]
+
+    def for_stage(self, *names: str) -> dict[str, Any]:
+        """The settings one stage reads, as a plain dict for doit's config_changed."""
+        data = asdict(self)
+        return {n: _plain(data[n]) for n in names}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def default_out_dir(manuscript: Path) -> Path:
+    """build/<folder name>/ under the project: never next to a (maybe read-only) source."""
+    return PROJECT_ROOT / "build" / manuscript.parent.name
+
+
+def find_template(name: str, manuscript: Manuscript) -> Path:
+    """A `templates/` folder beside the manuscript is searched before the project's own."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise TemplateError(f"invalid template name `{name}`", file=manuscript.path,
+                            hint="a template is named by its folder, e.g. working-paper")
+    for root in (manuscript.folder / "templates", PROJECT_TEMPLATES):
+        candidate = root / name
+        if (candidate / "template.tex.j2").is_file():
+            return candidate
+    known = sorted({p.parent.name for root in (manuscript.folder / "templates", PROJECT_TEMPLATES)
+                    for p in root.glob("*/template.tex.j2")})
+    raise TemplateError(f"unknown template `{name}`", file=manuscript.path,
+                        hint=f"available templates: {', '.join(known) or 'none'}")
+
+
+def load_template_settings(template_dir: Path) -> dict[str, Any]:
+    path = template_dir / "settings.toml"
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"malformed settings.toml: {exc}", file=path) from None
+
+
+def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manuscript) -> StampOptions:
+    draft = meta.get("draft") or {}
+    if not isinstance(draft, dict):
+        raise ManuscriptError("`draft` must be a block of `text`, `footer`, `color`, `opacity`",
+                              file=manuscript.path)
+    unknown = set(draft) - {"text", "footer", "color", "opacity"}
+    if unknown:
+        raise ManuscriptError(f"unknown key(s) in `draft`: {', '.join(sorted(unknown))}",
+                              file=manuscript.path, hint="use text, footer, color, opacity")
+    footer = draft.get("footer") or " · ".join(
+        p for p in ("Draft", f"version date {version_date}" if version_date else "", f"built {built}") if p)
+    color = draft.get("color", (0.6, 0.6, 0.6))
+    if isinstance(color, str):
+        color = _parse_color(color, manuscript)
+    opacity = float(draft.get("opacity", 0.3))
+    if not 0 < opacity <= 1:
+        raise ManuscriptError("`draft.opacity` must be between 0 and 1", file=manuscript.path)
+    return StampOptions(text=str(draft.get("text", DEFAULT_STAMP_TEXT)), footer=str(footer),
+                        color=tuple(float(c) for c in color), opacity=opacity)
+
+
+def _parse_color(text: str, manuscript: Manuscript) -> tuple[float, float, float]:
+    named = {"grey": (0.6, 0.6, 0.6), "gray": (0.6, 0.6, 0.6), "red": (0.8, 0.1, 0.1),
+             "blue": (0.1, 0.2, 0.7), "black": (0, 0, 0)}
+    if text.lower() in named:
+        return named[text.lower()]
+    if text.startswith("#") and len(text) == 7:
+        return tuple(int(text[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    raise ManuscriptError(f"unknown colour `{text}` in `draft.color`", file=manuscript.path,
+                          hint="use a name (grey, red, blue, black) or #rrggbb")
+
+
+def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
+                   template: str | None = None, verbose: bool = False, safe: bool = False,
+                   warnings: Warnings | None = None) -> Settings:
+    """Layer defaults < template < YAML header < command line into one Settings."""
+    warnings = warnings or Warnings()
+    meta = manuscript.meta
+    name = template or meta.get("template") or DEFAULT_TEMPLATE
+    template_dir = find_template(str(name), manuscript)
+    tsettings = load_template_settings(template_dir)
+    latex = dict(tsettings.get("latex", {}))
+    citation_options = dict(tsettings.get("citations", {}))
+    citation_options.update({k[len("citation-"):]: v for k, v in meta.items()
+                             if str(k).startswith("citation-")})
+    epoch, origin = source_date(manuscript, warnings)
+    from datetime import datetime, timezone
+    built = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d")
+    version_date = str(meta.get("version-date", "") or "")
+    abstract = meta.get("abstract") or ""
+    csl = meta.get("csl")
+    engine = str(tsettings.get("engine", "xelatex"))
+    if engine not in ("xelatex", "lualatex"):
+        raise TemplateError(f"unsupported engine `{engine}`", file=template_dir / "settings.toml",
+                            hint="use xelatex or lualatex")
+    paper = str(tsettings.get("paper", "letter")).lower()
+    if paper not in PAPER_SIZES:
+        raise TemplateError(f"unknown paper size `{paper}`", file=template_dir / "settings.toml",
+                            hint=f"use one of {', '.join(PAPER_SIZES)}")
+    anonymous = bool(tsettings.get("anonymous", False))
+    return Settings(
+        manuscript=manuscript.path,
+        out_dir=(out_dir or default_out_dir(manuscript.path)).resolve(),
+        template_name=str(name),
+        template_dir=template_dir,
+        engine=engine,
+        paper=paper,
+        citations=str(meta.get("citations", "chicago")),
+        csl=(manuscript.folder / csl) if csl else None,
+        bibliography=manuscript.bibliography,
+        template_settings=tuple(sorted(latex.items())),
+        citation_options=tuple(sorted(citation_options.items())),
+        title=str(meta.get("title", "") or ""),
+        authors=() if anonymous else tuple(author_names(meta)),
+        subject=str(meta.get("subject") or " ".join(str(abstract).split())),
+        keywords=tuple(str(k) for k in meta.get("keywords") or ()),
+        lang=str(meta.get("lang", "en-US")),
+        version_date=version_date,
+        source_date_epoch=epoch,
+        source_date_origin=origin,
+        stamp=_stamp_options(meta, version_date, built, manuscript),
+        anonymous=anonymous,
+        verbose=verbose,
+        safe=safe,
+    )

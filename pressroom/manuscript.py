@@ -1,0 +1,192 @@
+"""Read a manuscript: its YAML header (validated, with line numbers) and body.
+
+The header is parsed here with PyYAML (not by pandoc) so that a malformed
+header gets an error naming the line, and unknown keys get a warning before
+any tool runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ManuscriptError, Warnings
+
+#: Every key the YAML header may hold, with what it is for (README documents them).
+KNOWN_KEYS = {
+    "title": "the paper's title",
+    "subtitle": "a subtitle, printed under the title",
+    "author": "list of {name, affiliation, email}",
+    "abstract": "the abstract (Markdown)",
+    "keywords": "list of keywords (PDF metadata)",
+    "subject": "PDF subject; defaults to the abstract",
+    "version-date": "the version date printed on the title page and the draft stamp",
+    "draft-notice": "the notice printed in brackets on the title page",
+    "bibliography": "the .bib file, relative to the manuscript",
+    "template": "the journal template (a folder under templates/)",
+    "lang": "the document language, e.g. en-US",
+    "citations": "citation engine: chicago (default) or csl",
+    "csl": "the CSL style file for citations: csl",
+    "draft": "the draft stamp: {text, footer, color, opacity}",
+    "acknowledgments": "acknowledgments (left out of anonymised copies)",
+}
+#: Keys with these prefixes are options for a stage (e.g. citation-ibid: false).
+KNOWN_PREFIXES = ("citation-",)
+
+_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """A manuscript file and its validated header."""
+
+    path: Path
+    meta: dict[str, Any]
+    header_end_line: int  # 1-based line of the closing fence; body starts after it
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.meta.get(key, default)
+
+    @property
+    def bibliography(self) -> Path | None:
+        bib = self.meta.get("bibliography")
+        return (self.folder / bib) if bib else None
+
+
+def resolve_manuscript_path(arg: str | Path) -> Path:
+    """A manuscript given as a .md file or a folder holding exactly one (or paper.md)."""
+    path = Path(arg)
+    if path.is_dir():
+        candidates = sorted(path.glob("*.md"))
+        preferred = path / "paper.md"
+        if preferred.exists():
+            return preferred.resolve()
+        if len(candidates) == 1:
+            return candidates[0].resolve()
+        raise ManuscriptError(
+            "no single manuscript in this folder" if candidates else "no .md file in this folder",
+            file=path,
+            hint="name the .md file to build, e.g. python3 build.py manuscript/paper.md")
+    if not path.exists():
+        raise ManuscriptError("no such manuscript", file=path,
+                              hint="give the path of a .md file or of its folder")
+    return path.resolve()
+
+
+def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
+    """Parse and validate the YAML header of ``path``."""
+    warnings = warnings or Warnings()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ManuscriptError("the file is not UTF-8 text", file=path, line=line,
+                              hint="save the manuscript as UTF-8") from None
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return Manuscript(path, {}, 0)
+    end = next((i for i, l in enumerate(lines[1:], start=1) if _FENCE.match(l)), None)
+    if end is None:
+        raise ManuscriptError("the YAML header is not closed", file=path, line=1,
+                              hint="end the header with a line holding only ---")
+    header = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for the fence, +1 for 1-based
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ManuscriptError(f"malformed YAML header: {problem}", file=path, line=line,
+                              hint="check indentation and quote values that contain ': ' or start with a special character") from None
+    if not isinstance(meta, dict):
+        raise ManuscriptError("the YAML header must be a set of `key: value` lines",
+                              file=path, line=2)
+    _validate(path, meta, lines[1:end], warnings)
+    return Manuscript(path, meta, end + 1)
+
+
+def key_line(header_lines: list[str], key: str) -> int:
+    """1-based line in the file of a top-level header key (for messages)."""
+    for i, line in enumerate(header_lines):
+        if line.startswith(f"{key}:"):
+            return i + 2
+    return 1
+
+
+def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warnings) -> None:
+    for key in meta:
+        if key in KNOWN_KEYS or str(key).startswith(KNOWN_PREFIXES):
+            continue
+        close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        warnings.warn(f"unknown header key `{key}` is ignored{hint}",
+                      file=path, line=key_line(header_lines, str(key)))
+    authors = meta.get("author")
+    if authors is not None:
+        if isinstance(authors, (str, dict)):
+            authors = [authors]
+            meta["author"] = authors
+        if not isinstance(authors, list):
+            raise ManuscriptError("`author` must be a list of names or of {name, affiliation, email}",
+                                  file=path, line=key_line(header_lines, "author"))
+        for a in authors:
+            if isinstance(a, dict) and "name" not in a:
+                raise ManuscriptError("an author has no `name`", file=path,
+                                      line=key_line(header_lines, "author"),
+                                      hint="write `- name: Given Family` under `author:`")
+    for key in ("keywords",):
+        value = meta.get(key)
+        if isinstance(value, str):
+            meta[key] = [k.strip() for k in value.split(",") if k.strip()]
+    bib = meta.get("bibliography")
+    if bib is not None:
+        if not isinstance(bib, str):
+            raise ManuscriptError("`bibliography` must be one file name", file=path,
+                                  line=key_line(header_lines, "bibliography"))
+        if not (path.parent / bib).is_file():
+            raise ManuscriptError(f"bibliography file not found: {bib}", file=path,
+                                  line=key_line(header_lines, "bibliography"),
+                                  hint=f"the path is relative to {path.parent}")
+    engine = meta.get("citations")
+    if engine is not None and engine not in ("chicago", "csl"):
+        raise ManuscriptError(f"unknown citation engine `{engine}`", file=path,
+                              line=key_line(header_lines, "citations"),
+                              hint="use `citations: chicago` (default) or `citations: csl`")
+
+
+def author_names(meta: dict) -> list[str]:
+    names = []
+    for a in meta.get("author") or []:
+        names.append(str(a.get("name", "")) if isinstance(a, dict) else str(a))
+    return names
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+
+
+def figure_paths(markdown: Path) -> list[Path]:
+    """The figure files a manuscript includes, found cheaply for doit's dependencies.
+
+    The convert stage checks them properly (from pandoc's AST); this scan only
+    has to find every existing figure so that a changed image recompiles.
+    """
+    text = markdown.read_text(encoding="utf-8")
+    paths = []
+    for target in _IMAGE.findall(text):
+        path = markdown.parent / target
+        if "://" not in target and path.is_file() and path not in paths:
+            paths.append(path)
+    return paths

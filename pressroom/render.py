@@ -1,0 +1,115 @@
+"""Render stage: the journal template + front matter + body → ``<stem>.tex``.
+
+Templates are Jinja2 with LaTeX-safe delimiters, so that braces and percent
+signs in the LaTeX need no quoting::
+
+    \\VAR{title}                    a value
+    \\BLOCK{if abstract} ... \\BLOCK{endif}
+    \\#{ a comment }
+
+Escaping is done here, not by template authors: every value the template
+prints is LaTeX-escaped unless it is already LaTeX (the fields pandoc
+rendered, and the body). README.md lists every variable a template receives.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .config import PROJECT_TEMPLATES, Settings
+from .errors import TemplateError
+from .tools import write_text_atomic
+
+TEMPLATE_FILE = "template.tex.j2"
+COMMON_DIR = "_common"
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+
+
+class Latex(str):
+    """A string that is already LaTeX and must not be escaped again."""
+
+
+def latex_escape(value: Any) -> str:
+    """Make any text print literally in LaTeX."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(value))
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (Latex, int, float)):
+        return value
+    return latex_escape(value)
+
+
+def make_environment(template_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(template_dir), str(PROJECT_TEMPLATES)]),
+        block_start_string=r"\BLOCK{", block_end_string="}",
+        variable_start_string=r"\VAR{", variable_end_string="}",
+        comment_start_string=r"\#{", comment_end_string="}",
+        line_statement_prefix=None, line_comment_prefix=None,
+        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        finalize=_finalize,
+    )
+
+
+def template_files(template_dir: Path) -> list[Path]:
+    """Every file a template may pull in (its own folder and the shared parts): doit's deps."""
+    files = [p for p in sorted(template_dir.rglob("*")) if p.is_file()]
+    common = PROJECT_TEMPLATES / COMMON_DIR
+    files += [p for p in sorted(common.rglob("*")) if p.is_file()]
+    return files
+
+
+def template_context(settings: Settings, front: dict, body: str) -> dict[str, Any]:
+    fields = front.get("fields", {})
+    authors = [{k: Latex(v) for k, v in a.items()} for a in front.get("authors", [])]
+    return {
+        "title": Latex(fields.get("title", "")),
+        "subtitle": Latex(fields.get("subtitle", "")),
+        "abstract": Latex(fields.get("abstract", "")),
+        "draft_notice": Latex(fields.get("draft-notice", "")),
+        "version_date": Latex(fields.get("version-date", "")),
+        "acknowledgments": Latex(fields.get("acknowledgments", "")),
+        "authors": authors,
+        "keywords": list(front.get("keywords", [])),
+        "lang": settings.lang,
+        "paper": settings.paper,
+        "settings": dict(settings.template_settings),
+        "anonymous": settings.anonymous,
+        "body": Latex(body),
+        "pressroom_version": __version__,
+        # Plain strings for \hypersetup and running heads: escaped on output.
+        "plain_title": settings.title,
+        "plain_authors": list(settings.authors),
+    }
+
+
+def render(settings: Settings) -> Path:
+    """``<stem>.body.tex`` + ``<stem>.front.json`` + template → ``<stem>.tex`` (atomic)."""
+    front = json.loads(settings.output(".front.json").read_text(encoding="utf-8"))
+    body = settings.output(".body.tex").read_text(encoding="utf-8")
+    env = make_environment(settings.template_dir)
+    try:
+        template = env.get_template(TEMPLATE_FILE)
+        text = template.render(template_context(settings, front, body))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}",
+                            file=exc.filename or settings.template_dir / TEMPLATE_FILE,
+                            line=exc.lineno) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template uses an unknown variable: {exc.message}",
+                            file=settings.template_dir / TEMPLATE_FILE,
+                            hint="README.md lists the variables a template receives") from None
+    return write_text_atomic(settings.output(".tex"), text)

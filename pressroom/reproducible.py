@@ -1,0 +1,59 @@
+"""Dates from the sources, never from the clock.
+
+The build date that goes into TeX (``SOURCE_DATE_EPOCH``), the PDF metadata
+and the draft stamp is, in order of preference:
+
+1. the manuscript's ``version-date`` when it is a full date;
+2. the time of the last git commit touching the manuscript;
+3. a fixed epoch (2000-01-01), with a warning.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import Warnings
+    from .manuscript import Manuscript
+
+FIXED_EPOCH = 946684800  # 2000-01-01T00:00:00Z
+_FULL_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%b %d, %Y")
+
+
+def parse_full_date(text: str) -> datetime | None:
+    text = " ".join(str(text).split())
+    for fmt in _FULL_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def git_commit_epoch(manuscript: "Manuscript") -> int | None:
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%ct", "--", manuscript.path.name],
+            cwd=manuscript.folder, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = result.stdout.strip()
+    return int(out) if result.returncode == 0 and out.isdigit() else None
+
+
+def source_date(manuscript: "Manuscript", warnings: "Warnings") -> tuple[int, str]:
+    """(epoch seconds, where it came from)."""
+    version_date = manuscript.get("version-date")
+    if version_date:
+        parsed = parse_full_date(str(version_date))
+        if parsed:
+            return int(parsed.timestamp()), "version-date"
+    epoch = git_commit_epoch(manuscript)
+    if epoch is not None:
+        return epoch, "git"
+    warnings.warn("no full `version-date` and no git history: dates in the PDF use the fixed "
+                  "date 2000-01-01 (set `version-date: YYYY-MM-DD` to choose one)",
+                  file=manuscript.path)
+    return FIXED_EPOCH, "fixed"

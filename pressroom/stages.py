@@ -1,0 +1,111 @@
+"""The five stages as functions of the settings, for dodo.py and tests.
+
+Each wraps the module that does the work (convert, render, compile, stamp,
+check) and names its inputs and outputs, so that dodo.py stays wiring only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import Warnings
+from .tools import write_text_atomic
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    doc: str
+    inputs: tuple[Path, ...]
+    outputs: tuple[Path, ...]
+    #: the settings this stage reads; a change to one of them reruns it
+    reads: tuple[str, ...]
+
+
+def code_files(*names: str) -> list[Path]:
+    """pressroom's own modules a stage runs: a new version of them reruns the stage."""
+    files: list[Path] = []
+    for name in names:
+        path = PACKAGE / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def stages(settings: Settings, figures: list[Path], template_files: list[Path]) -> list[Stage]:
+    s = settings
+    bib = [s.bibliography] if s.bibliography else []
+    csl = [s.csl] if s.csl else []
+    return [
+        Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
+              (s.manuscript, *bib, *csl, *code_files("convert.py", "citations")),
+              (s.output(".body.tex"), s.output(".front.json")),
+              ("citations", "citation_options", "safe", "anonymous", "keywords")),
+        Stage("render", "journal template → .tex",
+              (s.output(".body.tex"), s.output(".front.json"), *template_files, *code_files("render.py")),
+              (s.output(".tex"),),
+              ("template_name", "template_settings", "lang", "paper", "anonymous", "title", "authors")),
+        Stage("compile", "latexmk → submission PDF",
+              (s.output(".tex"), *figures, *code_files("compile.py", "pdfmeta.py")),
+              (s.output(".pdf"),),
+              ("engine", "source_date_epoch", "title", "authors", "subject", "keywords", "lang",
+               "creator", "version_date")),
+        Stage("stamp", "watermark and version line → draft PDF",
+              (s.output(".pdf"), *code_files("stamp.py", "pdfmeta.py")),
+              (s.output("-draft.pdf"),),
+              ("stamp", "source_date_epoch", "title", "authors", "subject", "keywords", "lang",
+               "creator", "version_date")),
+        Stage("check", "preflight check of both PDFs",
+              (s.output(".pdf"), s.output("-draft.pdf"), *code_files("check.py", "pdfmeta.py")),
+              (s.output(".check.json"),),
+              ("title", "authors", "subject", "keywords", "lang", "paper", "stamp")),
+    ]
+
+
+def run_convert(settings: Settings, warnings: Warnings) -> None:
+    from .convert import convert
+    convert(settings, warnings)
+
+
+def run_render(settings: Settings, warnings: Warnings) -> None:
+    from .render import render
+    render(settings)
+
+
+def run_compile(settings: Settings, warnings: Warnings) -> None:
+    from .compile import compile_pdf
+    compile_pdf(settings)
+
+
+def run_stamp(settings: Settings, warnings: Warnings) -> None:
+    from .compile import pdf_metadata
+    from .stamp import StampSettings, stamp
+    o = settings.stamp
+    stamp(settings.output(".pdf"), settings.output("-draft.pdf"),
+          StampSettings(text=o.text, footer=o.footer, color=o.color, opacity=o.opacity),
+          pdf_metadata(settings, draft=True))
+
+
+def run_check(settings: Settings, warnings: Warnings) -> None:
+    """Check both PDFs; the report is the target, so an unchanged build reprints it."""
+    report = check_report(settings)
+    write_text_atomic(settings.output(".check.json"), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def check_report(settings: Settings) -> list[dict]:
+    from .check import check_pdf
+    from .compile import pdf_metadata
+    report = []
+    for path, draft in ((settings.output(".pdf"), False), (settings.output("-draft.pdf"), True)):
+        findings = check_pdf(path, expected=pdf_metadata(settings, draft=draft), page_size=settings.paper,
+                             draft=draft, stamp_text=settings.stamp.text)
+        report += [{"pdf": path.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+    return report
+
+
+RUNNERS = {"convert": run_convert, "render": run_render, "compile": run_compile,
+           "stamp": run_stamp, "check": run_check}
