@@ -1,0 +1,246 @@
+"""check: a good PDF passes every check; each tampered PDF fails the right one.
+
+The good PDFs come from a real XeLaTeX build (compiled here), with metadata
+written and, for the draft, stamped. Each tampered copy is made with pikepdf
+inside its test.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pikepdf import Array, Dictionary, Name
+
+from pressroom._pdfsample import make_sample_pdf
+from pressroom.check import CHECKS, Finding, check_pdf, findings_json, format_table, raise_if_failed
+from pressroom.errors import CheckFailed, PressroomError
+from pressroom.pdfmeta import PdfMetadata, write_metadata
+from pressroom.stamp import StampSettings, stamp
+
+META = PdfMetadata(title="On Ledgers", authors=("Ann Author", "Bo Writer"),
+                   subject="An abstract.", keywords=("ledgers", "trade"), language="en-US",
+                   date=datetime(2018, 1, 1, tzinfo=timezone.utc))
+STAMP = "WORK IN PROGRESS — DO NOT CITE"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("build")
+    tex = make_sample_pdf(folder, pages=3)
+    a4 = make_sample_pdf(folder, pages=1, paper="a4paper", name="a4")
+    submission = write_metadata(tex, folder / "paper.pdf", META)
+    draft = stamp(tex, folder / "paper-draft.pdf", StampSettings(footer="Draft · January 2018"), META)
+    return {"submission": submission, "draft": draft, "a4": a4}
+
+
+def by_name(findings: list[Finding]) -> dict[str, Finding]:
+    return {f.check: f for f in findings}
+
+
+def check(pdf: Path, *, draft: bool, **kw) -> dict[str, Finding]:
+    findings = check_pdf(pdf, expected=META, draft=draft, **kw)
+    assert [f.check for f in findings] == list(CHECKS)
+    return by_name(findings)
+
+
+def failed(findings: dict[str, Finding]) -> set[str]:
+    return {name for name, f in findings.items() if not f.ok}
+
+
+def helvetica() -> Dictionary:
+    return Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+
+
+def add_text_page(pdf: pikepdf.Pdf, text: str, *, font=None, where: str = "page",
+                  size=(612, 792)) -> None:
+    """Append a page showing ``text`` in ``font`` (default: unembedded Helvetica)."""
+    font = pdf.make_indirect(font if font is not None else helvetica())
+    content = f"BT /F1 12 Tf 72 700 Td ({text}) Tj ET".encode()
+    font_res = Dictionary(Font=Dictionary(F1=font))
+    page = pdf.add_blank_page(page_size=size)
+    if where == "page":
+        page.obj.Resources = font_res
+        page.obj.Contents = pdf.make_stream(content)
+        return
+    inner = pdf.make_stream(content, Type=Name.XObject, Subtype=Name.Form,
+                            BBox=Array([0, 0, size[0], size[1]]), Resources=font_res)
+    if where == "nested-form":
+        outer = pdf.make_stream(b"/Inner Do", Type=Name.XObject, Subtype=Name.Form,
+                                BBox=Array([0, 0, size[0], size[1]]),
+                                Resources=Dictionary(XObject=Dictionary(Inner=inner)))
+        page.obj.Resources = Dictionary(XObject=Dictionary(Outer=outer))
+        page.obj.Contents = pdf.make_stream(b"/Outer Do")
+    elif where == "annotation":
+        annot = Dictionary(Type=Name.Annot, Subtype=Name.FreeText, Rect=Array([72, 690, 300, 720]),
+                           Contents=pikepdf.String(text), DA=pikepdf.String("/F1 12 Tf 0 g"),
+                           AP=Dictionary(N=inner))
+        page.obj.Annots = Array([pdf.make_indirect(annot)])
+    else:
+        raise ValueError(where)
+
+
+def tamper(src: Path, dest: Path, change) -> Path:
+    with pikepdf.open(src) as pdf:
+        change(pdf)
+        pdf.save(dest)
+    return dest
+
+
+# -- the good PDFs --------------------------------------------------------------
+
+def test_good_draft_passes_every_check(built):
+    findings = check(built["draft"], draft=True)
+    assert failed(findings) == set(), format_table(list(findings.values()))
+    assert findings["stamp"].reason == "watermark on all 3 pages"
+
+
+def test_good_submission_passes_every_check(built):
+    assert failed(check(built["submission"], draft=False)) == set()
+
+
+def test_draft_checked_as_submission_fails_stamp(built):
+    findings = check(built["draft"], draft=False)
+    assert failed(findings) == {"stamp"}
+    assert "page 1, 2, 3" in findings["stamp"].reason
+
+
+def test_submission_checked_as_draft_fails_stamp(built):
+    findings = check(built["submission"], draft=True)
+    assert failed(findings) == {"stamp"}
+    assert findings["stamp"].reason == "no watermark on page 1, 2, 3"
+
+
+# -- tampered copies --------------------------------------------------------------
+
+def test_wrong_title_fails_metadata(built, tmp_path):
+    def change(pdf):
+        pdf.docinfo.Title = "A Wrong Title"
+    findings = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)
+    assert failed(findings) == {"metadata"}
+    assert findings["metadata"].reason == "Info /Title is 'A Wrong Title', expected 'On Ledgers'"
+
+
+def test_wrong_xmp_author_fails_metadata(built, tmp_path):
+    def change(pdf):
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            xmp["dc:creator"] = ["Ann Author"]
+    findings = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)
+    assert failed(findings) == {"metadata"}
+    assert "XMP dc:creator is ('Ann Author',)" in findings["metadata"].reason
+
+
+def test_page_without_stamp_fails_stamp(built, tmp_path):
+    def change(pdf):
+        with pikepdf.open(built["submission"]) as plain:
+            pdf.pages.append(plain.pages[0])
+    findings = check(tamper(built["draft"], tmp_path / "t.pdf", change), draft=True)
+    assert failed(findings) == {"stamp"}
+    assert findings["stamp"].reason == "no watermark on page 4"
+
+
+def test_other_stamp_wording_fails_stamp(built):
+    findings = check(built["draft"], draft=True, stamp_text="DRAFT")
+    assert failed(findings) == {"stamp"}
+    assert "says 'WORK IN PROGRESS — DO NOT CITE', expected 'DRAFT'" in findings["stamp"].reason
+
+
+@pytest.mark.parametrize("where", ["page", "nested-form", "annotation"])
+def test_unembedded_font_fails_fonts(built, tmp_path, where):
+    out = tamper(built["submission"], tmp_path / "t.pdf",
+                 lambda pdf: add_text_page(pdf, "Plain words.", where=where))
+    findings = check(out, draft=False)
+    assert "fonts" in failed(findings)
+    assert findings["fonts"].reason.startswith("font Helvetica not embedded (page 4")
+
+
+def test_type3_font_fails_fonts(built, tmp_path):
+    type3 = Dictionary(Type=Name.Font, Subtype=Name.Type3, Name=Name.T3,
+                       FontBBox=Array([0, 0, 1, 1]), FontMatrix=Array([0.001, 0, 0, 0.001, 0, 0]),
+                       CharProcs=Dictionary(), Encoding=Dictionary(Differences=Array()),
+                       FirstChar=0, LastChar=0, Widths=Array([0]), Resources=Dictionary())
+    out = tamper(built["submission"], tmp_path / "t.pdf",
+                 lambda pdf: add_text_page(pdf, "", font=type3))
+    findings = check(out, draft=False)
+    assert findings["fonts"].reason == "Type 3 font (unnamed) (page 4)"
+
+
+def test_a4_page_fails_letter_check(built, tmp_path):
+    def change(pdf):
+        with pikepdf.open(built["a4"]) as a4:
+            pdf.pages.append(a4.pages[0])
+    findings = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)
+    assert failed(findings) == {"page-size"}
+    assert findings["page-size"].reason == \
+        "page 4 MediaBox is 595.28×841.89 pt, expected letter 612×792"
+
+
+def test_a4_document_passes_a4_check(built):
+    findings = check_pdf(built["a4"], expected=META, draft=False, page_size="a4")
+    assert by_name(findings)["page-size"].ok
+
+
+def test_cropbox_is_checked(built, tmp_path):
+    def change(pdf):
+        pdf.pages[1].obj.CropBox = Array([0, 0, 500, 700])
+    findings = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)
+    assert findings["page-size"].reason == "page 2 CropBox is 500×700 pt, expected letter 612×792"
+
+
+@pytest.mark.parametrize("text, what", [
+    ("As shown in Section ?? above.", "unresolved reference '??'"),
+    ("Earlier work [?] disagrees.", "unresolved citation '[?]'"),
+    ("As @dittmer1992 argues.", "raw citation key '@dittmer1992'"),
+    ("Disputed [@dittmer1992, 45] here.", "raw citation '[@dittmer1992, 45]'"),
+])
+def test_unresolved_reference_fails_references(built, tmp_path, text, what):
+    # The added page sets its text in unembedded Helvetica (simplest to write
+    # by hand), so 'fonts' fails as well; 'references' must name the text.
+    out = tamper(built["submission"], tmp_path / "t.pdf", lambda pdf: add_text_page(pdf, text))
+    findings = check(out, draft=False)
+    assert failed(findings) == {"references", "fonts"}
+    assert findings["references"].reason.startswith(f"page 4: {what} in ")
+
+
+def test_email_address_is_not_a_citation_key(built, tmp_path):
+    out = tamper(built["submission"], tmp_path / "t.pdf",
+                 lambda pdf: add_text_page(pdf, "Write to ann@example.org today."))
+    assert check(out, draft=False)["references"].ok
+
+
+def test_broken_stream_fails_structure(built, tmp_path):
+    def change(pdf):
+        pdf.pages[0].obj.Contents = pdf.make_stream(b"not deflate data", Filter=Name.FlateDecode)
+    findings = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)
+    assert not findings["structure"].ok
+    assert "page 1" in findings["structure"].reason or "stream" in findings["structure"].reason
+
+
+def test_unreadable_file_is_a_structure_failure(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7\nnot really")
+    findings = check_pdf(bad, expected=META, draft=False)
+    assert findings[0].check == "structure" and not findings[0].ok
+
+
+def test_unknown_page_size_is_an_error(built):
+    with pytest.raises(PressroomError, match="unknown page size"):
+        check_pdf(built["submission"], expected=META, draft=False, page_size="tabloidish")
+
+
+# -- output ---------------------------------------------------------------------
+
+def test_table_json_and_exit_code():
+    findings = [Finding("metadata", True, "fine"), Finding("fonts", False, "font X not embedded (page 1)")]
+    table = format_table(findings).splitlines()
+    assert table[0].split(" | ") == ["check   ", "result", "reason"]
+    assert table[3] == "fonts    | FAIL   | font X not embedded (page 1)"
+    assert json.loads(findings_json(findings))[1] == \
+        {"check": "fonts", "ok": False, "reason": "font X not embedded (page 1)"}
+    with pytest.raises(CheckFailed) as info:
+        raise_if_failed(findings, Path("paper.pdf"))
+    assert info.value.exit_code == 3 and "fonts: font X" in info.value.message
+    raise_if_failed(findings[:1], Path("paper.pdf"))
