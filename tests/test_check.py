@@ -133,10 +133,15 @@ def test_wrong_xmp_author_fails_metadata(built, tmp_path):
     assert "XMP dc:creator is ('Ann Author',)" in findings["metadata"].reason
 
 
-def test_page_without_stamp_fails_stamp(built, tmp_path):
+def append_first_page_of(other: Path):
     def change(pdf):
-        with pikepdf.open(built["submission"]) as plain:
-            pdf.pages.append(plain.pages[0])
+        with pikepdf.open(other) as src:
+            pdf.pages.append(src.pages[0])
+    return change
+
+
+def test_page_without_stamp_fails_stamp(built, tmp_path):
+    change = append_first_page_of(built["submission"])
     findings = check(tamper(built["draft"], tmp_path / "t.pdf", change), draft=True)
     assert failed(findings) == {"stamp"}
     assert findings["stamp"].reason == "no watermark on page 4"
@@ -169,9 +174,7 @@ def test_type3_font_fails_fonts(built, tmp_path):
 
 
 def test_a4_page_fails_letter_check(built, tmp_path):
-    def change(pdf):
-        with pikepdf.open(built["a4"]) as a4:
-            pdf.pages.append(a4.pages[0])
+    change = append_first_page_of(built["a4"])
     findings = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)
     assert failed(findings) == {"page-size"}
     assert findings["page-size"].reason == \
