@@ -112,6 +112,7 @@ def to_rich(value: str) -> Text:
     """
     if "\\" in value:
         # accents and ligatures; keep the escapes we parse ourselves
+        value = re.sub(r"\\textbackslash(?:\{\}|\b\s*)", "\x01", value)
         protected = re.sub(r"\\([$&%#_{}])", lambda m: f"\x00{ord(m.group(1))}\x00", value)
         try:
             protected = codecs.decode(protected, "ulatex")
@@ -123,7 +124,8 @@ def to_rich(value: str) -> Text:
 
 
 def _clean(s: str) -> str:
-    return s.replace("---", "—").replace("--", "–").replace("~", "\u00a0")
+    return (s.replace("---", "—").replace("--", "–").replace("~", "\u00a0")
+            .replace("\x01", "\\"))
 
 
 def _parse_group(s: str, i: int, top: bool = False):

@@ -1,0 +1,196 @@
+"""The Chicago notes style: full and short note of each entry type,
+journal variants as settings, typography, LaTeX and Markdown output."""
+
+from __future__ import annotations
+
+import pytest
+from pybtex.plugin import find_plugin
+
+from pressroom.citations.bibliography import parse_bibtex
+from pressroom.citations.chicago import ChicagoOptions, Style
+from pressroom.citations.locators import Locator
+
+BIB = parse_bibtex(r"""
+@book{book, author={Dittmer, Lowell}, title={Sino-Soviet Normalization and Its Implications, 1945--1990},
+  shorttitle={Sino-Soviet Normalization and Its Implications}, location={Seattle},
+  publisher={University of Washington Press}, date={1992}}
+@book{trans, author={given=Zhihua, family=Shen, nametemplates=cjk}, title={Mao, Stalin and the Korean War: Trilateral Relations},
+  translator={Silver, Neil}, edition={2}, location={New York}, publisher={Routledge}, date={2012}}
+@book{noplace, author={A, B}, title={Title: Sub}, usere={Translation}, publisher={P}}
+@book{multivol, author={{U.S. Department of State}}, title={Foreign Relations: Papers, 1949}, volume={8},
+  location={Washington, D.C.}, publisher={GPO}, date={1965}}
+@collection{coll, editor={Zhao, Suisheng}, title={Construction: Sources}, location={New York}, publisher={Routledge}, date={2014}}
+@incollection{chap, author={Kikuchi, Masanori and Shishido, Hiroshi}, title={Hajimeni}, usere={Introduction},
+  editor={Kikuchi, Masanori and Yabuki, Susumu}, booktitle={Chū-So Tairitsu}, booktitleaddon={[The Conflict]},
+  location={Tokyo}, publisher={Yūhikaku}, date={1976}, pages={1--20}, options={nametemplates=cjk}}
+@article{art, author={Shen, Zhihua and Xia, Yafeng}, title={Hidden Currents: Mao}, journaltitle={Journal of Cold War Studies},
+  volume={11}, number={4}, issue={Fall}, date={2009}, pages={94--100}}
+@article{artr, author={Zhang, Mingyang}, title={Wei Shenme}, usere={Why Leaning}, journaltitle={Shijie Zhishi},
+  journaltitleaddon={World Knowledge}, volume={20}, number={10}, date={1949-08}, options={nametemplates=cjk}}
+@article{nonum, title={Only Number}, journal={J}, number={1}, year={2002}}
+@article{neither, author={N, K}, title={Neither}, journal={Keizai Orai}, date={1974-04}}
+@article{mag, title={Mao Thumbs His Nose}, journaltitle={Newsweek}, entrysubtype={magazine}, date={1949-07-11}}
+@article{news, author={Reporter, Rita}, title={Story}, journaltitle={The Times}, entrysubtype={newspaper}, date={1959-08}}
+@thesis{thesis, author={Doe, Jane}, title={A Thesis: On Things}, type={phdthesis}, institution={Yale University}, date={2001}}
+@mastersthesis{ma, author={Doe, Jane}, title={Small Thesis}, school={MIT}, year={1999}}
+@report{report, author={Roe, Rick}, title={Report Title}, institution={RAND}, location={Santa Monica}, date={1999}}
+@report{typed, author={Roe, Rick}, title={Typed Report}, type={Technical Report}, number={R-12}, institution={RAND}, date={1999}}
+@online{web, title={Home Page: About}, organization={Acme}, urldate={2020-05-01}, url={https://example.org/a}}
+@online{webauthor, author={Web, Wanda}, title={Post}, publisher={Blog}, date={2019-03-02}, urldate={2020-05-01}, url={https://example.org/p}}
+@unpublished{unpub, author={Poe, Ed}, title={Draft Paper}, note={paper presented at the Annual Meeting}, location={Chicago}, date={2010-03-04}}
+@misc{misc, author={Poe, Ed}, title={A Thing}, howpublished={typescript}, year={1950}}
+@book{special, author={Hacker, Ann}, title={Costs \& Benefits: 50\% of $x$ #1 a_b {c} \{d\} ~ ^ \textbackslash{} "On" it}, publisher={P}, date={2000}}
+@article{nested, author={Author, An}, title={On "Realism"}, journal={J}, volume={1}, date={2000}}
+@book{three, author={A, Al and B, Bo and C, Cy}, title={Three}, publisher={P}, date={2000}}
+@book{eds2, editor={A, Al and B, Bo}, title={Two Eds}, publisher={P}, date={2000}}
+""", file="style.bib")
+
+P = Locator("p.", "27")
+
+
+def note(key, form="full", locator=None, fmt="text", style=None, warn=None):
+    style = style or Style()
+    out = style.render(style.format_note(BIB[key], form=form, locator=locator, warn=warn), fmt)
+    return out.replace("\u00a0", " ") if fmt == "text" else out
+
+
+def test_style_is_the_registered_pybtex_plugin():
+    assert find_plugin("pybtex.style.formatting", "chicago-notes") is Style
+
+
+@pytest.mark.parametrize("key, loc, expected", [
+    ("book", P, "Lowell Dittmer, Sino-Soviet Normalization and Its Implications, 1945–1990 "
+                "(Seattle: University of Washington Press, 1992), p. 27"),
+    ("trans", None, "Shen Zhihua, Mao, Stalin and the Korean War: Trilateral Relations, trans. Neil Silver, "
+                    "2nd ed. (New York: Routledge, 2012)"),
+    ("noplace", None, "B A, Title: Sub [Translation] (P, n.d.)"),
+    ("multivol", Locator("p.", "773"), "U.S. Department of State, Foreign Relations: Papers, 1949 "
+                                      "(Washington, D.C.: GPO, 1965), Vol. 8, p. 773"),
+    ("coll", None, "Suisheng Zhao, ed., Construction: Sources (New York: Routledge, 2014)"),
+    ("eds2", None, "Al A and Bo B, eds., Two Eds (P, 2000)"),
+    ("three", None, "Al A, Bo B, and Cy C, Three (P, 2000)"),
+    ("chap", Locator("p.", "ii"), "Kikuchi Masanori and Shishido Hiroshi, “Hajimeni” [Introduction], in Kikuchi "
+                                  "Masanori and Yabuki Susumu, eds., Chū-So Tairitsu [The Conflict] (Tokyo: Yūhikaku, 1976), p. ii"),
+    ("chap", None, "Kikuchi Masanori and Shishido Hiroshi, “Hajimeni” [Introduction], in Kikuchi "
+                   "Masanori and Yabuki Susumu, eds., Chū-So Tairitsu [The Conflict] (Tokyo: Yūhikaku, 1976)"),
+    ("art", None, "Zhihua Shen and Yafeng Xia, “Hidden Currents: Mao,” Journal of Cold War Studies, "
+                  "Vol. 11, No. 4 (Fall 2009), pp. 94–100"),
+    ("art", Locator("p.", "95"), "Zhihua Shen and Yafeng Xia, “Hidden Currents: Mao,” Journal of Cold War Studies, "
+                                 "Vol. 11, No. 4 (Fall 2009), p. 95"),
+    ("artr", None, "Zhang Mingyang, “Wei Shenme” [Why Leaning], Shijie Zhishi [World Knowledge], "
+                   "Vol. 20, No. 10 (August 1949)"),
+    ("nonum", None, "“Only Number,” J, No. 1 (2002)"),
+    ("neither", None, "K N, “Neither,” Keizai Orai (April 1974)"),
+    ("mag", P, "“Mao Thumbs His Nose,” Newsweek, 11 July 1949, p. 27"),
+    ("news", None, "Rita Reporter, “Story,” The Times, August 1959"),
+    ("thesis", P, "Jane Doe, “A Thesis: On Things” (PhD diss., Yale University, 2001), p. 27"),
+    ("ma", None, "Jane Doe, “Small Thesis” (Master’s thesis, MIT, 1999)"),
+    ("report", None, "Rick Roe, Report Title (Santa Monica: RAND, 1999)"),
+    ("typed", None, "Rick Roe, Typed Report, Technical Report R-12 (RAND, 1999)"),
+    ("web", None, "“Home Page: About,” Acme, accessed 1 May 2020, https://example.org/a"),
+    ("webauthor", None, "Wanda Web, “Post,” Blog, 2 March 2019, accessed 1 May 2020, https://example.org/p"),
+    ("unpub", None, "Ed Poe, “Draft Paper” (paper presented at the Annual Meeting, Chicago, 4 March 2010)"),
+    ("misc", None, "Ed Poe, “A Thing” (typescript, 1950)"),
+])
+def test_full_notes(key, loc, expected):
+    assert note(key, locator=loc) == expected
+
+
+@pytest.mark.parametrize("key, loc, expected", [
+    ("book", P, "Dittmer, Sino-Soviet Normalization and Its Implications, p. 27"),
+    ("book", None, "Dittmer, Sino-Soviet Normalization and Its Implications"),
+    ("trans", None, "Shen, Mao, Stalin and the Korean War"),        # no "trans."
+    ("multivol", None, "U.S. Department of State, Foreign Relations"),
+    ("coll", None, "Zhao, Construction"),                           # no "ed."
+    ("eds2", None, "A and B, Two Eds"),
+    ("three", None, "A et al., Three"),
+    ("chap", Locator("pp.", "6–8"), "Kikuchi and Shishido, “Hajimeni,” pp. 6–8"),
+    ("chap", None, "Kikuchi and Shishido, “Hajimeni”"),
+    ("art", None, "Shen and Xia, “Hidden Currents”"),               # no pages
+    ("mag", None, "“Mao Thumbs His Nose”"),                         # no author: title alone
+    ("thesis", P, "Doe, “A Thesis,” p. 27"),
+    ("report", None, "Roe, Report Title"),
+    ("web", None, "“Home Page”"),
+    ("unpub", P, "Poe, “Draft Paper,” p. 27"),
+    ("nested", P, "Author, “On ‘Realism,’” p. 27"),
+])
+def test_short_notes(key, loc, expected):
+    assert note(key, form="short", locator=loc) == expected
+
+
+def test_short_note_markup():
+    assert note("book", form="short", fmt="markdown") == "Dittmer, *Sino\\-Soviet Normalization and Its Implications*".replace("\\-", "-")
+    assert note("book", form="short", fmt="latex") == r"Dittmer, \emph{Sino-Soviet Normalization and Its Implications}"
+
+
+def test_ibid_form():
+    assert note("book", form="ibid", locator=P) == "Ibid., p. 27"
+    assert note("book", form="ibid") == "Ibid."
+
+
+def test_quoted_title_nested_quotes_become_single():
+    assert note("nested") == "An Author, “On ‘Realism,’” J, Vol. 1 (2000)"
+
+
+def test_italic_title_keeps_double_quotes():
+    assert "“On” it" in note("special")
+
+
+def test_latex_escaping_of_special_characters():
+    out = note("special", fmt="latex")
+    assert out.startswith(r"Ann Hacker, \emph{Costs \& Benefits: 50\% of \$x\$ \#1 a\_b c \{d\} ~ "
+                          r"\textasciicircum{} \textbackslash{} “On” it} (P, 2000)")
+
+
+def test_latex_en_dash_and_tie():
+    out = note("art", fmt="latex")
+    assert out.endswith(r"(Fall 2009), pp.~94--100")
+    assert "\\emph{Journal of Cold War Studies}" in out
+
+
+def test_markdown_output():
+    out = note("art", fmt="markdown")
+    assert "*Journal of Cold War Studies*" in out
+    assert out.endswith("pp.\u00a094–100")
+
+
+def test_unicode_passes_through_latex():
+    assert "Yūhikaku" in note("chap", fmt="latex")
+
+
+# ---- journal variants are settings ---------------------------------------
+
+def test_lowercase_labels_no_page_labels():
+    style = Style(volume_label="vol.", number_label="no.", page_labels=False)
+    assert note("art", style=style, locator=Locator("p.", "95")) == (
+        "Zhihua Shen and Yafeng Xia, “Hidden Currents: Mao,” Journal of Cold War Studies, "
+        "vol. 11, no. 4 (Fall 2009), 95")
+    assert note("book", form="ibid", locator=P, style=style) == "Ibid., 27"
+
+
+def test_month_day_year():
+    style = Style(options=ChicagoOptions(date_order="mdy"))
+    assert note("mag", style=style) == "“Mao Thumbs His Nose,” Newsweek, July 11, 1949"
+
+
+def test_bad_date_order():
+    with pytest.raises(ValueError):
+        ChicagoOptions(date_order="ymd")
+
+
+def test_missing_field_warns_and_still_produces_note():
+    bib = parse_bibtex("@book{nopub, author={A, B}, title={T}, date={2000}}\n@article{nojournal, title={X}}",
+                       file="w.bib")
+    style, warnings = Style(), []
+    text = style.render(style.format_note(bib["nopub"], warn=warnings.append))
+    assert text == "B A, T (2000)"
+    assert warnings == ["entry 'nopub' has no 'publisher', which a book note needs"]
+    warnings.clear()
+    style.format_note(bib["nojournal"], warn=warnings.append)
+    assert any("journaltitle" in w and "nojournal" in w for w in warnings)
+
+
+def test_pybtex_format_entries_interface():
+    style = Style()
+    entries = list(style.format_entries([BIB["book"]]))
+    assert entries[0].text.render_as("text").endswith("1992).")
