@@ -1,0 +1,113 @@
+"""Full, short or Ibid. (house-style §6), cluster joining, capitals, stops."""
+
+from __future__ import annotations
+
+from pybtex.richtext import Text
+
+from pressroom.citations.bibliography import parse_bibtex
+from pressroom.citations.chicago import Style
+from pressroom.citations.sequence import CitationItem, NoteSequencer, add_final_stop
+
+BIB = parse_bibtex("""
+@book{a, author={Alpha, Ann}, title={Book A: Sub}, publisher={P}, date={2000}}
+@book{b, author={Beta, Bob}, title={Book B}, publisher={P}, date={2001}}
+@book{c, author={Gamma, Cy}, title={Book C}, publisher={P}, date={2002}}
+""", file="seq.bib")
+
+
+def run(notes, **kw):
+    """``notes``: list of notes; a note is a list of (key, suffix) items, or
+    None for a footnote without citation. Returns the rendered notes."""
+    seq = NoteSequencer(Style(**kw), BIB)
+    out = []
+    for items in notes:
+        if items is None:
+            seq.begin_note([])
+            seq.end_note()
+            out.append(None)
+            continue
+        text = seq.note([CitationItem(k, suffix=s) for k, s in items])
+        out.append(plain(text))
+    return out
+
+
+def plain(text) -> str:
+    return Style().render(text, "text").replace("\u00a0", " ")
+
+
+FULL_A = "Ann Alpha, Book A: Sub (P, 2000)"
+
+
+def test_first_citation_is_full_then_ibid_with_locator():
+    assert run([[("a", "")], [("a", "3–8")], [("a", "2")]]) == [
+        f"{FULL_A}.", "Ibid., pp. 3–8.", "Ibid., p. 2."]
+
+
+def test_ibid_without_locator_in_either_note():
+    assert run([[("a", "")], [("a", "")]])[1] == "Ibid."
+
+
+def test_previous_had_locator_this_has_none_gives_short_note():
+    assert run([[("a", "5")], [("a", "")]])[1] == "Alpha, Book A."
+
+
+def test_first_citation_is_full_even_after_other_source():
+    assert run([[("a", "")], [("b", "4")]])[1] == "Bob Beta, Book B (P, 2001), p. 4."
+
+
+def test_later_citation_after_other_source_is_short():
+    assert run([[("a", "")], [("b", "")], [("a", "9")]])[2] == "Alpha, Book A, p. 9."
+
+
+def test_multi_source_note_is_never_ibid_and_next_note_not_either():
+    out = run([[("a", "")], [("a", "1"), ("b", "")], [("b", "2")]])
+    assert out[1] == "Alpha, Book A, p. 1; Bob Beta, Book B (P, 2001)."
+    assert out[2] == "Beta, Book B, p. 2."
+
+
+def test_footnote_without_citation_breaks_ibid_chain():
+    out = run([[("a", "")], None, [("a", "3")]])
+    assert out[2] == "Alpha, Book A, p. 3."
+
+
+def test_ibid_can_be_switched_off():
+    assert run([[("a", "")], [("a", "3")]], ibid=False)[1] == "Alpha, Book A, p. 3."
+
+
+def test_prefix_is_capitalised_and_ibid_lowercase_after_it():
+    seq = NoteSequencer(Style(), BIB)
+    seq.note([CitationItem("a")])
+    text = seq.note([CitationItem("a", prefix=Text("see"), suffix=", 5")])
+    assert plain(text) == "See ibid., p. 5."
+
+
+def test_cluster_joined_with_semicolons_and_prefixes_kept():
+    seq = NoteSequencer(Style(), BIB)
+    text = seq.note([CitationItem("a", prefix=Text("For example:")), CitationItem("b"),
+                     CitationItem("c", prefix=Text("and"))])
+    assert plain(text) == ("For example: Ann Alpha, Book A: Sub (P, 2000); Bob Beta, Book B (P, 2001); "
+                         "and Cy Gamma, Book C (P, 2002).")
+
+
+def test_suffix_text_after_locator_is_kept():
+    seq = NoteSequencer(Style(), BIB)
+    text = seq.note([CitationItem("a", suffix=", 33, emphasis added")])
+    assert plain(text) == f"{FULL_A}, p. 33, emphasis added."
+
+
+def test_final_stop_not_doubled():
+    assert str(add_final_stop(Text("Ibid."))) == "Ibid."
+    assert str(add_final_stop(Text("A, eds."))) == "A, eds."
+    assert str(add_final_stop(Text("“Why?”"))) == "“Why?”"
+    assert str(add_final_stop(Text("(n.d.), p. 4"))) == "(n.d.), p. 4."
+
+
+def test_same_source_twice_in_one_explicit_note():
+    seq = NoteSequencer(Style(), BIB)
+    seq.begin_note(["a", "a"])
+    first = seq.cluster([CitationItem("a", suffix="3")], note_initial=False)
+    second = seq.cluster([CitationItem("a", suffix="5")], note_initial=False)
+    seq.end_note()
+    assert plain(first).endswith("p. 3")
+    assert plain(second) == "ibid., p. 5"
+    assert seq.decisions == [("a", "full"), ("a", "ibid")]
