@@ -10,9 +10,13 @@ returns a new one in which:
 - rendered text is a ``RawInline`` of format ``fmt`` (``latex`` or
   ``markdown``).
 
-``main()`` runs it as a real filter: ``pandoc --filter pressroom-citations``
-(reads JSON on stdin, output format in ``argv[1]``; formats other than
-latex/markdown get ``text``-rendered ``Str`` nodes... see :func:`main`).
+``main()`` runs it as a real filter (``pandoc --filter <script>`` with a
+script calling ``sys.exit(main())``): JSON on stdin, pandoc's output format
+in ``argv[1]``; latex/beamer targets get LaTeX, every other target Markdown.
+
+AuthorInText citations (``@key [p. 3] says``) print the short author name
+in the text and a note; SuppressAuthor (``[-@key]``) drops the author from
+the note.
 
 Options (``options=`` dict, or prefixed keys in the YAML metadata; the
 argument wins over the metadata):
