@@ -40,6 +40,7 @@ DEBIAN_PACKAGES = (
     "texlive-fonts-recommended",
     "fonts-texgyre",               # TeX Gyre Termes: the serif with macrons (ū, ō)
     "lmodern",
+    "fonts-dejavu-core",           # DejaVu Sans: the draft stamp's embedded font
     "latexmk",
     "poppler-utils",               # pdftotext, pdffonts: the check stage and the tests
 )

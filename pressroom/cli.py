@@ -15,11 +15,10 @@ import fcntl
 import json
 import os
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import (EXIT_CHECK_FAILED, CheckFailed, PressroomError, ToolError, UsageError,
+from .errors import (EXIT_CHECK_FAILED, PressroomError, ToolError, UsageError,
                      Warnings)
 
 ROOT = Path(__file__).resolve().parent.parent

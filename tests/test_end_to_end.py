@@ -1,0 +1,150 @@
+"""End to end, with real pandoc, real TeX, pikepdf and pdftotext: build the
+sample manuscript and the corpus paper into temporary folders and read the
+PDFs back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pikepdf
+import pytest
+
+from conftest import ROOT, SAMPLE, pdf_text, run_build
+
+SAMPLE_SENTENCE = ("Within a single generation the newspaper ceased to be a curiosity of the "
+                   "treaty ports and became an ordinary object of daily life.")
+SAMPLE_TITLE = "Lead, Ink, and Opinion"
+CORPUS_TITLE = "Sino-Soviet Relations in the 1950s: Situational Cordiality"
+CORPUS_SENTENCE = "Premier Zhou Enlai visited the Soviet Union and East European countries"
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    result = run_build(SAMPLE, "--out", out)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def corpus_build(tmp_path_factory, corpus_paper):
+    out = tmp_path_factory.mktemp("corpus")
+    result = run_build(corpus_paper, "--out", out)
+    return out, result
+
+
+def test_sample_outputs_are_named_after_the_stem(sample_build):
+    out, _ = sample_build
+    for name in ("paper.tex", "paper.pdf", "paper-draft.pdf", "paper.check.json"):
+        assert (out / name).is_file(), name
+
+
+def test_sample_pdf_has_title_sentence_and_pages(sample_build):
+    out, _ = sample_build
+    with pikepdf.open(out / "paper.pdf") as pdf:
+        assert 5 <= len(pdf.pages) <= 10
+    text = pdf_text(out / "paper.pdf")
+    assert SAMPLE_TITLE in text
+    assert SAMPLE_SENTENCE in text
+    # macrons and LaTeX special characters print as themselves
+    assert "Tōkyō" in text and "Kyūshū" in text
+    for literal in ("$12", "15%", "#", "&", "{kana}", "~300", "10^3", "(\\)"):
+        assert literal in text, literal
+
+
+def test_sample_notes_are_footnotes_with_ibid(sample_build):
+    out, _ = sample_build
+    text = pdf_text(out / "paper.pdf")
+    assert "Ibid., p. 31." in text
+    assert "[see" not in text and "@okabe1998" not in text
+
+
+def test_draft_is_stamped_and_submission_is_not(sample_build):
+    out, _ = sample_build
+    draft = pdf_text(out / "paper-draft.pdf")
+    clean = pdf_text(out / "paper.pdf")
+    assert "WORK IN PROGRESS" in draft and "DO NOT CITE" in draft
+    assert "WORK IN PROGRESS" not in clean
+    assert SAMPLE_SENTENCE in draft
+
+
+def test_build_prints_one_line_per_stage_and_the_check_table(sample_build):
+    _, result = sample_build
+    for stage in ("convert", "render", "compile", "stamp", "check"):
+        assert any(line.startswith(stage) and line.rstrip().endswith(" s")
+                   for line in result.stdout.splitlines()), stage
+    assert "paper-draft.pdf stamp" in result.stdout
+
+
+def test_second_build_runs_no_stage(sample_build):
+    out, _ = sample_build
+    before = (out / "paper.pdf").stat().st_mtime_ns
+    again = run_build(SAMPLE, "--out", out)
+    assert "nothing changed: no stage ran" in again.stdout
+    assert (out / "paper.pdf").stat().st_mtime_ns == before
+
+
+def test_corpus_paper_builds(corpus_build):
+    out, _ = corpus_build
+    with pikepdf.open(out / "paper.pdf") as pdf:
+        assert 20 <= len(pdf.pages) <= 34
+        assert str(pdf.docinfo["/Title"]) == CORPUS_TITLE
+    text = pdf_text(out / "paper.pdf")
+    assert CORPUS_TITLE in text
+    assert CORPUS_SENTENCE in text
+    assert "Version date: January 2018" in text
+
+
+def test_corpus_second_build_runs_no_stage(corpus_build, corpus_paper):
+    out, _ = corpus_build
+    again = run_build(corpus_paper, "--out", out)
+    assert "nothing changed: no stage ran" in again.stdout
+
+
+def test_doit_lists_one_task_per_stage():
+    result = subprocess.run([sys.executable, "-m", "doit", "list", f"manuscript={SAMPLE}"],
+                            cwd=ROOT, capture_output=True, text=True, check=True)
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert names == sorted(["convert", "render", "compile", "stamp", "check"])
+
+
+def test_notes_command_json(corpus_paper):
+    result = run_build("notes", corpus_paper, "--json")
+    notes = json.loads(result.stdout)
+    assert [n["n"] for n in notes] == list(range(1, 81))
+    assert notes[4]["text"] == "Ibid., pp.\u00a03–8."
+
+
+def test_folder_argument_and_source_left_alone(tmp_path):
+    """A manuscript folder builds; nothing is written next to the source."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "manuscript", src)
+    before = sorted(p.name for p in src.rglob("*"))
+    out = tmp_path / "out"
+    run_build(src, "--out", out)
+    assert (out / "paper.pdf").is_file()
+    assert sorted(p.name for p in src.rglob("*")) == before
+
+
+def test_csl_engine(tmp_path):
+    """`citations: csl` goes through pandoc's citeproc with a Chicago notes CSL style."""
+    src = tmp_path / "csl"
+    src.mkdir()
+    shutil.copy(ROOT / "manuscript" / "references.bib", src)
+    (src / "paper.md").write_text(
+        "---\ntitle: CSL Test\nbibliography: references.bib\ncitations: csl\n---\n\n"
+        "A claim about type founding.[@okabe1998, 27]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_build(src / "paper.md", "--out", out)
+    text = pdf_text(out / "paper.pdf")
+    assert "Okabe" in text and "@okabe1998" not in text
+
+
+def test_unknown_header_key_warns(tmp_path):
+    src = tmp_path / "w"
+    src.mkdir()
+    (src / "paper.md").write_text("---\ntitle: Warned\ntitel: typo\n---\n\nText.\n", encoding="utf-8")
+    result = run_build(src / "paper.md", "--out", tmp_path / "out")
+    assert "paper.md:3: unknown header key `titel` is ignored (did you mean `title`?)" in result.stderr
