@@ -51,6 +51,7 @@ class Settings:
     #: options for the citation style (from the template and `citation-*` header keys)
     citation_options: tuple[tuple[str, Any], ...] = ()
     title: str = ""
+    short_title: str = ""            # for running heads: `short-title`, else the title before a colon
     authors: tuple[str, ...] = ()
     subject: str = ""
     keywords: tuple[str, ...] = ()
@@ -168,6 +169,15 @@ def resolve_csl(name: str, manuscript: Manuscript) -> Path:
                                    "as chicago-notes-bibliography-17th-edition") from None
 
 
+def short_title(meta: dict) -> str:
+    """The running-head title: `short-title` if given, else the title up to its first colon."""
+    given = str(meta.get("short-title", "") or "").strip()
+    if given:
+        return given
+    title = str(meta.get("title", "") or "").strip()
+    return title.split(":", 1)[0].strip() if ":" in title else title
+
+
 def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                    template: str | None = None, verbose: bool = False, safe: bool = False,
                    warnings: Warnings | None = None) -> Settings:
@@ -209,6 +219,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         template_settings=tuple(sorted(latex.items())),
         citation_options=tuple(sorted(citation_options.items())),
         title=str(meta.get("title", "") or ""),
+        short_title=short_title(meta),
         authors=() if anonymous else tuple(author_names(meta)),
         subject=str(meta.get("subject") or " ".join(str(abstract).split())),
         keywords=tuple(str(k) for k in meta.get("keywords") or ()),

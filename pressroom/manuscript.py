@@ -21,6 +21,7 @@ from .errors import ManuscriptError, Warnings
 KNOWN_KEYS = {
     "title": "the paper's title",
     "subtitle": "a subtitle, printed under the title",
+    "short-title": "a short title for running heads (default: the title before its colon)",
     "author": "list of {name, affiliation, email}",
     "abstract": "the abstract (Markdown)",
     "keywords": "list of keywords (PDF metadata)",
@@ -84,6 +85,14 @@ def resolve_manuscript_path(arg: str | Path) -> Path:
         raise ManuscriptError("no such manuscript", file=path,
                               hint="give the path of a .md file or of its folder")
     return path.resolve()
+
+
+def header_end(lines: list[str]) -> int:
+    """0-based index of the first body line (after the YAML header's closing fence, if any)."""
+    if not lines or lines[0].strip() != "---":
+        return 0
+    end = next((i for i, l in enumerate(lines[1:], start=1) if _FENCE.match(l)), None)
+    return 0 if end is None else end + 1
 
 
 def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:

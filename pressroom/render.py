@@ -92,6 +92,7 @@ def template_context(settings: Settings, front: dict, body: str) -> dict[str, An
         "pressroom_version": __version__,
         # Plain strings for \hypersetup and running heads: escaped on output.
         "plain_title": settings.title,
+        "short_title": settings.short_title,
         "plain_authors": list(settings.authors),
     }
 
