@@ -85,10 +85,10 @@ def compile_pdf(settings: Settings) -> Path:
     try:
         result = run(latexmk_command(settings, tex), cwd=settings.out_dir, env=env, what="latexmk")
     except ToolError as exc:
-        raise latex_error(log, tex, fallback=exc.message) from None
+        raise latex_error(log, tex, fallback=exc.message, source=settings.manuscript) from None
     if settings.verbose:
         print(result.stdout.decode("utf-8", "replace"))
-    check_log(log, tex)
+    check_log(log, tex, settings.manuscript)
     from .pdfmeta import write_metadata
     raw_pdf = settings.out_dir / AUX_DIR / f"{settings.stem}.pdf"
     return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
@@ -103,37 +103,111 @@ def pdf_metadata(settings: Settings, *, draft: bool):
         draft=draft, version_date=settings.version_date)
 
 
-def check_log(log: Path, tex: Path) -> None:
+def check_log(log: Path, tex: Path, source: Path | None = None) -> None:
     """Fail on missing glyphs: a character that does not print is a broken document."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     missing: dict[str, set[str]] = {}
     for m in _MISSING_GLYPH.finditer(text):
-        missing.setdefault(f"{m.group(1)} (U+{m.group(2)})", set()).add(m.group(3))
+        missing.setdefault(m.group(1), set()).add(m.group(3))
     for m in _MISSING_GLYPH_OLD.finditer(text):
-        missing.setdefault(f"{m.group(1)} (U+{ord(m.group(1)):04X})", set()).add(m.group(2))
-    if missing:
-        chars = ", ".join(sorted(missing))
-        fonts = ", ".join(sorted({f for fs in missing.values() for f in fs}))
-        raise LatexError(f"characters missing from the font ({fonts}): {chars}",
-                         file=tex, hint=f"choose a font that has them (template settings.toml `mainfont`); full log: {log}")
+        missing.setdefault(m.group(1), set()).add(m.group(2))
+    if not missing:
+        return
+    chars = ", ".join(f"{c} (U+{ord(c):04X})" if len(c) == 1 else c for c in sorted(missing))
+    fonts = ", ".join(sorted({_font_name(f) for fs in missing.values() for f in fs}))
+    file, line = _locate_text(sorted(missing), tex, source)
+    raise LatexError(f"characters missing from the font {fonts}: {chars}", file=file, line=line,
+                     hint="choose a font that has them (the template's settings.toml `mainfont`), "
+                          f"or leave them out; full log: {log}")
 
 
-def latex_error(log: Path, tex: Path, *, fallback: str) -> LatexError:
-    """The `!` line of the log and its context, with the .tex line and the log's path."""
+def _font_name(spec: str) -> str:
+    """``[texgyretermes-regular.otf]/OT:script=...`` → ``texgyretermes-regular.otf``."""
+    m = re.match(r"\[?\"?([^\]\"/:]+)", spec.strip())
+    return m.group(1) if m else spec.strip()
+
+
+def _locate_text(needles: list[str], tex: Path, source: Path | None) -> tuple[Path, int | None]:
+    """Where the first of ``needles`` occurs: the Markdown line if it is there, else the .tex line."""
+    for path in ([source] if source else []) + [tex]:
+        if path is None or not path.exists():
+            continue
+        for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if any(n in line for n in needles):
+                return path, i
+    return tex, None
+
+
+def markdown_line(tex: Path, tex_line: int) -> int | None:
+    """The Markdown line of the block the .tex line belongs to (the nearest ``%%md:`` above it).
+
+    None when the line is outside the body (the template or the front matter).
+    """
+    from .convert import LINE_MARK
+    try:
+        lines = tex.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines[:tex_line]):
+        if line.startswith(LINE_MARK):
+            value = line[len(LINE_MARK):].strip()
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = None) -> LatexError:
+    """The `!` line of the log and its context, mapped to the Markdown line, with the log's path.
+
+    The location is ``source:LINE`` when the error is in the body (found
+    through the ``%%md:LINE`` markers convert leaves in the LaTeX), else the
+    .tex line; the message says both.
+    """
     if not log.exists():
-        return LatexError(fallback, file=tex)
+        return LatexError(fallback, file=tex, hint="run again with -v to see latexmk's output")
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     for i, line in enumerate(lines):
         m = _FILE_LINE_ERROR.match(line)
         if m or line.startswith("! "):
             message = m.group(3) if m else line[2:]
-            context = [l for l in lines[i + 1:i + 4] if l.strip()]
+            context = _context(lines[i + 1:i + 12])
             file = tex if not m or m.group(1).endswith(tex.name) else tex.parent / m.group(1)
-            lineno = int(m.group(2)) if m else _line_from_context(lines[i:i + 6])
-            detail = "\n  ".join(context)
-            return LatexError(f"LaTeX error: {message}" + (f"\n  {detail}" if detail else ""),
-                              file=file, line=lineno, hint=f"full log: {log}")
+            lineno = int(m.group(2)) if m else _line_from_context(lines[i:i + 12])
+            where = f"{file}:{lineno}" if lineno else str(file)
+            md_line = markdown_line(tex, lineno) if (lineno and file == tex and source) else None
+            if md_line:
+                where += f" (the Markdown block starting at line {md_line})"
+                file, lineno = source, md_line
+            refused = _refused_access(lines)
+            detail = "\n  ".join([*context, f"in {where}"])
+            hint = f"full log: {log}"
+            if refused:
+                hint = (f"TeX may read and write only inside the build folder ({refused}); "
+                        f"refer to files inside the manuscript folder; " + hint)
+            return LatexError(f"LaTeX error: {message}\n  {detail}", file=file, line=lineno, hint=hint)
     return LatexError(fallback, file=tex, hint=f"full log: {log}")
+
+
+def _context(lines: list[str]) -> list[str]:
+    """The log lines after the error up to the ``l.N`` line and the one after it."""
+    out: list[str] = []
+    for j, line in enumerate(lines):
+        if line.startswith(("Here is how much", "No pages of output", "!  ==> Fatal")):
+            break
+        if line.strip():
+            out.append(line.rstrip())
+        if re.match(r"l\.\d+", line):
+            if j + 1 < len(lines) and lines[j + 1].strip():
+                out.append(lines[j + 1].rstrip())
+            break
+    return out[:6]
+
+
+def _refused_access(lines: list[str]) -> str | None:
+    for line in lines:
+        m = re.search(r"Not (reading from|writing to) (\S+)", line)
+        if m:
+            return f"{m.group(1)} {m.group(2)} was refused"
+    return None
 
 
 def _line_from_context(lines: list[str]) -> int | None:

