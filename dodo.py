@@ -28,7 +28,7 @@ WARNINGS = Warnings()
 FAILURES: list[PressroomError] = []
 
 DOIT_CONFIG = {
-    "default_tasks": ["convert", "render", "compile", "stamp", "check"],
+    "default_tasks": ["convert", "render", "compile", "stamp", "check", "manifest"],
     "backend": "json",
     "verbosity": 0,
 }

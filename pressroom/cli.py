@@ -4,6 +4,7 @@
     build.py notes MANUSCRIPT.md [--json]
     build.py check [PDF ...] [--manuscript PATH] [--json]
     build.py test [PYTEST ARGS ...]
+    build.py verify [MANUSCRIPT] [--out DIR] [--template NAME]
 
 Exit codes: 0 success, 1 build failed, 2 usage, 3 check failed.
 """
@@ -22,7 +23,7 @@ from .errors import (EXIT_CHECK_FAILED, PressroomError, ToolError, UsageError,
                      Warnings)
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("build", "notes", "check", "test")
+COMMANDS = ("build", "notes", "check", "test", "verify")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +51,8 @@ def main(argv: list[str]) -> int:
             command, rest = argv[0], argv[1:]
         else:
             command, rest = "build", argv
-        return {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test}[command](rest)
+        return {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
+                "verify": cmd_verify}[command](rest)
     except PressroomError as exc:
         if debug:
             raise
@@ -185,6 +187,24 @@ def cmd_check(argv: list[str]) -> int:
                              draft=draft, stamp_text=settings.stamp.text)
         report += [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
     return report_findings(report, as_json=args.json)
+
+
+def cmd_verify(argv: list[str]) -> int:
+    """Rebuild from scratch in a temporary folder and compare with the build folder's manifest."""
+    p = _build_parser()
+    p.prog, p.description = "build.py verify", "Rebuild from scratch and compare with manifest.json."
+    args = p.parse_args(argv)
+    from .config import build_settings
+    from .manuscript import read_manuscript, resolve_manuscript_path
+    from .verify import verify
+    warnings = Warnings(strict=args.strict)
+    settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
+                              out_dir=Path(args.out) if args.out else None, template=args.template,
+                              verbose=args.verbose, safe=args.safe, warnings=warnings)
+    print(f"verifying {_show(settings.out_dir)}: rebuilding from scratch in a temporary folder")
+    verdict = verify(settings, warnings, run_tasks)
+    print("\n".join(verdict.lines()))
+    return 0 if verdict.identical else EXIT_CHECK_FAILED
 
 
 def cmd_test(argv: list[str]) -> int:

@@ -2,6 +2,8 @@
 
 Each wraps the module that does the work (convert, render, compile, stamp,
 check) and names its inputs and outputs, so that dodo.py stays wiring only.
+A sixth, bookkeeping task writes ``manifest.json`` (the sha256 of every input
+and output, the tool versions) whenever an input or an output changed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ def stages(settings: Settings, figures: list[Path], template_files: list[Path]) 
     s = settings
     bib = [s.bibliography] if s.bibliography else []
     csl = [s.csl] if s.csl else []
+    work = _stages(s, bib, csl, figures, template_files)
+    return [*work,
+            Stage("manifest", "sha256 of every input and output, tool versions → manifest.json",
+                  (s.manuscript, *bib, *csl, *figures, *template_files,
+                   *(p for stage in work for p in stage.outputs), *code_files("manifest.py")),
+                  (s.out_dir / "manifest.json",),
+                  ("template_name", "source_date_epoch", "engine"))]
+
+
+def _stages(s: Settings, bib: list[Path], csl: list[Path], figures: list[Path],
+            template_files: list[Path]) -> list[Stage]:
     return [
         Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
               (s.manuscript, *bib, *csl, *code_files("convert.py", "citations")),
@@ -107,5 +120,12 @@ def check_report(settings: Settings) -> list[dict]:
     return report
 
 
+def run_manifest(settings: Settings, warnings: Warnings) -> None:
+    from .manifest import write_manifest
+    from .manuscript import figure_paths
+    from .render import template_files
+    write_manifest(settings, figure_paths(settings.manuscript), template_files(settings.template_dir))
+
+
 RUNNERS = {"convert": run_convert, "render": run_render, "compile": run_compile,
-           "stamp": run_stamp, "check": run_check}
+           "stamp": run_stamp, "check": run_check, "manifest": run_manifest}

