@@ -53,10 +53,20 @@ class TexEnvironment:
         return env
 
 
+#: What reads back the .aux file of the previous pass: cross-references, citations, table widths, page totals.
+_AUX_READERS = re.compile(r"\\(?:(?:page|eq|auto|name|c|C|v)?ref\*?\s*\{|hyperref\s*\[|(?:no)?cite[a-zA-Z]*\s*[\[{]|"
+                          r"begin\s*\{longtable\}|tableofcontents|listof|PreviousTotalPages)|lastpage|zref")
+
+
 def latexmk_command(settings: Settings, tex: Path) -> list[str]:
     engine_flag = {"xelatex": "-xelatex", "lualatex": "-lualatex"}[settings.engine]
+    # A document that reads nothing back from the .aux (a body with only footnotes) needs one
+    # pass: latexmk then ignores the .aux's changes instead of running TeX again for them.
+    body = tex.read_text(encoding="utf-8").partition("\\begin{document}")[2]
+    one_pass = [] if _AUX_READERS.search(body) else [
+        "-e", "$hash_calc_ignore_pattern{'aux'} = '^';"]
     return ["latexmk", "-norc", engine_flag, "-interaction=nonstopmode", "-halt-on-error",
-            "-file-line-error", "-no-shell-escape", f"-outdir={AUX_DIR}",
+            "-file-line-error", "-no-shell-escape", f"-outdir={AUX_DIR}", *one_pass,
             "-silent" if not settings.verbose else "-verbose", tex.name]
 
 
