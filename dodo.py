@@ -72,7 +72,7 @@ def _tasks():
             "actions": [_action(RUNNERS[stage.name], settings)],
             "file_dep": [str(p) for p in stage.inputs],
             "targets": [str(p) for p in stage.outputs],
-            "uptodate": [config_changed(settings.for_stage(*stage.reads))],
+            "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)})],
             "clean": True,
             "verbosity": 0,
         }

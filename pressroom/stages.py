@@ -8,12 +8,15 @@ and output, the tool versions) whenever an input or an output changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
 from .errors import Warnings
+from .manuscript import header_end
 from .tools import write_text_atomic
 
 PACKAGE = Path(__file__).resolve().parent
@@ -27,6 +30,8 @@ class Stage:
     outputs: tuple[Path, ...]
     #: the settings this stage reads; a change to one of them reruns it
     reads: tuple[str, ...]
+    #: other values the stage depends on (name, digest), e.g. the parts of a file it reads
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 def code_files(*names: str) -> list[Path]:
@@ -36,6 +41,28 @@ def code_files(*names: str) -> list[Path]:
         path = PACKAGE / name
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
     return files
+
+
+def convert_fingerprint(manuscript: Path) -> str:
+    """sha256 of the manuscript without its `draft` block, which only the stamp reads.
+
+    Convert depends on this instead of the file, so a new stamp wording reruns
+    stamp and check only. The block is cut as text: the top-level `draft:` line
+    of the YAML header and the indented lines under it.
+    """
+    lines = manuscript.read_text(encoding="utf-8").splitlines(keepends=True)
+    end = header_end([l.rstrip("\r\n") for l in lines])
+    kept, in_draft = [], False
+    for i, line in enumerate(lines):
+        if 0 < i < end - 1:
+            if re.match(r"draft\s*:", line):
+                in_draft = True
+                continue
+            if in_draft and (line[:1] in (" ", "\t") or not line.strip()):
+                continue
+            in_draft = False
+        kept.append(line)
+    return hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()
 
 
 def stages(settings: Settings, figures: list[Path], template_files: list[Path]) -> list[Stage]:
@@ -55,9 +82,10 @@ def _stages(s: Settings, bib: list[Path], csl: list[Path], figures: list[Path],
             template_files: list[Path]) -> list[Stage]:
     return [
         Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
-              (s.manuscript, *bib, *csl, *code_files("convert.py", "citations")),
+              (*bib, *csl, *code_files("convert.py", "citations")),
               (s.output(".body.tex"), s.output(".front.json")),
-              ("citations", "citation_options", "safe", "anonymous", "keywords")),
+              ("citations", "citation_options", "safe", "anonymous", "keywords"),
+              (("manuscript", convert_fingerprint(s.manuscript)),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *template_files, *code_files("render.py")),
               (s.output(".tex"),),
