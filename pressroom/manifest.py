@@ -62,8 +62,10 @@ def input_files(settings: "Settings", figures: list[Path], template_files: list[
         if extra is not None:
             files[_name(extra, folder)] = extra
     for path in template_files:
-        root = settings.template_dir if path.is_relative_to(settings.template_dir) else settings.template_dir.parent
-        files[f"template:{path.relative_to(root).as_posix()}"] = path
+        if path.is_relative_to(settings.template_dir):
+            files[f"template:{path.relative_to(settings.template_dir).as_posix()}"] = path
+        else:  # the shared parts, templates/_common/
+            files[f"template:{path.parent.name}/{path.name}"] = path
     return files
 
 

@@ -1,0 +1,176 @@
+"""Incremental builds, with real pandoc and TeX: touch each kind of input of
+a small footnoted manuscript and check which stages the build reports as run
+(`convert    0.25 s`, one line per stage that ran), and how many TeX passes
+latexmk made."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+
+import pytest
+
+from conftest import ROOT, run_build
+
+STAGES = ("convert", "render", "compile", "stamp", "check", "manifest")
+
+PAPER = """\
+---
+title: "A Small Paper"
+author:
+  - name: A. Author
+    affiliation: Somewhere
+version-date: 2026-03-14
+bibliography: refs.bib
+lang: en-US
+draft:
+  text: "WORK IN PROGRESS"
+---
+
+# First
+
+The first paragraph cites a book.[@cited, 12] It has a note of its own too.[^1]
+
+[^1]: A plain footnote.
+
+The second paragraph is the one we edit.
+
+# Second
+
+More text, and another citation.[@cited, 14]
+"""
+
+BIB = """\
+@book{cited,
+  author = {Author, Anna},
+  title = {The Cited Book},
+  publisher = {Press},
+  address = {Tokyo},
+  year = {1990}
+}
+
+@book{uncited,
+  author = {Other, Otto},
+  title = {The Uncited Book},
+  publisher = {Press},
+  address = {Kyoto},
+  year = {1991}
+}
+"""
+
+
+def ran(result) -> list[str]:
+    """The stages the build reported as run, in order."""
+    return [line.split()[0] for line in result.stdout.splitlines()
+            if re.match(r"^(%s)\s+\d+\.\d\d s$" % "|".join(STAGES), line)]
+
+
+@pytest.fixture(scope="module")
+def counted_tex(tmp_path_factory):
+    """`xelatex` first on PATH is a wrapper that logs each TeX run, then runs the real one.
+
+    (`xelatex --version`, asked for the manifest, is no TeX run.)
+    """
+    bin_dir = tmp_path_factory.mktemp("bin")
+    log = bin_dir / "passes.log"
+    wrapper = bin_dir / "xelatex"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = --version ] || echo pass >> "{log}"\nexec "{shutil.which("xelatex")}" "$@"\n')
+    wrapper.chmod(0o755)
+    saved = os.environ["PATH"]
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{saved}"
+    yield log
+    os.environ["PATH"] = saved
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory, counted_tex):
+    """The manuscript (with its own copy of the template) and its build folder, built once."""
+    src = tmp_path_factory.mktemp("incremental")
+    (src / "paper.md").write_text(PAPER, encoding="utf-8")
+    (src / "refs.bib").write_text(BIB, encoding="utf-8")
+    shutil.copytree(ROOT / "templates" / "working-paper", src / "templates" / "working-paper")
+    out = src / "build"
+    first = run_build(src, "--out", out)
+    return src, out, first, tex_passes(counted_tex)
+
+
+def tex_passes(log) -> int:
+    """TeX runs since the last call."""
+    n = len(log.read_text().splitlines()) if log.exists() else 0
+    log.unlink(missing_ok=True)
+    return n
+
+
+def build(paper, *args):
+    src, out = paper[:2]
+    return run_build(src, "--out", out, *args)
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_cold_build_runs_every_stage_and_one_tex_pass(paper):
+    _, _, first, passes = paper
+    assert ran(first) == list(STAGES)
+    assert passes == 1, "a body with only footnotes needs one TeX pass"
+
+
+def test_nothing_changed_runs_nothing(paper):
+    result = build(paper)
+    assert ran(result) == [] and "nothing changed: no stage ran" in result.stdout
+
+
+def test_new_mtimes_with_the_same_content_run_nothing(paper):
+    src, out = paper[:2]
+    later = time.time() + 100
+    for path in (src / "paper.md", src / "refs.bib", out / "paper.body.tex", out / "paper.tex"):
+        os.utime(path, (later, later))
+    assert ran(build(paper)) == []
+
+
+def test_one_paragraph_edit_reruns_all_but_with_one_tex_pass(paper, counted_tex):
+    src = paper[0]
+    tex_passes(counted_tex)
+    edit(src / "paper.md", "the one we edit", "the one we have edited")
+    assert ran(build(paper)) == list(STAGES)
+    assert tex_passes(counted_tex) == 1
+
+
+def test_draft_wording_reruns_only_stamp_and_check(paper):
+    src, out = paper[:2]
+    pdf = (out / "paper.pdf").read_bytes()
+    edit(src / "paper.md", 'text: "WORK IN PROGRESS"', 'text: "PLEASE DO NOT CIRCULATE"')
+    assert ran(build(paper)) == ["stamp", "check", "manifest"]
+    assert (out / "paper.pdf").read_bytes() == pdf
+
+
+def test_uncited_bib_entry_reruns_nothing_after_convert(paper):
+    src = paper[0]
+    edit(src / "refs.bib", "The Uncited Book", "The Uncited Book, Revised")
+    assert ran(build(paper)) == ["convert", "manifest"]
+
+
+def test_cited_bib_entry_reruns_everything(paper):
+    src = paper[0]
+    edit(src / "refs.bib", "The Cited Book", "The Cited Book, Revised")
+    assert ran(build(paper)) == list(STAGES)
+
+
+def test_template_change_reruns_render_onward(paper):
+    src = paper[0]
+    template = src / "templates" / "working-paper" / "template.tex.j2"
+    edit(template, "Version date:", "Version of")
+    assert ran(build(paper)) == ["render", "compile", "stamp", "check", "manifest"]
+
+
+def test_template_change_that_leaves_the_pdf_alone_stops_at_compile(paper):
+    src = paper[0]
+    template = src / "templates" / "working-paper" / "template.tex.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "% a LaTeX comment after the end\n",
+                        encoding="utf-8")
+    assert ran(build(paper)) == ["render", "compile", "manifest"]

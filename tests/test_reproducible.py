@@ -1,0 +1,122 @@
+"""Reproducible builds, with real pandoc and TeX: two builds of the corpus
+paper in different folders, at different times and in different time zones,
+give byte-identical PDFs; the manifest records inputs, tools and outputs;
+`build.py verify` says "identical", or names what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import ROOT, SAMPLE, run_build
+from pressroom.errors import Warnings
+from pressroom.manifest import compare
+from pressroom.manuscript import read_manuscript
+from pressroom.reproducible import FIXED_EPOCH, parse_full_date, source_date
+
+PDFS = ("paper.pdf", "paper-draft.pdf")
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory, corpus_paper):
+    """The corpus paper built twice: other folder, other cwd, other TZ, a second later."""
+    first = tmp_path_factory.mktemp("first") / "out"
+    run_build(corpus_paper, "--out", first)
+    time.sleep(1.1)
+    second = tmp_path_factory.mktemp("second-folder-with-a-longer-name") / "elsewhere" / "out"
+    env_tz = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    try:
+        run_build(corpus_paper, "--out", second, cwd=second.parent.parent)
+    finally:
+        if env_tz is None:
+            os.environ.pop("TZ")
+        else:
+            os.environ["TZ"] = env_tz
+    return first, second
+
+
+def test_pdfs_are_byte_identical_across_folders_times_and_zones(two_builds):
+    first, second = two_builds
+    for name in PDFS:
+        assert sha(first / name) == sha(second / name), name
+
+
+def test_no_build_folder_path_or_clock_in_the_pdfs(two_builds):
+    first, _ = two_builds
+    today = time.strftime("%Y%m%d").encode()
+    for name in PDFS:
+        data = (first / name).read_bytes()
+        assert str(first).encode() not in data and str(first.parent).encode() not in data
+        assert b"D:" + today not in data, f"{name} carries today's date"
+
+
+def test_manifest_records_inputs_tools_and_outputs(two_builds):
+    first, second = two_builds
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert {"paper.md", "references.bib", "template:template.tex.j2", "template:settings.toml"} <= set(manifest["inputs"])
+    tools = manifest["tools"]
+    assert tools["pandoc"].startswith("pandoc ") and "TeX Live 20" in tools["xelatex"]
+    for package in ("pikepdf", "pybtex", "Jinja2", "pressroom"):
+        assert tools[package][0].isdigit(), package
+    for name in PDFS:
+        assert manifest["outputs"][name] == sha(first / name)
+    # the same sources give the same manifest wherever they are built
+    assert compare(manifest, json.loads((second / "manifest.json").read_text())) == []
+
+
+def test_verify_says_identical_then_names_the_changed_input(tmp_path):
+    """Sample manuscript: verify after a build, then after the outputs went stale."""
+    src = tmp_path / "ms"
+    shutil.copytree(SAMPLE.parent, src)
+    out = tmp_path / "out"
+    run_build(src, "--out", out)
+    result = run_build("verify", src, "--out", out)
+    assert "identical" in result.stdout and "different" not in result.stdout
+    # the sources change after the recorded build: verify names the output and the input
+    md = src / "paper.md"
+    md.write_text(md.read_text(encoding="utf-8").replace("Within a single generation",
+                                                         "Within one generation"), encoding="utf-8")
+    result = run_build("verify", src, "--out", out, check=False)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "output paper.pdf differs" in result.stdout
+    assert "input paper.md differs" in result.stdout
+
+
+def test_verify_without_a_manifest_says_build_first(tmp_path):
+    result = run_build("verify", SAMPLE, "--out", tmp_path / "never-built", check=False)
+    assert result.returncode == 1 and "build first" in result.stderr
+
+
+def test_the_date_comes_from_the_sources(tmp_path):
+    assert parse_full_date("2026-03-14").year == 2026
+    assert parse_full_date("14 March 2026").month == 3
+    assert parse_full_date("January 2018") is None
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: T\nversion-date: 2026-03-14\n---\nText.\n", encoding="utf-8")
+    epoch, origin = source_date(read_manuscript(md), Warnings())
+    assert origin == "version-date" and epoch == 1773446400
+    md.write_text("---\ntitle: T\nversion-date: March 2026\n---\nText.\n", encoding="utf-8")
+    warnings = Warnings()
+    epoch, origin = source_date(read_manuscript(md), warnings)   # tmp_path is no git checkout
+    assert (epoch, origin) == (FIXED_EPOCH, "fixed") and warnings.items
+
+
+def test_the_date_falls_back_to_the_last_git_commit(tmp_path):
+    import subprocess
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: T\n---\nText.\n", encoding="utf-8")
+    env = dict(os.environ, GIT_AUTHOR_DATE="2021-05-06T07:08:09Z", GIT_COMMITTER_DATE="2021-05-06T07:08:09Z",
+               GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
+    for cmd in (["git", "init", "-q"], ["git", "add", "paper.md"], ["git", "commit", "-q", "-m", "x"]):
+        subprocess.run(cmd, cwd=tmp_path, env=env, check=True)
+    assert source_date(read_manuscript(md), Warnings()) == (1620284889, "git")
