@@ -1,0 +1,201 @@
+"""The journal templates with real pandoc and XeLaTeX: each builds the sample
+and the corpus paper; the working paper's title page and notes; no author
+anywhere in the anonymised copy (text or metadata); the journal article's
+running heads and footer; LaTeX specials in the title; missing glyphs fail
+the build; a templates/ folder beside the manuscript wins.
+
+Each manuscript is built once per template (a module-scoped cache) into a
+temporary folder."""
+
+from __future__ import annotations
+
+import collections
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from conftest import CORPUS_PAPER, SAMPLE, pdf_text, run_build
+
+TEMPLATES = ("working-paper", "anonymous-review", "journal-article")
+MANUSCRIPTS = {"sample": SAMPLE, "corpus": CORPUS_PAPER}
+CORPUS_TITLE = "Sino-Soviet Relations in the 1950s: Situational Cordiality"
+#: what must not appear anywhere in an anonymised copy, per manuscript
+IDENTITIES = {
+    "sample": ("Caroline Ashdown", "Ashdown", "c.ashdown@example.org", "Northfield College"),
+    "corpus": ("Hiroki Takeuchi", "Takeuchi", "htakeuch@smu.edu", "htakeuch", "Southern Methodist University"),
+}
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """build(manuscript, template) → the build folder; each pair is built once."""
+    done: dict[tuple[str, str], Path] = {}
+
+    def _build(manuscript: str, template: str) -> Path:
+        if (manuscript, template) not in done:
+            out = tmp_path_factory.mktemp(f"{manuscript}-{template}")
+            run_build(MANUSCRIPTS[manuscript], "--out", out, "--template", template)
+            done[manuscript, template] = out
+        return done[manuscript, template]
+    return _build
+
+
+def page_text(pdf: Path, first: int, last: int | None = None) -> str:
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(first), "-l", str(last or first),
+                           str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def note_marks(pdf: Path) -> list[int]:
+    """The footnote numbers in reading order: the digits set smaller than the text
+    (superscript marks in the text and at the foot), from pdftotext's word boxes."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', xml)
+    heights = [float(y1) - float(y0) for y0, y1, _ in words]
+    text_height = collections.Counter(round(h) for h in heights).most_common(1)[0][0]
+    return [int(w) for (_, _, w), h in zip(words, heights) if w.isdigit() and h < 0.8 * text_height]
+
+
+def metadata_text(pdf: Path) -> str:
+    with pikepdf.open(pdf) as doc:
+        info = " ".join(f"{k}={v}" for k, v in doc.docinfo.items())
+        with doc.open_metadata() as xmp:
+            creators = xmp.get("dc:creator")
+            return f"{info}\n{xmp}\ncreator={creators}"
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("manuscript", MANUSCRIPTS)
+def test_template_builds(build, template, manuscript):
+    out = build(manuscript, template)
+    for name in ("paper.pdf", "paper-draft.pdf", "paper.check.json"):
+        assert (out / name).is_file(), name
+    text = pdf_text(out / "paper.pdf")
+    # the corpus's macrons, umlauts, curly quotes and dashes print (a missing glyph fails the build)
+    expected = ("Chū-So Tairitsu", "Lüthi", "“", "—") if manuscript == "corpus" else ("Tōkyō", "Kyūshū")
+    for s in expected:
+        assert s in text, s
+
+
+@pytest.mark.parametrize("manuscript", MANUSCRIPTS)
+def test_working_paper_first_page(build, manuscript):
+    pdf = build(manuscript, "working-paper") / "paper.pdf"
+    first = page_text(pdf, 1)
+    name, email, affiliation = {"sample": ("Caroline Ashdown", "c.ashdown@example.org", "Northfield College"),
+                                "corpus": ("Hiroki Takeuchi", "htakeuch@smu.edu", "Southern Methodist University")}[manuscript]
+    for expected in (name, email, affiliation, "ABSTRACT"):
+        assert expected in first, expected
+    if manuscript == "corpus":
+        assert CORPUS_TITLE in first
+        assert "Version date: January 2018" in first
+        assert "[This paper is work in progress in the fullest sense." in first
+        # the body starts with the title again
+        assert page_text(pdf, 2).startswith(f"{CORPUS_TITLE} Introduction")
+
+
+def test_working_paper_corpus_notes_run_1_to_80(build):
+    pdf = build("corpus", "working-paper") / "paper.pdf"
+    marks = note_marks(pdf)
+    # each note's number appears twice, in the text and at the foot, in order, never restarting
+    assert sorted(collections.Counter(marks)) == list(range(1, 81))
+    assert set(collections.Counter(marks).values()) == {2}
+    assert list(dict.fromkeys(marks)) == list(range(1, 81))
+
+
+def test_working_paper_pages_and_size(build):
+    with pikepdf.open(build("corpus", "working-paper") / "paper.pdf") as pdf:
+        assert 22 <= len(pdf.pages) <= 32          # the circulated original ran to about 28
+        assert [round(float(x)) for x in pdf.pages[0].mediabox] == [0, 0, 612, 792]
+    # pages are numbered: the body's second page says 2 at its foot
+    assert page_text(build("corpus", "working-paper") / "paper.pdf", 3).endswith(" 2")
+
+
+@pytest.mark.parametrize("manuscript", MANUSCRIPTS)
+def test_anonymous_review_hides_the_author_in_text_and_metadata(build, manuscript):
+    out = build(manuscript, "anonymous-review")
+    for pdf in (out / "paper.pdf", out / "paper-draft.pdf"):
+        text, meta = pdf_text(pdf), metadata_text(pdf)
+        for identity in IDENTITIES[manuscript]:
+            assert identity.lower() not in text.lower(), (pdf.name, identity)
+            assert identity.lower() not in meta.lower(), (pdf.name, identity)
+        with pikepdf.open(pdf) as doc:
+            assert "/Author" not in doc.docinfo
+            with doc.open_metadata() as xmp:
+                assert not xmp.get("dc:creator")
+    text = pdf_text(out / "paper.pdf")
+    assert "ABSTRACT" in text
+    assert "permission" not in text          # the draft notice is left out
+
+
+def test_anonymous_review_is_double_spaced(build):
+    """Same page count as the working paper: the same typescript, double-spaced."""
+    with pikepdf.open(build("corpus", "anonymous-review") / "paper.pdf") as anon, \
+            pikepdf.open(build("corpus", "working-paper") / "paper.pdf") as wp:
+        assert abs(len(anon.pages) - len(wp.pages)) <= 1
+
+
+def test_journal_article_heads_footer_and_paper(build):
+    pdf = build("corpus", "journal-article") / "paper.pdf"
+    first = page_text(pdf, 1)
+    assert "Version date: January 2018" in first and "htakeuch@smu.edu" in first
+    # running heads: verso the author, recto the short title (the title before its colon)
+    assert page_text(pdf, 2).startswith("2 Hiroki Takeuchi") or page_text(pdf, 2).startswith("2 HIROKI TAKEUCHI")
+    assert page_text(pdf, 3).startswith("Sino-Soviet Relations in the 1950s 3")
+    with pikepdf.open(pdf) as doc:
+        assert [round(float(x)) for x in doc.pages[0].mediabox] == [0, 0, 595, 842]   # A4
+
+
+def write(folder: Path, header: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "paper.md"
+    path.write_text(f"---\n{header}---\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+#: as printed; the Markdown title writes the backslash as Markdown's escape `\\` (a backslash
+#: before a letter is raw TeX in pandoc's Markdown), the plain `short-title` as it is
+SPECIAL_TITLE = r"Profit & Loss, 100% of $5 for #1 at C:\new: A Study"
+SPECIAL_SHORT = r"R&D 100% $5 #1 C:\tmp ~x^2_y {z}"
+
+
+@pytest.mark.parametrize("template", ["working-paper", "journal-article"])
+def test_title_with_latex_specials_prints_literally(tmp_path, template):
+    markdown_title = SPECIAL_TITLE.replace("\\", "\\\\")
+    header = f"title: '{markdown_title}'\nshort-title: '{SPECIAL_SHORT}'\nversion-date: 'May 2024'\n"
+    ms = write(tmp_path / "ms", header, "# One\n\nSome text.\n\n" + "More text. " * 1500)
+    run_build(ms, "--out", tmp_path / "out", "--template", template)
+    pdf = tmp_path / "out" / "paper.pdf"
+    assert SPECIAL_TITLE in pdf_text(pdf)
+    if template == "journal-article":       # the short title, escaped by the template layer, heads page 3
+        assert page_text(pdf, 3).startswith(f"{SPECIAL_SHORT} 3")
+
+
+def test_missing_glyph_fails_naming_the_character(tmp_path):
+    ms = write(tmp_path / "ms", "title: Glyphs\n", "The character 中 is not in TeX Gyre Termes.")
+    result = run_build(ms, "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    message = result.stdout + result.stderr
+    assert "中" in message and "U+4E2D" in message
+    assert not (tmp_path / "out" / "paper.pdf").exists()
+
+
+def test_templates_folder_beside_the_manuscript_wins(tmp_path):
+    local = tmp_path / "ms" / "templates" / "working-paper"
+    local.mkdir(parents=True)
+    (local / "settings.toml").write_text('paper = "a4"\n[latex]\nlinespacing = "single"\n', encoding="utf-8")
+    (local / "template.tex.j2").write_text(
+        "\\documentclass[a4paper]{article}\n"
+        "\\BLOCK{include \"_common/pandoc-support.tex.j2\"}\n"
+        "\\BLOCK{include \"_common/fonts.tex.j2\"}\n"
+        "\\begin{document}\nOur own journal: \\VAR{title}\n\n\\VAR{body}\n\\end{document}\n",
+        encoding="utf-8")
+    ms = write(tmp_path / "ms", "title: Local & Proud\n", "Body text.")
+    run_build(ms, "--out", tmp_path / "out")
+    text = pdf_text(tmp_path / "out" / "paper.pdf")
+    assert "Our own journal: Local & Proud" in text
+    with pikepdf.open(tmp_path / "out" / "paper.pdf") as doc:
+        assert [round(float(x)) for x in doc.pages[0].mediabox] == [0, 0, 595, 842]
