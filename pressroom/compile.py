@@ -178,7 +178,7 @@ def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = No
     for i, line in enumerate(lines):
         m = _FILE_LINE_ERROR.match(line)
         if m or line.startswith("! "):
-            message = m.group(3) if m else line[2:]
+            message = (m.group(3) if m else line[2:]).removeprefix("LaTeX Error: ")
             context = _context(lines[i + 1:i + 12])
             file = tex if not m or m.group(1).endswith(tex.name) else tex.parent / m.group(1)
             lineno = int(m.group(2)) if m else _line_from_context(lines[i:i + 12])
@@ -203,6 +203,8 @@ def _context(lines: list[str]) -> list[str]:
     for j, line in enumerate(lines):
         if line.startswith(("Here is how much", "No pages of output", "!  ==> Fatal")):
             break
+        if line.startswith(_PROMPTS) or line.endswith("Emergency stop."):
+            continue
         if line.strip():
             out.append(line.rstrip())
         if re.match(r"l\.\d+", line):
@@ -212,11 +214,19 @@ def _context(lines: list[str]) -> list[str]:
     return out[:6]
 
 
+_PROMPTS = ("Type X to quit", "or enter new name", "Enter file name", "<read *>", "<*>",
+            "Type  H <return>", "Type <return> to")
+
+
 def _refused_access(lines: list[str]) -> str | None:
+    """Paranoid file access at work: a refused read or write, or a file outside the build folder."""
     for line in lines:
         m = re.search(r"Not (reading from|writing to) (\S+)", line)
         if m:
             return f"{m.group(1)} {m.group(2)} was refused"
+        m = re.search(r"File `((?:/|[^']*\.\./)[^']*)' not found", line)
+        if m:
+            return f"{m.group(1)} is outside it"
     return None
 
 

@@ -7,6 +7,7 @@ any tool runs.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ KNOWN_KEYS = {
 KNOWN_PREFIXES = ("citation-",)
 
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+_OPENS_QUOTE = re.compile(r'^\s*(-\s+)?([\w-]+:\s+)?"')
 
 
 @dataclass(frozen=True)
@@ -115,16 +117,35 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
     try:
         meta = yaml.safe_load(header) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for the fence, +1 for 1-based
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, problem, hint = _yaml_problem(exc, lines[1:end])
         raise ManuscriptError(f"malformed YAML header: {problem}", file=path, line=line,
-                              hint="check indentation and quote values that contain ': ' or start with a special character") from None
+                              hint=hint) from None
     if not isinstance(meta, dict):
         raise ManuscriptError("the YAML header must be a set of `key: value` lines",
                               file=path, line=2)
     _validate(path, meta, lines[1:end], warnings)
     return Manuscript(path, meta, end + 1)
+
+
+def _yaml_problem(exc: yaml.YAMLError, header_lines: list[str]) -> tuple[int, str, str]:
+    """(file line, what is wrong, how to fix it) for a YAML error, in a writer's words."""
+    mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    line = mark.line + 2 if mark is not None else 2  # +1 for the fence, +1 for 1-based
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None) or ""
+    hint = "check indentation (spaces, not tabs) and quote values that contain ': ' or start with a special character"
+    for i, text in enumerate(header_lines[: line - 1]):
+        if _OPENS_QUOTE.match(text) and text.replace('\\"', "").count('"') % 2:
+            return i + 2, "a quotation mark is not closed on this line", 'close the quotation with " (write \\" for a quotation mark inside it)'
+    if "mapping values are not allowed" in problem:
+        return line, "a value contains ': '", 'put the value in quotation marks, e.g. title: "Part One: A Title"'
+    if "'\\t'" in problem:
+        return line, "a tab character", "indent with spaces: YAML does not allow tabs"
+    if context_mark is not None and ("flow" in context or "quoted" in context):
+        opened = context_mark.line + 2
+        return opened, f"{problem} ({context} that starts here)", "close the bracket or quotation opened on this line"
+    return line, problem, hint
 
 
 def key_line(header_lines: list[str], key: str) -> int:
@@ -143,6 +164,7 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         warnings.warn(f"unknown header key `{key}` is ignored{hint}",
                       file=path, line=key_line(header_lines, str(key)))
+    _check_types(path, meta, header_lines)
     authors = meta.get("author")
     if authors is not None:
         if isinstance(authors, (str, dict)):
@@ -174,6 +196,67 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
         raise ManuscriptError(f"unknown citation engine `{engine}`", file=path,
                               line=key_line(header_lines, "citations"),
                               hint="use `citations: chicago` (default) or `citations: csl`")
+
+
+#: Header keys whose value is one piece of text (a number or date is taken as text).
+TEXT_KEYS = ("title", "subtitle", "short-title", "abstract", "subject", "version-date",
+             "draft-notice", "acknowledgments", "template", "lang", "csl")
+_SCALAR = (str, int, float, datetime.date)
+#: The `citation-*` keys (options of the Chicago style) and their values.
+CITATION_OPTIONS = {"ibid": bool, "page-labels": bool, "volume-label": str, "number-label": str,
+                    "date-order": ("dmy", "mdy")}
+
+
+def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
+    """Each known key holds the kind of value it needs, so no later stage trips over it."""
+    def fail(key: str, what: str, hint: str | None = None) -> None:
+        raise ManuscriptError(f"`{key}` must be {what}", file=path, line=key_line(header_lines, key),
+                              hint=hint or "README.md lists the header keys and their values")
+
+    for key in TEXT_KEYS:
+        value = meta.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, _SCALAR)):
+            fail(key, "text", "write it on one line after the key, in quotation marks if it holds ': '")
+    keywords = meta.get("keywords")
+    if keywords is not None and not isinstance(keywords, str) and not (
+            isinstance(keywords, list) and all(isinstance(k, _SCALAR) for k in keywords)):
+        fail("keywords", "a list of words or phrases", "write `keywords: [one, two]`")
+    authors = meta.get("author")
+    for a in authors if isinstance(authors, list) else [authors] if authors is not None else []:
+        fields = a if isinstance(a, dict) else {"name": a}
+        if any(k in fields and not isinstance(fields[k], _SCALAR) for k in ("name", "affiliation", "email")):
+            fail("author", "a list of names or of {name, affiliation, email}, each one piece of text",
+                 "write `- name: Given Family` and `affiliation:`, `email:` under it")
+    for key, value in meta.items():
+        if not str(key).startswith("citation-"):
+            continue
+        option = str(key)[len("citation-"):]
+        if option not in CITATION_OPTIONS:
+            fail(str(key), f"one of the Chicago style's options: citation-{', citation-'.join(CITATION_OPTIONS)}")
+        kind = CITATION_OPTIONS[option]
+        if kind is bool and not isinstance(value, bool):
+            fail(str(key), "true or false")
+        if isinstance(kind, tuple) and value not in kind:
+            fail(str(key), " or ".join(f"`{v}`" for v in kind))
+        if kind is str and not isinstance(value, str):
+            fail(str(key), "text")
+    draft = meta.get("draft")
+    if draft is not None:
+        if not isinstance(draft, dict):
+            fail("draft", "a block of `text`, `footer`, `color`, `opacity`")
+        for key in ("text", "footer"):
+            if key in draft and not isinstance(draft[key], _SCALAR):
+                fail("draft", f"a block whose `{key}` is text")
+        opacity = draft.get("opacity")
+        if "opacity" in draft and (isinstance(opacity, bool) or not isinstance(opacity, (int, float))
+                                    or not 0 < opacity <= 1):
+            fail("draft", "a block whose `opacity` is a number between 0 and 1", "e.g. `opacity: 0.3`")
+        color = draft.get("color")
+        if "color" in draft and not isinstance(color, str) and not (
+                isinstance(color, list) and len(color) == 3
+                and all(isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1 for c in color)):
+            fail("draft", "a block whose `color` is a name, #rrggbb or three numbers from 0 to 1",
+                 "e.g. `color: grey` or `color: \"#999999\"`")
 
 
 def author_names(meta: dict) -> list[str]:
