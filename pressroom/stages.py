@@ -138,13 +138,30 @@ def run_check(settings: Settings, warnings: Warnings) -> None:
 
 
 def check_report(settings: Settings) -> list[dict]:
+    """Findings for both PDFs. A PDF whose bytes and expectations are those of the last
+    check is not checked again (a new stamp wording changes the draft only)."""
     from .check import check_pdf
     from .compile import pdf_metadata
-    report = []
+    cache_path = settings.out_dir / ".check-cache.json"
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    code = b"".join(p.read_bytes() for p in code_files("check.py", "pdfmeta.py", "_pdfio.py", "stages.py"))
+    report, fresh = [], {}
     for path, draft in ((settings.output(".pdf"), False), (settings.output("-draft.pdf"), True)):
-        findings = check_pdf(path, expected=pdf_metadata(settings, draft=draft), page_size=settings.paper,
-                             draft=draft, stamp_text=settings.stamp.text)
-        report += [{"pdf": path.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+        expected = pdf_metadata(settings, draft=draft)
+        key = hashlib.sha256(code + path.read_bytes() + repr((expected, settings.paper, draft,
+                                                       settings.stamp.text)).encode()).hexdigest()
+        if cache.get(path.name, {}).get("key") == key:
+            rows = cache[path.name]["rows"]
+        else:
+            findings = check_pdf(path, expected=expected, page_size=settings.paper,
+                                 draft=draft, stamp_text=settings.stamp.text)
+            rows = [{"pdf": path.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+        fresh[path.name] = {"key": key, "rows": rows}
+        report += rows
+    write_text_atomic(cache_path, json.dumps(fresh) + "\n")
     return report
 
 
