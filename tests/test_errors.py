@@ -1,0 +1,219 @@
+"""One clear error per bad input, and nothing lost.
+
+A small manuscript is built once (real pandoc and TeX); then each bad input
+is a copy of it with one thing broken, built into the same folder. Each
+test asserts the message (file:line, what, hint), the exit code, that no
+traceback is shown, and that the last good PDFs are byte for byte
+unchanged. Then: a held lock, and Ctrl-C in the middle of a build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_build
+
+GOOD_MD = """\
+---
+title: "A Small Paper"
+author:
+  - name: Ada Tester
+    affiliation: Nowhere College
+    email: ada@example.org
+abstract: A short abstract.
+version-date: "2026-03-14"
+bibliography: refs.bib
+---
+
+# Introduction
+
+A first paragraph with a citation.[@smith2001, 12]
+
+A second paragraph.
+"""
+GOOD_BIB = """\
+@book{smith2001,
+  author = {Smith, John},
+  title = {A Book},
+  publisher = {Press},
+  address = {London},
+  year = {2001}
+}
+"""
+PDFS = ("paper.pdf", "paper-draft.pdf")
+
+
+def write_manuscript(folder: Path, md: str = GOOD_MD, bib: str | None = GOOD_BIB) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "paper.md").write_text(md, encoding="utf-8")
+    if bib is not None:
+        (folder / "refs.bib").write_text(bib, encoding="utf-8")
+    return folder / "paper.md"
+
+
+def digests(out: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in PDFS}
+
+
+def line_of(md: str, needle: str) -> int:
+    return next(i for i, line in enumerate(md.splitlines(), 1) if needle in line)
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    root = tmp_path_factory.mktemp("errors")
+    out = root / "out"
+    run_build(write_manuscript(root / "good"), "--out", out)
+    return root, out, digests(out)
+
+
+def fails(good, name: str, md: str = GOOD_MD, bib: str | None = GOOD_BIB, *options: str,
+          stale: bool = True) -> tuple[str, Path]:
+    """Build a broken copy into the good build's folder; it must fail cleanly and lose nothing."""
+    root, out, before = good
+    path = write_manuscript(root / name, md, bib)
+    result = run_build(path, "--out", out, *options, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [l for l in result.stderr.splitlines() if l.startswith("error: ")]
+    assert len(errors) == 1, result.stderr  # one clear error
+    assert "  hint: " in result.stderr, result.stderr
+    assert digests(out) == before, "a failed build changed the last good PDF"
+    if stale:
+        assert "is from the last good build and is now stale" in result.stderr, result.stderr
+    assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
+    return result.stderr, path
+
+
+def test_malformed_yaml_header(good):
+    md = GOOD_MD.replace('title: "A Small Paper"', "title: A Small: Paper")
+    err, path = fails(good, "yaml", md, stale=False)
+    assert f"error: {path}:2: malformed YAML header: a value contains ': '" in err
+    assert 'hint: put the value in quotation marks' in err
+
+
+def test_unclosed_quotation_in_yaml_header(good):
+    md = GOOD_MD.replace('version-date: "2026-03-14"', 'version-date: "2026-03-14')
+    err, path = fails(good, "yaml-quote", md, stale=False)
+    assert f"error: {path}:{line_of(md, 'version-date')}: malformed YAML header: " \
+           "a quotation mark is not closed on this line" in err
+
+
+def test_wrongly_typed_header_value(good):
+    md = GOOD_MD.replace("abstract: A short abstract.", "abstract: A short abstract.\ndraft:\n  opacity: 3")
+    err, path = fails(good, "opacity", md, stale=False)
+    assert f"error: {path}:{line_of(md, 'draft:')}: `draft` must be a block whose `opacity` " \
+           "is a number between 0 and 1" in err
+
+
+def test_unknown_template(good):
+    md = GOOD_MD.replace("bibliography: refs.bib", "bibliography: refs.bib\ntemplate: nosuch")
+    err, path = fails(good, "template", md, stale=False)
+    assert f"error: {path}" in err and "unknown template `nosuch`" in err
+    assert "hint: available templates: " in err and "working-paper" in err
+
+
+def test_missing_bibliography_file(good):
+    err, path = fails(good, "nobib", GOOD_MD, None, stale=False)
+    assert f"error: {path}:{line_of(GOOD_MD, 'bibliography:')}: bibliography file not found: refs.bib" in err
+    assert f"hint: the path is relative to {path.parent}" in err
+
+
+def test_bib_syntax_error(good):
+    bib = GOOD_BIB.replace("year = {2001}", "year = {2001")
+    err, path = fails(good, "bibsyntax", GOOD_MD, bib)
+    assert f"error: {path.parent / 'refs.bib'}:" in err and ": syntax error" in err
+    assert "hint: check braces, commas and quotes" in err
+
+
+def test_unknown_citation_key(good):
+    md = GOOD_MD.replace("@smith2001, 12", "@smyth2001, 12")
+    err, path = fails(good, "key", md)
+    assert f"error: {path}:{line_of(md, '@smyth2001')}: unknown citation key 'smyth2001'" in err
+    assert "hint: did you mean 'smith2001'?" in err
+
+
+def test_unknown_locator_label_warns_and_strict_fails(good):
+    md = GOOD_MD.replace("@smith2001, 12", "@smith2001, para. 4")
+    line = line_of(md, "para. 4")
+    # a warning: the notes listing (no TeX) goes on and names the place
+    folder = good[0] / "locator-notes"
+    notes = run_build("notes", write_manuscript(folder, md), check=False)
+    assert notes.returncode == 0
+    assert f"warning: {folder / 'paper.md'}:{line}: unknown locator label 'para'" in notes.stderr
+    # --strict makes it the build's one error
+    err, path = fails(good, "locator", md, GOOD_BIB, "--strict")
+    assert f"error: {path}:{line}: unknown locator label 'para'" in err
+    assert "hint: --strict makes warnings fatal" in err
+
+
+def test_missing_figure(good):
+    md = GOOD_MD + "\n![A figure](figures/none.png)\n"
+    err, path = fails(good, "figure", md)
+    assert f"error: {path}:{line_of(md, 'none.png')}: figure not found: figures/none.png" in err
+    assert f"hint: the path is relative to {path.parent}" in err
+
+
+def test_missing_glyph(good):
+    md = GOOD_MD + "\nSome text with 漢 in it.\n"
+    err, path = fails(good, "glyph", md)
+    assert f"error: {path}:{line_of(md, '漢')}: characters missing from the font " in err
+    assert "漢 (U+6F22)" in err
+    assert "hint: choose a font that has them" in err and "full log: " in err
+
+
+def test_latex_error_maps_to_the_markdown_line(good):
+    md = GOOD_MD + "\nA third paragraph.\n\nAnother paragraph with \\undefinedmacro here.\n\nThe end.\n"
+    err, path = fails(good, "latex", md)
+    line = line_of(md, "undefinedmacro")
+    assert f"error: {path}:{line}: LaTeX error: Undefined control sequence." in err
+    assert "\\undefinedmacro" in err  # the l.N context line
+    out = good[1]
+    assert f"in {out / 'paper.tex'}:" in err and f"(the Markdown block starting at line {line})" in err
+    log = out / "tex" / "paper.log"
+    assert f"full log: {log}" in err and log.is_file()
+
+
+def test_a_held_lock_is_a_clear_error(good):
+    root, out, _ = good
+    with open(out / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running build holds
+        md = GOOD_MD.replace("A second paragraph.", "A changed paragraph.")
+        err, _ = fails(good, "locked", md, stale=False)
+    assert f"another build of {out} is running" in err
+    assert "hint: wait for it to finish" in err
+
+
+def test_ctrl_c_leaves_no_partial_file_and_the_next_build_works(good):
+    root, out, before = good
+    md = GOOD_MD.replace("A second paragraph.", "A paragraph long enough to compile again. " * 200)
+    path = write_manuscript(root / "interrupted", md)
+    tex = out / "paper.tex"
+    started = tex.stat().st_mtime
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(path), "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while tex.stat().st_mtime == started and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)  # wait for render: compile is next
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert "Traceback" not in err, err
+    leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp") and p.name.startswith(".")]
+    assert not leftovers, leftovers
+    assert digests(out) == before, "Ctrl-C changed the last good PDF"
+    # the build folder's state survived: the good manuscript builds again, to the same bytes
+    run_build(root / "good" / "paper.md", "--out", out)
+    assert digests(out) == before
