@@ -82,6 +82,15 @@ def test_every_template_has_valid_settings(template):
     assert toml.get("paper", "letter") in PAPER_SIZES
     assert toml["latex"]["linespacing"] in ("single", "onehalf", "double")
     assert toml["latex"]["fontsize"].endswith("pt")
+    assert isinstance(toml["latex"].get("linestretch", 1), (int, float))
+
+
+def test_linespacing_without_linestretch(tmp_path):
+    for spacing, command in (("double", r"\doublespacing"), ("onehalf", r"\onehalfspacing"),
+                             ("single", r"\singlespacing")):
+        text = render_text(settings_for("working-paper", tmp_path, template_settings=(
+            ("fontsize", "12pt"), ("linespacing", spacing))))
+        assert f"{{%\n  {command}}}" in text, spacing
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -105,7 +114,8 @@ def test_special_characters_in_plain_values_print_literally(template, tmp_path):
 def test_working_paper_prints_the_title_page_fields(tmp_path):
     text = render_text(settings_for("working-paper", tmp_path))
     for expected in ("Ann Author", "(ann@example.org)", "Some University", "ABSTRACT", "The abstract.",
-                     "[Do not cite.]", "Version date: January 2018", "Thanks to Jane Roe.", r"\doublespacing"):
+                     "[Do not cite.]", "Version date: January 2018", "Thanks to Jane Roe.",
+                     r"\setstretch{1.9}"):
         assert expected in text, expected
     assert text.count("A Title") == 2           # the title page and the head of the body
 
@@ -118,7 +128,7 @@ def test_anonymous_review_prints_no_author_notice_or_acknowledgments(tmp_path):
     text = env.get_template(TEMPLATE_FILE).render(template_context(settings, FRONT, "Body."))
     for hidden in ("Ann Author", "ann@example.org", "Some University", "Do not cite.", "Jane Roe"):
         assert hidden not in text, hidden
-    assert "The abstract." in text and r"\doublespacing" in text
+    assert "The abstract." in text and r"\setstretch{1.9}" in text
 
 
 def test_journal_article_has_running_heads_and_version_footer(tmp_path):
