@@ -347,7 +347,9 @@ def reject_raw_tex(doc: dict, md: Path) -> None:
         if node.get("t") in ("RawInline", "RawBlock") and str(node["c"][0]).lower() in RAW_TEX:
             found.append(node["c"][1])
 
-    _walk(doc.get("meta", {}), visit)
+    meta = doc.get("meta", {})
+    # only the fields pandoc renders reach LaTeX as Markdown; keywords etc. are plain, escaped text
+    _walk([meta[k] for k in (*TEXT_FIELDS, "author") if k in meta], visit)
     _walk(doc["blocks"], visit)
     if not found:
         return

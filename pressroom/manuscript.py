@@ -221,6 +221,9 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
     if keywords is not None and not isinstance(keywords, str) and not (
             isinstance(keywords, list) and all(isinstance(k, _SCALAR) for k in keywords)):
         fail("keywords", "a list of words or phrases", "write `keywords: [one, two]`")
+    if isinstance(keywords, list) and any("," in str(k) for k in keywords):
+        fail("keywords", "phrases without commas (the PDF's keyword list is comma-separated)",
+             "split the phrase into two keywords, or use a semicolon")
     authors = meta.get("author")
     for a in authors if isinstance(authors, list) else [authors] if authors is not None else []:
         fields = a if isinstance(a, dict) else {"name": a}
