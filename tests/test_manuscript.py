@@ -1,0 +1,66 @@
+"""The YAML header's errors, in a writer's words with the line; and the
+Markdown line each block starts on (what LaTeX errors are mapped back to)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pressroom.convert import block_lines
+from pressroom.errors import ManuscriptError, Warnings
+from pressroom.manuscript import read_manuscript
+from pressroom.tools import run_pandoc
+
+
+def header_error(tmp_path, header: str) -> ManuscriptError:
+    md = tmp_path / "paper.md"
+    md.write_text(f"---\n{header}\n---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(ManuscriptError) as info:
+        read_manuscript(md, Warnings())
+    return info.value
+
+
+@pytest.mark.parametrize("header, line, message", [
+    ("title: A: B", 2, "malformed YAML header: a value contains ': '"),
+    ('lang: en\ntitle: "Open', 3, "malformed YAML header: a quotation mark is not closed"),
+    ("lang: en\n\ttitle: x", 3, "malformed YAML header: a tab character"),
+    ("keywords: [a, b\nlang: en", 2, "malformed YAML header: expected ',' or ']'"),
+    ("title: [a, b]", 2, "`title` must be text"),
+    ("keywords: ['a, b']", 2, "`keywords` must be phrases without commas"),
+    ("lang: en\ndraft:\n  opacity: 2", 3, "`draft` must be a block whose `opacity` is a number"),
+    ("draft:\n  color: [1, 2]", 2, "`draft` must be a block whose `color` is a name"),
+    ("citation-ibid: 'maybe'", 2, "`citation-ibid` must be true or false"),
+    ("citation-date-order: ymd", 2, "`citation-date-order` must be `dmy` or `mdy`"),
+    ("citation-colour: red", 2, "`citation-colour` must be one of the Chicago style's options"),
+    ("author:\n  - affiliation: X", 2, "an author has no `name`"),
+    ("bibliography: nowhere.bib", 2, "bibliography file not found: nowhere.bib"),
+])
+def test_header_errors_name_the_line(tmp_path, header, line, message):
+    error = header_error(tmp_path, header)
+    assert error.line == line
+    assert message in error.message
+    assert error.hint
+
+
+def test_unknown_key_is_a_warning_with_its_line(tmp_path, capsys):
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: T\ntitel: T\n---\n\nText.\n", encoding="utf-8")
+    warnings = Warnings()
+    read_manuscript(md, warnings)
+    assert warnings.items == [f"{md}:3: unknown header key `titel` is ignored (did you mean `title`?)"]
+
+
+def test_block_lines_follow_the_source(tmp_path):
+    text = ("---\ntitle: T\n---\n\n# Heading\nRight after the heading.\n\n"
+            "A paragraph\nwrapped over lines.[^n]\n\n[^n]: A note\n\n    that goes on.\n\n"
+            "- a list\n\n- loose\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: The caption.\n\n"
+            "```\ncode\n```\nAfter the fence.\n\n* * *\n\n“Curly” quotes---and dashes.\n")
+    doc = json.loads(run_pandoc(["--from", "markdown", "--to", "json"], input=text.encode()))
+    lines = text.splitlines()
+    starts = block_lines(text, doc["blocks"])
+    assert [b["t"] for b in doc["blocks"]] == ["Header", "Para", "Para", "BulletList", "Table",
+                                               "CodeBlock", "Para", "HorizontalRule", "Para"]
+    assert [lines[n - 1] for n in starts] == [
+        "# Heading", "Right after the heading.", "A paragraph", "- a list", "| a | b |",
+        "```", "After the fence.", "* * *", "“Curly” quotes---and dashes."]
