@@ -6,7 +6,7 @@
     build.py test [PYTEST ARGS ...]
     build.py verify [MANUSCRIPT] [--out DIR] [--template NAME]
 
-Exit codes: 0 success, 1 build failed, 2 usage, 3 check failed.
+Exit codes: 0 success, 1 build or check failed (the message says which), 2 usage.
 """
 
 from __future__ import annotations
@@ -80,11 +80,19 @@ def cmd_build(argv: list[str]) -> int:
     args = _build_parser().parse_args(argv)
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
+    from .config import default_out_dir
     warnings = Warnings(strict=args.strict)
-    manuscript = read_manuscript(resolve_manuscript_path(args.manuscript), warnings)
-    settings = build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
-                              template=args.template, verbose=args.verbose, safe=args.safe,
-                              warnings=warnings)
+    path = resolve_manuscript_path(args.manuscript)
+    try:
+        manuscript = read_manuscript(path, warnings)
+        settings = build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
+                                  template=args.template, verbose=args.verbose, safe=args.safe,
+                                  warnings=warnings)
+    except PressroomError:
+        # Bad input caught before any stage ran: the last good PDFs are stale all the same.
+        out_dir = Path(args.out).resolve() if args.out else default_out_dir(path)
+        _say_stale(out_dir / f"{path.stem}.pdf", out_dir / f"{path.stem}-draft.pdf")
+        raise
     print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
           f"(template {settings.template_name})")
     with build_lock(settings.out_dir):
@@ -111,18 +119,18 @@ def run_tasks(settings, warnings: Warnings) -> list[str]:
     StageReporter.verbose = settings.verbose
     StageReporter.executed = []
     rc = DoitMain(ModuleTaskLoader(dodo)).run(["run"])
+    outputs = (settings.output(".pdf"), settings.output("-draft.pdf"))
     if dodo.FAILURES:
-        _say_stale(settings)
+        _say_stale(*outputs)
         raise dodo.FAILURES[0]
     if rc != 0:
-        _say_stale(settings)
+        _say_stale(*outputs)
         raise ToolError("the build failed (doit exit code %d)" % rc, hint="run again with --debug -v")
     return list(StageReporter.executed)
 
 
-def _say_stale(settings) -> None:
-    for suffix in (".pdf", "-draft.pdf"):
-        pdf = settings.output(suffix)
+def _say_stale(*pdfs: Path) -> None:
+    for pdf in pdfs:
         if pdf.exists():
             print(f"note: {_show(pdf)} is from the last good build and is now stale", file=sys.stderr)
 

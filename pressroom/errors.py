@@ -14,7 +14,7 @@ from pathlib import Path
 
 EXIT_BUILD_FAILED = 1
 EXIT_USAGE = 2
-EXIT_CHECK_FAILED = 3
+EXIT_CHECK_FAILED = 1  # issue 5: `check` exits 1, with one line per failed check
 
 
 class PressroomError(Exception):

@@ -245,5 +245,5 @@ def test_table_json_and_exit_code():
         {"check": "fonts", "ok": False, "reason": "font X not embedded (page 1)"}
     with pytest.raises(CheckFailed) as info:
         raise_if_failed(findings, Path("paper.pdf"))
-    assert info.value.exit_code == 3 and "fonts: font X" in info.value.message
+    assert info.value.exit_code == 1 and "fonts: font X" in info.value.message
     raise_if_failed(findings[:1], Path("paper.pdf"))

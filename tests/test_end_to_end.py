@@ -107,7 +107,7 @@ def test_doit_lists_one_task_per_stage():
     result = subprocess.run([sys.executable, "-m", "doit", "list", f"manuscript={SAMPLE}"],
                             cwd=ROOT, capture_output=True, text=True, check=True)
     names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
-    assert names == sorted(["convert", "render", "compile", "stamp", "check"])
+    assert names == sorted(["convert", "render", "compile", "stamp", "check", "manifest"])
 
 
 def test_notes_command_json(corpus_paper):
@@ -148,3 +148,19 @@ def test_unknown_header_key_warns(tmp_path):
     (src / "paper.md").write_text("---\ntitle: Warned\ntitel: typo\n---\n\nText.\n", encoding="utf-8")
     result = run_build(src / "paper.md", "--out", tmp_path / "out")
     assert "paper.md:3: unknown header key `titel` is ignored (did you mean `title`?)" in result.stderr
+
+
+def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):
+    """`build.py check PDF` prints the table and exits 1 with one line per failure."""
+    out, _ = sample_build
+    tampered = tmp_path / "paper.pdf"
+    with pikepdf.open(out / "paper.pdf") as pdf:
+        pdf.docinfo["/Title"] = "Another Title"
+        pdf.save(tampered)
+    good = run_build("check", out / "paper.pdf", "--json")
+    assert all(f["ok"] for f in json.loads(good.stdout))
+    bad = run_build("check", tampered, check=False)
+    assert bad.returncode == 1
+    assert "paper.pdf metadata" in bad.stdout and "FAIL" in bad.stdout
+    failures = [l for l in bad.stderr.splitlines() if l.startswith("check failed:")]
+    assert len(failures) == 1 and "Another Title" in failures[0]

@@ -87,7 +87,7 @@ def test_verify_says_identical_then_names_the_changed_input(tmp_path):
     md.write_text(md.read_text(encoding="utf-8").replace("Within a single generation",
                                                          "Within one generation"), encoding="utf-8")
     result = run_build("verify", src, "--out", out, check=False)
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "output paper.pdf differs" in result.stdout
     assert "input paper.md differs" in result.stdout
 
