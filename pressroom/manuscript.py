@@ -63,6 +63,13 @@ class Manuscript:
     def get(self, key: str, default: Any = None) -> Any:
         return self.meta.get(key, default)
 
+    def line_of(self, key: str) -> int | None:
+        """The line of a top-level header key, for messages about its value."""
+        if key not in self.meta:
+            return None
+        lines = self.path.read_text(encoding="utf-8").splitlines()[1:self.header_end_line]
+        return key_line(lines, key)
+
     @property
     def bibliography(self) -> Path | None:
         bib = self.meta.get("bibliography")
