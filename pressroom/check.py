@@ -331,7 +331,7 @@ def findings_json(findings) -> str:
 
 
 def raise_if_failed(findings: list[Finding], pdf: Path) -> None:
-    """Raise CheckFailed (exit code 3) naming the failed checks, if any."""
+    """Raise CheckFailed (exit code 1) naming the failed checks, if any."""
     failed = [f for f in findings if not f.ok]
     if failed:
         raise CheckFailed(

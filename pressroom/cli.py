@@ -178,10 +178,9 @@ def cmd_check(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="findings as JSON")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
-    from .check import check_pdf
-    from .compile import pdf_metadata
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
+    from .stages import check_rows
     warnings = Warnings()
     settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
                               template=args.template, warnings=warnings)
@@ -190,10 +189,7 @@ def cmd_check(argv: list[str]) -> int:
     for pdf in pdfs:
         if not pdf.is_file():
             raise UsageError(f"no such PDF: {pdf}")
-        draft = pdf.name.endswith("-draft.pdf")
-        findings = check_pdf(pdf, expected=pdf_metadata(settings, draft=draft), page_size=settings.paper,
-                             draft=draft, stamp_text=settings.stamp.text)
-        report += [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+        report += check_rows(settings, pdf, draft=pdf.name.endswith("-draft.pdf"))
     return report_findings(report, as_json=args.json)
 
 

@@ -140,7 +140,6 @@ def run_check(settings: Settings, warnings: Warnings) -> None:
 def check_report(settings: Settings) -> list[dict]:
     """Findings for both PDFs. A PDF whose bytes and expectations are those of the last
     check is not checked again (a new stamp wording changes the draft only)."""
-    from .check import check_pdf
     from .compile import pdf_metadata
     cache_path = settings.out_dir / ".check-cache.json"
     try:
@@ -156,13 +155,20 @@ def check_report(settings: Settings) -> list[dict]:
         if cache.get(path.name, {}).get("key") == key:
             rows = cache[path.name]["rows"]
         else:
-            findings = check_pdf(path, expected=expected, page_size=settings.paper,
-                                 draft=draft, stamp_text=settings.stamp.text)
-            rows = [{"pdf": path.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+            rows = check_rows(settings, path, draft=draft)
         fresh[path.name] = {"key": key, "rows": rows}
         report += rows
     write_text_atomic(cache_path, json.dumps(fresh) + "\n")
     return report
+
+
+def check_rows(settings: Settings, pdf: Path, *, draft: bool) -> list[dict]:
+    """The findings for one PDF against the manuscript's settings, as report rows."""
+    from .check import check_pdf
+    from .compile import pdf_metadata
+    findings = check_pdf(pdf, expected=pdf_metadata(settings, draft=draft), page_size=settings.paper,
+                         draft=draft, stamp_text=settings.stamp.text)
+    return [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
 
 
 def run_manifest(settings: Settings, warnings: Warnings) -> None:
