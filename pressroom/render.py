@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 
 from . import __version__
 from .config import PROJECT_TEMPLATES, Settings
@@ -51,7 +50,12 @@ def _finalize(value: Any) -> Any:
     return latex_escape(value)
 
 
-def make_environment(template_dir: Path) -> jinja2.Environment:
+if TYPE_CHECKING:
+    import jinja2
+
+
+def make_environment(template_dir: Path) -> "jinja2.Environment":
+    import jinja2  # here, not at the top: dodo.py imports this module on every no-op build
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(template_dir), str(PROJECT_TEMPLATES)]),
         block_start_string=r"\BLOCK{", block_end_string="}",
@@ -101,6 +105,7 @@ def render(settings: Settings) -> Path:
     """``<stem>.body.tex`` + ``<stem>.front.json`` + template → ``<stem>.tex`` (atomic)."""
     front = json.loads(settings.output(".front.json").read_text(encoding="utf-8"))
     body = settings.output(".body.tex").read_text(encoding="utf-8")
+    import jinja2
     env = make_environment(settings.template_dir)
     try:
         template = env.get_template(TEMPLATE_FILE)
