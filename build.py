@@ -57,7 +57,9 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def _lock_digest() -> str:
-    h = hashlib.sha256(sys.version.encode())
+    # Not the running interpreter's version: the venv keeps the Python it was made with, and
+    # `python3` may be pyenv's on one call and Debian's on the next.
+    h = hashlib.sha256()
     for name in LOCK_FILES:
         h.update((ROOT / name).read_bytes())
     return h.hexdigest()
