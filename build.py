@@ -10,7 +10,7 @@
 Set-up, done by every command and skipped in a few milliseconds once done:
 1. `.venv` with the exact versions in requirements.lock (rebuilt when that
    file or pyproject.toml changes);
-2. TeX Live, latexmk and poppler-utils from Debian, if missing (as root, or
+2. TeX Live, latexmk and poppler-utils from Debian, if a tool or TeX file is missing (as root, or
    through sudo; otherwise the exact apt-get line to run is printed).
 
 This file runs with the system's Python 3.11 and the standard library only;
@@ -37,6 +37,7 @@ DEBIAN_PACKAGES = (
     "texlive-xetex",               # XeLaTeX: the engine (see README: measured faster than LuaLaTeX)
     "texlive-latex-recommended",   # setspace, fancyhdr, geometry, booktabs, ...
     "texlive-latex-extra",         # titlesec, footnotehyper, xurl, ...
+    "texlive-plain-generic",       # soul: pandoc's ~~strikeout~~, [underline]{.underline}, [mark]{.mark}
     "texlive-fonts-recommended",
     "fonts-texgyre",               # TeX Gyre Termes: the serif with macrons (ū, ō)
     "lmodern",
@@ -45,6 +46,11 @@ DEBIAN_PACKAGES = (
     "poppler-utils",               # pdftotext, pdffonts: the check stage and the tests
 )
 REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext")
+#: A file from each TeX package above: a TeX Live that has the tools but lacks one of these
+#: (installed before the package joined the list) gets the packages again.
+REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "texgyretermes-regular.otf",
+                      "lmmono10-regular.otf")
+TEX_STAMP = VENV / ".pressroom-tex"
 
 
 def say(message: str) -> None:
@@ -111,13 +117,24 @@ def _apt_install(packages: list[str], *, why: str) -> None:
     say(f"installed {why}")
 
 
+def missing_tex_files() -> list[str]:
+    result = subprocess.run(["kpsewhich", *REQUIRED_TEX_FILES], capture_output=True, text=True)
+    found = {Path(line).name for line in result.stdout.splitlines()}
+    return [name for name in REQUIRED_TEX_FILES if name not in found]
+
+
 def ensure_tex() -> None:
     missing = missing_tools()
+    digest = hashlib.sha256(repr((DEBIAN_PACKAGES, REQUIRED_TEX_FILES)).encode()).hexdigest()
+    if not missing and TEX_STAMP.exists() and TEX_STAMP.read_text().strip() == digest:
+        return   # checked since the lists last changed: kpsewhich costs 50 ms, so not on every build
+    missing = missing or missing_tex_files()
     if missing:
         _apt_install(list(DEBIAN_PACKAGES), why=f"TeX Live ({', '.join(missing)} not found)")
-        still = missing_tools()
+        still = missing_tools() or missing_tex_files()
         if still:
             fail(f"still not found after installing TeX Live: {', '.join(still)}")
+    TEX_STAMP.write_text(digest + "\n")
 
 
 def in_venv() -> bool:

@@ -8,8 +8,11 @@ matter gets the same escaping and typography (curly quotes, dashes) as the
 body. Output:
 
 - ``<stem>.body.tex``: the body;
-- ``<stem>.front.json``: the metadata fields as LaTeX, and the figures the
-  body includes (for the compile stage to copy into the build folder).
+- ``<stem>.front.json``: the metadata fields as LaTeX; what the body needs
+  from the preamble, as pandoc's LaTeX writer reports it (tables,
+  strikeout, highlighting macros: ``pandoc-body.latex`` asks for them); and
+  the figures the body includes (for the compile stage to copy into the
+  build folder).
 
 Source lines: pandoc's Markdown reader keeps no source positions (its
 ``sourcepos`` extension exists for CommonMark only, and switching readers
@@ -45,6 +48,8 @@ _MARK = "%%pressroom-field:"
 LINE_MARK = "%%md:"
 #: Raw formats pandoc's LaTeX writer passes through verbatim.
 RAW_TEX = ("latex", "tex")
+#: Pandoc template that prints the body, then the template variables that say what it needs.
+BODY_TEMPLATE = Path(__file__).with_name("pandoc-body.latex")
 #: Header fields rendered to LaTeX for the template (plain strings or Markdown).
 TEXT_FIELDS = ("title", "subtitle", "abstract", "draft-notice", "version-date", "acknowledgments")
 AUTHOR_FIELDS = ("name", "affiliation", "email")
@@ -98,7 +103,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     marked["meta"] = {k: v for k, v in doc["meta"].items()
                       if k in ("bibliography", "csl", "lang", "link-citations")}
     marked["blocks"] = [_raw(f"{_MARK}body"), *doc["blocks"], *fields]
-    args = ["--from", "json", "--to", "latex", "--wrap=none"]
+    args = ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", "--template", str(BODY_TEMPLATE)]
     if settings.citations == "csl":
         args += ["--citeproc"]
         if settings.csl:
@@ -108,6 +113,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     latex = run_pandoc(args, cwd=md.parent, input=json.dumps(marked).encode()).decode("utf-8")
     parts = _split_fields(latex)
     body = parts.pop("body", "")
+    needs = parts.pop("pandoc-needs", "").split()
+    highlighting = parts.pop("pandoc-highlighting", "")
     front = {
         "fields": {k: v for k, v in parts.items() if not k.startswith("author.")},
         "authors": [
@@ -115,6 +122,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         ],
         "keywords": [str(k) for k in settings.keywords],
         "images": images,
+        "needs": sorted(needs),
+        "highlighting_macros": highlighting,
     }
     body_path = write_text_atomic(settings.output(".body.tex"), body.rstrip() + "\n")
     front_path = write_text_atomic(settings.output(".front.json"),

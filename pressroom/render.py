@@ -93,6 +93,9 @@ def template_context(settings: Settings, front: dict, body: str) -> dict[str, An
         "settings": dict(settings.template_settings),
         "anonymous": settings.anonymous,
         "body": Latex(body),
+        # What pandoc's LaTeX writer says the body needs (_common/pandoc-support.tex.j2 loads it).
+        "pandoc_needs": list(front.get("needs", [])),
+        "pandoc_highlighting": Latex(front.get("highlighting_macros", "")),
         "pressroom_version": __version__,
         # Plain strings for \hypersetup and running heads: escaped on output.
         "plain_title": settings.title,

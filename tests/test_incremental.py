@@ -1,18 +1,19 @@
 """Incremental builds, with real pandoc and TeX: touch each kind of input of
 a small footnoted manuscript and check which stages the build reports as run
 (`convert    0.25 s`, one line per stage that ran), and how many TeX passes
-latexmk made."""
+TeX made."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import subprocess
 import time
 
 import pytest
 
-from conftest import ROOT, run_build
+from conftest import ROOT, pdf_text, run_build
 
 STAGES = ("convert", "render", "compile", "stamp", "check", "manifest")
 
@@ -174,3 +175,53 @@ def test_template_change_that_leaves_the_pdf_alone_stops_at_compile(paper):
     template.write_text(template.read_text(encoding="utf-8") + "% a LaTeX comment after the end\n",
                         encoding="utf-8")
     assert ran(build(paper)) == ["render", "compile", "manifest"]
+
+
+TABLE_PAPER = """\
+---
+title: "A Paper with a Table"
+version-date: 2026-03-14
+---
+
+# Counts
+
+| Decade | Papers |
+|--------|-------:|
+| 1900s  |     12 |
+| 1910s  |     31 |
+
+The table's column widths come back from the .aux.[^1]
+
+[^1]: And a note.
+"""
+
+
+def test_a_body_that_reads_the_aux_gets_the_passes_it_needs(tmp_path, counted_tex):
+    """A table (longtable) reads its column widths back from the .aux: latexmk runs a second pass
+    when they change, and none when a rebuild leaves them as they were."""
+    (tmp_path / "paper.md").write_text(TABLE_PAPER, encoding="utf-8")
+    tex_passes(counted_tex)
+    run_build(tmp_path, "--out", tmp_path / "build")
+    assert tex_passes(counted_tex) == 2
+    edit(tmp_path / "paper.md", "And a note.", "And a longer note.")
+    run_build(tmp_path, "--out", tmp_path / "build")
+    assert tex_passes(counted_tex) == 1
+    assert "And a longer note." in pdf_text(tmp_path / "build" / "paper.pdf")
+
+
+def test_one_pass_and_latexmk_make_the_same_pdf(tmp_path):
+    """The one-pass path runs what latexmk runs (-no-pdf, then xdvipdfmx -E): same bytes."""
+    from pressroom.compile import tex_commands
+    from pressroom.config import build_settings
+    from pressroom.manuscript import read_manuscript
+    (tmp_path / "paper.md").write_text(PAPER, encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
+    out = tmp_path / "build"
+    run_build(tmp_path, "--out", out)
+    settings = build_settings(read_manuscript(tmp_path / "paper.md"), out_dir=out)
+    assert [c[0] for c in tex_commands(settings, out / "paper.tex")] == ["xelatex", "xdvipdfmx"]
+    one_pass = (out / "tex" / "paper.pdf").read_bytes()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(settings.source_date_epoch), "FORCE_SOURCE_DATE": "1"}
+    subprocess.run(["latexmk", "-norc", "-xelatex", "-g", "-silent", "-outdir=tex", "paper.tex"],
+                   cwd=out, env=env, check=True, capture_output=True)
+    assert (out / "tex" / "paper.pdf").read_bytes() == one_pass

@@ -174,6 +174,45 @@ def test_title_with_latex_specials_prints_literally(tmp_path, template):
         assert page_text(pdf, 3).startswith(f"{SPECIAL_SHORT} 3")
 
 
+#: Markdown whose LaTeX needs more than the body's usual packages: pandoc's writer says so
+#: (tables, strikeout, highlighting) and _common/pandoc-support.tex.j2 loads it.
+EVERY_CONSTRUCT = """\
+| Decade | Papers |
+|--------|-------:|
+| 1900s  |     12 |
+
+: Newspapers per decade.
+
+| Uncaptioned | Table |
+|---|---|
+| cell with a note^[A note in a table.] | plain |
+
+Some ~~struck~~ text, [underlined]{.underline}, [marked]{.mark}, [small caps]{.smallcaps}, H~2~O.
+
+- [ ] an open task
+- [x] a done task
+
+```python
+def census(year):
+    return year + 10
+```
+
+Term
+:   Its definition.
+"""
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_pandoc_construct_compiles(tmp_path, template):
+    ms = write(tmp_path / "ms", "title: Constructs\n", EVERY_CONSTRUCT)
+    run_build(ms, "--out", tmp_path / "out", "--template", template)
+    text = pdf_text(tmp_path / "out" / "paper.pdf")
+    for words in ("Table 1: Newspapers per decade.", "cell with a note", "A note in a table.",
+                  "struck", "underlined", "marked", "def census(year):", "return year + 10",
+                  "Its definition."):
+        assert words in text
+
+
 def test_missing_glyph_fails_naming_the_character(tmp_path):
     ms = write(tmp_path / "ms", "title: Glyphs\n", "The character 中 is not in TeX Gyre Termes.")
     result = run_build(ms, "--out", tmp_path / "out", check=False)
