@@ -47,11 +47,13 @@ def _settings():
     return SETTINGS
 
 
-def _action(runner, settings):
+def _action(stage, settings):
     def action():
+        from pressroom.stages import RUNNERS, warm_up
         try:
             settings.out_dir.mkdir(parents=True, exist_ok=True)
-            runner(settings, WARNINGS)
+            warm_up(stage)   # later stages' imports, while this one waits on pandoc or TeX
+            RUNNERS[stage](settings, WARNINGS)
         except PressroomError as exc:
             FAILURES.append(exc)
             return False
@@ -62,14 +64,14 @@ def _action(runner, settings):
 def _tasks():
     from pressroom.manuscript import figure_paths
     from pressroom.render import template_files
-    from pressroom.stages import RUNNERS, stages
+    from pressroom.stages import stages
     settings = _settings()
     figures = figure_paths(settings.manuscript)
     for stage in stages(settings, figures, template_files(settings.template_dir)):
         yield {
             "basename": stage.name,
             "doc": stage.doc,
-            "actions": [_action(RUNNERS[stage.name], settings)],
+            "actions": [_action(stage.name, settings)],
             "file_dep": [str(p) for p in stage.inputs],
             "targets": [str(p) for p in stage.outputs],
             "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)})],

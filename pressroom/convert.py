@@ -14,6 +14,10 @@ body. Output:
   the figures the body includes (for the compile stage to copy into the
   build folder).
 
+Pandoc writes only the top-level blocks that changed since the last build
+(``BlockWriter``); the others come from ``.convert-cache.json`` in the build
+folder.
+
 Source lines: pandoc's Markdown reader keeps no source positions (its
 ``sourcepos`` extension exists for CommonMark only, and switching readers
 would change what a manuscript means), so the start line of each top-level
@@ -31,6 +35,7 @@ it is refused).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -99,22 +104,15 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     if len(doc["blocks"]) == len(starts):
         doc["blocks"] = mark_lines(doc["blocks"], starts)
     fields, authors = _field_blocks(doc["meta"], anonymous=settings.anonymous)
-    marked = dict(doc)
-    marked["meta"] = {k: v for k, v in doc["meta"].items()
-                      if k in ("bibliography", "csl", "lang", "link-citations")}
-    marked["blocks"] = [_raw(f"{_MARK}body"), *doc["blocks"], *fields]
-    args = ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", "--template", str(BODY_TEMPLATE)]
-    if settings.citations == "csl":
-        args += ["--citeproc"]
-        if settings.csl:
-            args += ["--csl", str(settings.csl)]
-        else:
-            args += ["--csl", str(default_csl())]
-    latex = run_pandoc(args, cwd=md.parent, input=json.dumps(marked).encode()).decode("utf-8")
-    parts = _split_fields(latex)
+    meta = {k: v for k, v in doc["meta"].items() if k in ("bibliography", "csl", "lang", "link-citations")}
+    writer = BlockWriter(doc["pandoc-api-version"], meta, _writer_args(settings), cwd=md.parent)
+    if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
+        parts = writer.whole(doc["blocks"], fields)
+    else:
+        parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
     body = parts.pop("body", "")
-    needs = parts.pop("pandoc-needs", "").split()
-    highlighting = parts.pop("pandoc-highlighting", "")
+    needs = parts.pop(NEEDS, "").split()
+    highlighting = parts.pop(HIGHLIGHTING, "")
     front = {
         "fields": {k: v for k, v in parts.items() if not k.startswith("author.")},
         "authors": [
@@ -129,6 +127,118 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     front_path = write_text_atomic(settings.output(".front.json"),
                                    json.dumps(front, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     return ConvertResult(body_path, front_path)
+
+
+def _writer_args(settings: Settings) -> list[str]:
+    args = ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", "--template", str(BODY_TEMPLATE)]
+    if settings.citations == "csl":
+        args += ["--citeproc", "--csl", str(settings.csl or default_csl())]
+    return args
+
+
+# ---- writing LaTeX, block by block -----------------------------------------
+
+#: In the build folder: the LaTeX of each top-level block of the last build, by the block's JSON.
+WRITE_CACHE = ".convert-cache.json"
+NEEDS, HIGHLIGHTING = "pandoc-needs", "pandoc-highlighting"
+_UNIT = "unit."
+
+
+class BlockWriter:
+    """Pandoc's LaTeX writer, called once per build, on the blocks that changed.
+
+    Pandoc writes each top-level block the same whatever surrounds it (the
+    tests check this on the corpus), so a one-paragraph edit needs the
+    LaTeX of that paragraph only: the rest comes from ``WRITE_CACHE``. The
+    front-matter fields are one more unit. The body is put together the same
+    way whether its blocks come from the cache or from pandoc, so a rebuild
+    gives the bytes of a cold build.
+
+    What the body needs from the preamble (``pandoc-body.latex``'s variables)
+    is the union over its blocks. A block's needs are known when pandoc wrote
+    it alone or in a call that needed nothing; the cache is used only when
+    every reused block's needs are known, else every block is written again.
+    (A document whose blocks need something, say a table, is therefore
+    written whole after each edit, as before.)
+    """
+
+    def __init__(self, api_version: list, meta: dict, args: list[str], *, cwd: Path):
+        self.api_version, self.meta, self.args, self.cwd = api_version, meta, args, cwd
+
+    def _pandoc(self, blocks: list[dict]) -> dict[str, str]:
+        doc = {"pandoc-api-version": self.api_version, "meta": self.meta, "blocks": blocks}
+        latex = run_pandoc(self.args, cwd=self.cwd, input=json.dumps(doc).encode()).decode("utf-8")
+        return _split_fields(latex)
+
+    def whole(self, blocks: list[dict], fields: list[dict]) -> dict[str, str]:
+        return self._pandoc([_raw(f"{_MARK}body"), *blocks, *fields])
+
+    def cached(self, blocks: list[dict], fields: list[dict], cache_path: Path) -> dict[str, str]:
+        identity = self._identity()
+        cache = _read_cache(cache_path, identity)
+        units: dict[str, list[dict]] = {}   # key → the unit's blocks (a block, or the fields)
+        body: list[str] = []                # line marks (as they are) and unit keys, in order
+        for block in blocks:
+            if block.get("t") == "RawBlock" and block["c"][1].startswith(LINE_MARK):
+                body.append(block["c"][1])
+                continue
+            key = _unit_key([block])
+            units[key] = [block]
+            body.append(key)
+        fields_key = _unit_key(fields)
+        units[fields_key] = fields
+        entries = cache["units"]
+        reuse = all(entries[k]["needs"] is not None for k in units if k in entries)
+        missing = [k for k in units if k not in entries] if reuse else list(units)
+        batch_needs: list[str] = []
+        if missing:
+            batch = [b for i, k in enumerate(missing) for b in (_raw(f"{_MARK}{_UNIT}{i}"), *units[k])]
+            parts = self._pandoc(batch)
+            batch_needs = sorted(parts.get(NEEDS, "").split())
+            if parts.get(HIGHLIGHTING):
+                cache["highlighting"] = parts[HIGHLIGHTING]
+            known = batch_needs if (len(missing) == 1 or not batch_needs) else None
+            for i, k in enumerate(missing):
+                entries[k] = {"latex": _unit_latex(parts, i, fields_key == k), "needs": known}
+        # Exact: what the blocks written in this call need together, and what the reused ones need.
+        written = set(missing)
+        needs = sorted({*batch_needs, *(n for k in units if k not in written for n in entries[k]["needs"])})
+        cache["units"] = {k: entries[k] for k in units}
+        write_text_atomic(cache_path, json.dumps({"identity": identity, **cache}, ensure_ascii=False) + "\n")
+        result = _split_fields(entries[fields_key]["latex"])
+        result["body"] = "\n\n".join(t for t in (entries[p]["latex"] if p in units else p for p in body) if t)
+        result[NEEDS] = " ".join(needs)
+        result[HIGHLIGHTING] = cache.get("highlighting", "") if "highlighting" in needs else ""
+        return result
+
+    def _identity(self) -> str:
+        """What the cached LaTeX depends on besides the blocks: pandoc, its arguments, the metadata."""
+        from .tools import pandoc_path
+        exe = Path(pandoc_path()).stat()
+        return hashlib.sha256(json.dumps([self.args, BODY_TEMPLATE.read_text(encoding="utf-8"), self.meta,
+                                          self.api_version, exe.st_size, exe.st_mtime_ns]).encode()).hexdigest()
+
+
+def _unit_key(blocks: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(blocks, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _unit_latex(parts: dict[str, str], i: int, is_fields: bool) -> str:
+    """A unit's LaTeX from a batch; the fields unit keeps its field marks, to be split later."""
+    if not is_fields:
+        return parts.get(f"{_UNIT}{i}", "")
+    names = [k for k in parts if not k.startswith(_UNIT) and k not in (NEEDS, HIGHLIGHTING)]
+    return "\n".join(f"{_MARK}{k}\n{parts[k]}" for k in names)
+
+
+def _read_cache(path: Path, identity: str) -> dict:
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    if cache.get("identity") != identity or not isinstance(cache.get("units"), dict):
+        return {"units": {}}
+    return {"units": cache["units"], **({"highlighting": cache["highlighting"]} if "highlighting" in cache else {})}
 
 
 def default_csl() -> Path:

@@ -1,0 +1,117 @@
+"""The convert stage with real pandoc: pandoc writes each top-level block the
+same whatever surrounds it, so a rebuild writes only the blocks that changed
+and still gives the bytes of a cold build; what the body needs from the
+preamble stays exact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import pressroom.convert as convert_module
+from conftest import CORPUS_PAPER, SAMPLE
+from pressroom.config import build_settings
+from pressroom.convert import WRITE_CACHE, convert
+from pressroom.errors import Warnings
+from pressroom.manuscript import read_manuscript
+
+TABLE = "\n| Decade | Papers |\n|---|--:|\n| 1900s | 12 |\n\n"
+STRUCK = "\nA ~~struck~~ word.\n\n"
+
+
+def outputs(md, out):
+    """Convert ``md`` into ``out``; the body, the front matter, and the blocks pandoc was given."""
+    written: list[int] = []
+    real = convert_module.run_pandoc
+
+    def counting(args, **kw):
+        if "json" == args[args.index("--from") + 1]:
+            written.append(len(json.loads(kw["input"])["blocks"]))
+        return real(args, **kw)
+
+    convert_module.run_pandoc = counting
+    try:
+        settings = build_settings(read_manuscript(md, Warnings()), out_dir=out, warnings=Warnings())
+        out.mkdir(parents=True, exist_ok=True)
+        result = convert(settings, Warnings())
+    finally:
+        convert_module.run_pandoc = real
+    return result.body.read_text(encoding="utf-8"), json.loads(result.front.read_text(encoding="utf-8")), written
+
+
+@pytest.fixture
+def paper(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(CORPUS_PAPER.parent, src)
+    return src / "paper.md"
+
+
+def edit(md, old, new):
+    text = md.read_text(encoding="utf-8")
+    assert old in text
+    md.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def cold(md, tmp_path, name):
+    return outputs(md, tmp_path / name)[:2]
+
+
+def test_a_one_paragraph_edit_writes_one_block_and_matches_a_cold_build(paper, tmp_path):
+    warm = tmp_path / "warm"
+    _, _, first = outputs(paper, warm)
+    edit(paper, "Unlike its current image", "Unlike its present image")
+    body, front, written = outputs(paper, warm)
+    assert sum(first) > 100 and written == [2], "one unit mark and the edited paragraph"
+    assert (body, front) == cold(paper, tmp_path, "cold")
+    assert "Unlike its present image" in body
+
+
+def test_nothing_changed_in_the_body_calls_no_writer(paper, tmp_path):
+    warm = tmp_path / "warm"
+    outputs(paper, warm)
+    _, _, written = outputs(paper, warm)
+    assert written == []
+
+
+@pytest.mark.parametrize("addition, need", [(TABLE, "tables"), (STRUCK, "strikeout")])
+def test_needs_stay_exact_when_blocks_that_need_something_come_and_go(paper, tmp_path, addition, need):
+    warm = tmp_path / "warm"
+    outputs(paper, warm)
+    anchor = "Unlike its current image"
+    edit(paper, anchor, addition.strip() + "\n\n" + anchor)
+    body, front, _ = outputs(paper, warm)
+    assert need in front["needs"] and (body, front) == cold(paper, tmp_path, "cold1")
+    edit(paper, "Unlike its current image", "Unlike its present image")  # another edit, need elsewhere
+    body, front, _ = outputs(paper, warm)
+    assert need in front["needs"] and (body, front) == cold(paper, tmp_path, "cold2")
+    edit(paper, addition.strip() + "\n\n", "")
+    body, front, _ = outputs(paper, warm)
+    assert need not in front["needs"] and (body, front) == cold(paper, tmp_path, "cold3")
+
+
+def test_highlighted_code_brings_its_macros_from_the_cache(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLE.parent, src)
+    md = src / SAMPLE.name
+    edit(md, "\n# ", "\n```python\nprint('census')\n```\n\n# ")
+    warm = tmp_path / "warm"
+    outputs(md, warm)
+    text = md.read_text(encoding="utf-8")
+    md.write_text(text.replace("print('census')", "print('survey')"), encoding="utf-8")
+    body, front, _ = outputs(md, warm)
+    assert "highlighting" in front["needs"] and "\\newenvironment{Shaded}" in front["highlighting_macros"]
+    assert (body, front) == cold(md, tmp_path, "cold")
+
+
+def test_a_stale_or_broken_cache_is_ignored(paper, tmp_path):
+    warm = tmp_path / "warm"
+    outputs(paper, warm)
+    (warm / WRITE_CACHE).write_text("{not json", encoding="utf-8")
+    assert outputs(paper, warm)[:2] == cold(paper, tmp_path, "cold")
+    cache = json.loads((warm / WRITE_CACHE).read_text(encoding="utf-8"))
+    cache["identity"] = "another pandoc"
+    (warm / WRITE_CACHE).write_text(json.dumps(cache), encoding="utf-8")
+    body, front, written = outputs(paper, warm)
+    assert sum(written) > 100 and (body, front) == cold(paper, tmp_path, "cold2")
