@@ -13,6 +13,7 @@ import importlib
 import json
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,20 +188,24 @@ def check_report(settings: Settings) -> list[dict]:
     except (OSError, ValueError):
         cache = {}
     code = b"".join(p.read_bytes() for p in code_files("check.py", "pdfmeta.py", "_pdfio.py", "stages.py"))
-    report, fresh = [], {}
-    for path, draft in ((settings.output(".pdf"), False), (settings.output("-draft.pdf"), True)):
-        expected = pdf_metadata(settings, draft=draft)
-        # The submission is checked for the absence of any pressroom stamp (its marker), so a
-        # new wording re-checks the draft only.
-        wording = settings.stamp.text if draft else None
-        key = hashlib.sha256(code + path.read_bytes() + repr((expected, settings.paper, draft,
-                                                       wording)).encode()).hexdigest()
-        if cache.get(path.name, {}).get("key") == key:
-            rows = cache[path.name]["rows"]
-        else:
-            rows = check_rows(settings, path, draft=draft)
-        fresh[path.name] = {"key": key, "rows": rows}
-        report += rows
+    pending = {}
+    # Both PDFs are checked at once, in two threads: each waits on pdftotext part of the time
+    # (0.11-0.12 s for the corpus paper's pair, against 0.13-0.16 s one after the other).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for path, draft in ((settings.output(".pdf"), False), (settings.output("-draft.pdf"), True)):
+            expected = pdf_metadata(settings, draft=draft)
+            # The submission is checked for the absence of any pressroom stamp (its marker), so a
+            # new wording re-checks the draft only.
+            wording = settings.stamp.text if draft else None
+            key = hashlib.sha256(code + path.read_bytes() + repr((expected, settings.paper, draft,
+                                                           wording)).encode()).hexdigest()
+            cached = cache.get(path.name, {})
+            rows = cached["rows"] if cached.get("key") == key else pool.submit(check_rows, settings, path,
+                                                                               draft=draft)
+            pending[path.name] = (key, rows)
+    fresh = {name: {"key": key, "rows": rows if isinstance(rows, list) else rows.result()}
+             for name, (key, rows) in pending.items()}
+    report = [row for entry in fresh.values() for row in entry["rows"]]
     write_text_atomic(cache_path, json.dumps(fresh) + "\n")
     return report
 
