@@ -15,7 +15,7 @@ from typing import Any
 
 from . import __version__
 from .errors import TemplateError, ManuscriptError, Warnings
-from .manuscript import Manuscript, author_names
+from .manuscript import Manuscript, author_names, plain_text
 from .reproducible import source_date
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def short_title(meta: dict) -> str:
     given = str(meta.get("short-title", "") or "").strip()
     if given:
         return given
-    title = str(meta.get("title", "") or "").strip()
+    title = plain_text(str(meta.get("title", "") or ""))
     return title.split(":", 1)[0].strip() if ":" in title else title
 
 
@@ -222,10 +222,10 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         bibliography=manuscript.bibliography,
         template_settings=tuple(sorted(latex.items())),
         citation_options=tuple(sorted(citation_options.items())),
-        title=str(meta.get("title", "") or ""),
+        title=plain_text(str(meta.get("title", "") or "")),
         short_title=short_title(meta),
         authors=() if anonymous else tuple(author_names(meta)),
-        subject=str(meta.get("subject") or " ".join(str(abstract).split())),
+        subject=str(meta.get("subject") or plain_text(str(abstract))),
         keywords=tuple(str(k) for k in meta.get("keywords") or ()),
         lang=str(meta.get("lang", "en-US")),
         version_date=version_date,

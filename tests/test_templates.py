@@ -174,6 +174,18 @@ def test_title_with_latex_specials_prints_literally(tmp_path, template):
         assert page_text(pdf, 3).startswith(f"{SPECIAL_SHORT} 3")
 
 
+def test_title_markup_stays_out_of_the_metadata_and_running_heads(tmp_path):
+    """The title is Markdown: italics on the page, plain text in /Title, XMP and the running head."""
+    header = "title: 'The *Yomiuri* and **Occupation** Censorship: A Study'\nversion-date: 'May 2024'\n"
+    ms = write(tmp_path / "ms", header, "# One\n\n" + "Some text. " * 1500)
+    run_build(ms, "--out", tmp_path / "out", "--template", "journal-article")
+    pdf = tmp_path / "out" / "paper.pdf"
+    assert page_text(pdf, 3).startswith("The Yomiuri and Occupation Censorship 3")
+    with pikepdf.open(pdf) as doc:
+        assert str(doc.docinfo["/Title"]) == "The Yomiuri and Occupation Censorship: A Study"
+        assert doc.open_metadata()["dc:title"] == "The Yomiuri and Occupation Censorship: A Study"
+
+
 #: Markdown whose LaTeX needs more than the body's usual packages: pandoc's writer says so
 #: (tables, strikeout, highlighting) and _common/pandoc-support.tex.j2 loads it.
 EVERY_CONSTRUCT = """\
