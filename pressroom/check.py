@@ -21,23 +21,22 @@ always in this order:
 ``structure``
     qpdf's structural check (``qpdf --check``) finds no problem.
 
-``build.py`` prints :func:`format_table` (or :func:`findings_json`) and
-:func:`raise_if_failed` turns failures into :class:`CheckFailed` (exit 3).
+``build.py`` prints :func:`format_report` (or the rows as JSON) and exits
+with 1 when a check failed.
 pdftotext runs in the background while pikepdf does the other checks.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Name
 
 from ._pdfio import PageText, open_pdf
-from .errors import CheckFailed, PressroomError
+from .errors import PressroomError
 from .pdfmeta import PdfMetadata, info_metadata, xmp_metadata, xmp_subject_bag
 from .stamp import page_stamps
 
@@ -314,26 +313,10 @@ def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float
             _check_references(texts), structure]
 
 
-def format_table(findings: list[Finding]) -> str:
-    """A plain-text table: check | result | reason."""
-    rows = [("check", "result", "reason")]
-    rows += [(f.check, "ok" if f.ok else "FAIL", f.reason) for f in findings]
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    lines = [f"{a:<{w0}} | {b:<{w1}} | {c}" for a, b, c in rows]
-    lines.insert(1, f"{'-' * w0}-+-{'-' * w1}-+-{'-' * 6}")
+def format_report(rows: list[dict]) -> str:
+    """The report rows ({pdf, check, ok, reason}) as the table build.py prints."""
+    width = max((len(f"{r['pdf']} {r['check']}") for r in rows), default=10)
+    lines = [f"{'check'.ljust(width)}  result  reason"]
+    lines += [f"{(r['pdf'] + ' ' + r['check']).ljust(width)}  {'ok' if r['ok'] else 'FAIL':6}  {r['reason']}"
+              for r in rows]
     return "\n".join(lines)
-
-
-def findings_json(findings) -> str:
-    """The findings as a JSON list of {check, ok, reason} objects."""
-    return json.dumps([asdict(f) for f in findings], ensure_ascii=False, indent=2)
-
-
-def raise_if_failed(findings: list[Finding], pdf: Path) -> None:
-    """Raise CheckFailed (exit code 1) naming the failed checks, if any."""
-    failed = [f for f in findings if not f.ok]
-    if failed:
-        raise CheckFailed(
-            "preflight check failed: " + "; ".join(f"{f.check}: {f.reason}" for f in failed),
-            file=pdf, hint="see the check table above")

@@ -140,11 +140,8 @@ def report_findings(report: list[dict], *, as_json: bool) -> int:
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        width = max(len(f"{r['pdf']} {r['check']}") for r in report) if report else 10
-        print(f"{'check'.ljust(width)}  result  reason")
-        for r in report:
-            label = f"{r['pdf']} {r['check']}".ljust(width)
-            print(f"{label}  {'ok' if r['ok'] else 'FAIL':6}  {r['reason']}")
+        from .check import format_report
+        print(format_report(report))
     if failed:
         for r in failed:
             print(f"check failed: {r['pdf']}: {r['check']}: {r['reason']}", file=sys.stderr)

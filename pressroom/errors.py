@@ -72,11 +72,6 @@ class LatexError(ToolError):
     """TeX stopped with an error, or reported a missing glyph."""
 
 
-class CheckFailed(PressroomError):
-    """The preflight check found problems in a finished PDF."""
-    exit_code = EXIT_CHECK_FAILED
-
-
 class SetupError(PressroomError):
     """The environment (venv, TeX Live) cannot be set up."""
 

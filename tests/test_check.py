@@ -7,7 +7,6 @@ inside its test.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,8 +15,8 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 from pressroom._pdfsample import make_sample_pdf
-from pressroom.check import CHECKS, Finding, check_pdf, findings_json, format_table, raise_if_failed
-from pressroom.errors import CheckFailed, PressroomError
+from pressroom.check import CHECKS, Finding, check_pdf, format_report
+from pressroom.errors import PressroomError
 from pressroom.pdfmeta import PdfMetadata, write_metadata
 from pressroom.stamp import StampSettings, stamp
 
@@ -94,7 +93,7 @@ def tamper(src: Path, dest: Path, change) -> Path:
 
 def test_good_draft_passes_every_check(built):
     findings = check(built["draft"], draft=True)
-    assert failed(findings) == set(), format_table(list(findings.values()))
+    assert failed(findings) == set(), list(findings.values())
     assert findings["stamp"].reason == "watermark on all 3 pages"
 
 
@@ -236,14 +235,10 @@ def test_unknown_page_size_is_an_error(built):
 
 # -- output ---------------------------------------------------------------------
 
-def test_table_json_and_exit_code():
-    findings = [Finding("metadata", True, "fine"), Finding("fonts", False, "font X not embedded (page 1)")]
-    table = format_table(findings).splitlines()
-    assert table[0].split(" | ") == ["check   ", "result", "reason"]
-    assert table[3] == "fonts    | FAIL   | font X not embedded (page 1)"
-    assert json.loads(findings_json(findings))[1] == \
-        {"check": "fonts", "ok": False, "reason": "font X not embedded (page 1)"}
-    with pytest.raises(CheckFailed) as info:
-        raise_if_failed(findings, Path("paper.pdf"))
-    assert info.value.exit_code == 1 and "fonts: font X" in info.value.message
-    raise_if_failed(findings[:1], Path("paper.pdf"))
+def test_report_table():
+    rows = [{"pdf": "paper.pdf", "check": "metadata", "ok": True, "reason": "fine"},
+            {"pdf": "paper-draft.pdf", "check": "fonts", "ok": False, "reason": "font X not embedded (page 1)"}]
+    assert format_report(rows).splitlines() == [
+        "check                  result  reason",
+        "paper.pdf metadata     ok      fine",
+        "paper-draft.pdf fonts  FAIL    font X not embedded (page 1)"]

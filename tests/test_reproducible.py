@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SAMPLE, run_build
+from conftest import SAMPLE, run_build
 from pressroom.errors import Warnings
 from pressroom.manifest import compare
 from pressroom.manuscript import read_manuscript

@@ -290,14 +290,12 @@ class _Processor:
         before: list = []
         if items and items[0].mode == "author-in-text":
             entry = self.bib[items[0].key]
-            names = self.style.format_note(entry, form="short")  # for the name
             persons = entry.persons.get("author") or entry.persons.get("editor") or []
             if persons:
                 name = persons[0].short() + (" et al." if len(persons) >= 3 else "")
                 if len(persons) == 2:
                     name = f"{persons[0].short()} and {persons[1].short()}"
                 before = [{"t": "Str", "c": name}]
-            del names
         # drop a space before the note (the note follows the word)
         if not before:
             while out and isinstance(out[-1], dict) and out[-1].get("t") in ("Space", "SoftBreak"):
