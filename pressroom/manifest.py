@@ -11,8 +11,9 @@ Paths are written relative to the manuscript's folder (inputs beside it),
 the template's folder (``template:``) or the build folder (outputs), so the
 manifest of the same sources is the same wherever they are built. Tool
 versions are cached in ``.tools.json`` in the build folder, keyed by the
-executables' size and mtime: asking latexmk (Perl) for its version costs a
-tenth of a second, which an incremental build should not pay every time.
+executables' size and mtime (and the Python packages' by the site-packages
+folder's): asking latexmk (Perl) for its version costs a tenth of a second,
+which an incremental build should not pay every time.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import os
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,7 +105,6 @@ def _tool_commands(engine: str) -> dict[str, list[str]]:
 
 def tool_versions(settings: "Settings") -> dict[str, str]:
     """Versions of pandoc, the TeX engine (with its TeX Live year), xdvipdfmx, latexmk, Python packages."""
-    from importlib import metadata
     cache_path = settings.out_dir / TOOL_CACHE
     try:
         cache = json.loads(cache_path.read_text(encoding="utf-8"))
@@ -113,26 +114,40 @@ def tool_versions(settings: "Settings") -> dict[str, str]:
     fresh = {}
     for name, args in _tool_commands(settings.engine).items():
         exe = shutil.which(args[0]) or args[0]
-        try:
-            st = os.stat(exe)
-            key = f"{exe}:{st.st_size}:{st.st_mtime_ns}"
-        except OSError:
-            key = f"{exe}:missing"
         hit = cache.get(name)
-        if hit and hit.get("key") == key:
-            version = hit["version"]
-        else:
-            version = _run_version([exe, *args[1:]])
+        key = _file_key(exe)
+        version = hit["version"] if hit and hit.get("key") == key else _run_version([exe, *args[1:]])
         fresh[name] = {"key": key, "version": version}
         versions[name] = version
+    # Asking importlib.metadata costs 40 ms for the ten packages; installing or removing one
+    # changes the site-packages folder (its dist-info folders), so that is the key.
+    site = sysconfig.get_paths()["purelib"]
+    hit, key = cache.get("python packages"), _file_key(site)
+    packages = hit["version"] if hit and hit.get("key") == key else _package_versions()
+    fresh["python packages"] = {"key": key, "version": packages}
+    versions.update(packages)
     if fresh != cache:
         write_text_atomic(cache_path, json.dumps(fresh, indent=1) + "\n")
+    versions["pressroom code"] = code_digest()
+    return versions
+
+
+def _file_key(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{path}:missing"
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib import metadata
+    versions = {}
     for package in PACKAGES:
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
-    versions["pressroom code"] = code_digest()
     return versions
 
 
