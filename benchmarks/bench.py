@@ -94,7 +94,9 @@ def table(results: dict[str, dict[str, list[float]]]) -> str:
         base = statistics.median(times["pandoc"])
         for key in ("cold", "noop", "paragraph", "stamp"):
             med = statistics.median(times[key])
-            rows.append(f"| {paper} | {key} | {med:.2f} | {base:.2f} | {med / base:.2f} | {targets[key]} |")
+            # The targets are for the corpus paper; the ten-times paper's is the last row.
+            target = targets[key] if paper == "1×" else "(for information)"
+            rows.append(f"| {paper} | {key} | {med:.2f} | {base:.2f} | {med / base:.2f} | {target} |")
     if len(results) == 2:
         one, ten = (statistics.median(t["cold"]) for t in results.values())
         rows.append(f"| 10× / 1× | cold | {ten:.2f} / {one:.2f} | | {ten / one:.2f} | ≤ 10 |")
