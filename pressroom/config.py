@@ -8,6 +8,7 @@ date is part of the settings too.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .errors import TemplateError, ManuscriptError, Warnings
-from .manuscript import Manuscript, author_names, plain_text
+from .manuscript import Manuscript, author_names, citation_option_problem, plain_text
 from .reproducible import source_date
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -119,10 +120,19 @@ def load_template_settings(template_dir: Path) -> dict[str, Any]:
     path = template_dir / "settings.toml"
     if not path.exists():
         return {}
+    text = path.read_text(encoding="utf-8")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"malformed settings.toml: {exc}", file=path) from None
+    for key, value in dict(data.get("citations", {})).items():
+        problem = citation_option_problem(str(key), value)
+        if problem:
+            line = next((i for i, l in enumerate(text.splitlines(), 1)
+                         if re.match(rf"\s*{re.escape(str(key))}\s*=", l)), None)
+            raise TemplateError(f"`{key}` in [citations] must be {problem}", file=path, line=line,
+                                hint="README.md lists the options of the Chicago style")
+    return data
 
 
 def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manuscript) -> StampOptions:

@@ -214,6 +214,21 @@ CITATION_OPTIONS = {"ibid": bool, "page-labels": bool, "volume-label": str, "num
                     "date-order": ("dmy", "mdy")}
 
 
+def citation_option_problem(option: str, value: Any, *, prefix: str = "") -> str | None:
+    """What a Chicago style option's value must be, if it is not (the header's `citation-*`
+    keys and a template's [citations] table); None when it is fine."""
+    kind = CITATION_OPTIONS.get(option.replace("_", "-"))
+    if kind is None:
+        return f"one of the Chicago style's options: {prefix}{f', {prefix}'.join(CITATION_OPTIONS)}"
+    if kind is bool and not isinstance(value, bool):
+        return "true or false"
+    if isinstance(kind, tuple) and value not in kind:
+        return " or ".join(f"`{v}`" for v in kind)
+    if kind is str and not isinstance(value, str):
+        return "text"
+    return None
+
+
 def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
     """Each known key holds the kind of value it needs, so no later stage trips over it."""
     def fail(key: str, what: str, hint: str | None = None) -> None:
@@ -240,16 +255,9 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
     for key, value in meta.items():
         if not str(key).startswith("citation-"):
             continue
-        option = str(key)[len("citation-"):]
-        if option not in CITATION_OPTIONS:
-            fail(str(key), f"one of the Chicago style's options: citation-{', citation-'.join(CITATION_OPTIONS)}")
-        kind = CITATION_OPTIONS[option]
-        if kind is bool and not isinstance(value, bool):
-            fail(str(key), "true or false")
-        if isinstance(kind, tuple) and value not in kind:
-            fail(str(key), " or ".join(f"`{v}`" for v in kind))
-        if kind is str and not isinstance(value, str):
-            fail(str(key), "text")
+        problem = citation_option_problem(str(key)[len("citation-"):], value, prefix="citation-")
+        if problem:
+            fail(str(key), problem)
     draft = meta.get("draft")
     if draft is not None:
         if not isinstance(draft, dict):

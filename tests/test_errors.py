@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -120,6 +121,23 @@ def test_unknown_template(good):
     err, path = fails(good, "template", md)
     assert f"error: {path}:{line_of(md, 'template:')}: unknown template `nosuch`" in err
     assert "hint: available templates: " in err and "working-paper" in err
+
+
+@pytest.mark.parametrize("line, message", [
+    ('ibid = "sometimes"', "`ibid` in [citations] must be true or false"),
+    ("short-notes = 3", "`short-notes` in [citations] must be one of the Chicago style's options: ibid,"),
+    ('date_order = "ymd"', "`date_order` in [citations] must be `dmy` or `mdy`"),
+])
+def test_bad_citation_option_in_a_template(good, line, message):
+    root = good[0]
+    name = f"citations-{line.split()[0]}"
+    template = root / name / "templates" / "working-paper"
+    shutil.copytree(ROOT / "templates" / "working-paper", template)
+    settings = template / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("ibid = true", line), encoding="utf-8")
+    lineno = settings.read_text(encoding="utf-8").splitlines().index(line) + 1
+    err, _ = fails(good, name)
+    assert f"error: {settings}:{lineno}: {message}" in err
 
 
 def test_missing_bibliography_file(good):
