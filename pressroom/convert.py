@@ -51,6 +51,8 @@ READER = "markdown"
 _MARK = "%%pressroom-field:"
 #: Before each top-level block of the body: the Markdown line it starts on.
 LINE_MARK = "%%md:"
+#: What XeLaTeX's graphicx (xdvipdfmx) includes without help from outside TeX.
+FIGURE_FORMATS = (".pdf", ".png", ".jpg", ".jpeg")
 #: Raw formats pandoc's LaTeX writer passes through verbatim.
 RAW_TEX = ("latex", "tex")
 #: Pandoc template that prints the body, then the template variables that say what it needs.
@@ -336,6 +338,10 @@ def _check_images(doc: dict, md: Path) -> list[str]:
         if not path.is_file():
             raise _image_error(md, target, "figure not found",
                                f"the path is relative to {md.parent}")
+        if path.suffix.lower() not in FIGURE_FORMATS:
+            raise _image_error(md, target, f"figures in {path.suffix or 'this'} format cannot be included",
+                               "TeX includes PDF, PNG and JPEG: export the figure as one of them "
+                               "(for SVG, e.g. `rsvg-convert -f pdf -o figure.pdf figure.svg`)")
     return images
 
 

@@ -181,6 +181,16 @@ def test_missing_figure(good):
     assert f"hint: the path is relative to {path.parent}" in err
 
 
+def test_figure_in_a_format_tex_cannot_include(good):
+    md = GOOD_MD + "\n![A figure](figure.svg)\n"
+    root = good[0]
+    (root / "svg").mkdir()
+    (root / "svg" / "figure.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    err, path = fails(good, "svg", md)
+    assert f"error: {path}:{line_of(md, 'figure.svg')}: figures in .svg format cannot be included" in err
+    assert "hint: TeX includes PDF, PNG and JPEG" in err
+
+
 def test_missing_glyph(good):
     md = GOOD_MD + "\nSome text with 漢 in it.\n"
     err, path = fails(good, "glyph", md)
