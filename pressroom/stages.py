@@ -136,7 +136,9 @@ def warm_up(stage: str) -> None:
                if m not in _warming]
     if modules:
         _warming.update(modules)
-        threading.Thread(target=_import_quietly, args=(modules,), daemon=True,
+        # Not a daemon: a build that fails early waits for the imports at exit (at most 0.3 s)
+        # rather than have the interpreter shut down under a thread loading C extensions.
+        threading.Thread(target=_import_quietly, args=(modules,), daemon=False,
                          name="pressroom-warm-up").start()
 
 
