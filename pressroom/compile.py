@@ -112,6 +112,9 @@ def compile_pdf(settings: Settings) -> Path:
     env = TexEnvironment(settings.source_date_epoch).variables()
     log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
     log.parent.mkdir(exist_ok=True)
+    raw_pdf = settings.out_dir / AUX_DIR / f"{settings.stem}.pdf"
+    for old in (raw_pdf, raw_pdf.with_suffix(".xdv")):   # a run that makes no pages must not
+        old.unlink(missing_ok=True)                       # leave the last run's PDF to be taken
     for command in tex_commands(settings, tex):
         try:
             result = run(command, cwd=settings.out_dir, env=env)
@@ -121,7 +124,6 @@ def compile_pdf(settings: Settings) -> Path:
             print(result.stdout.decode("utf-8", "replace"))
     check_log(log, tex, settings.manuscript)
     from .pdfmeta import write_metadata
-    raw_pdf = settings.out_dir / AUX_DIR / f"{settings.stem}.pdf"
     return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
 
 
