@@ -61,6 +61,11 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted: outputs are written atomically, so nothing half-written was left", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`build.py notes paper.md | head`): stop quietly with the status
+        # of a process ended by SIGPIPE, as Unix tools do, not with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 import subprocess
 import tempfile
@@ -12,10 +14,20 @@ from typing import Iterator, Sequence
 from .errors import ToolError
 
 
+@functools.cache
 def pandoc_path() -> str:
-    """The pandoc that pypandoc-binary ships: the same version on every machine."""
-    import pypandoc
-    return pypandoc.get_pandoc_path()
+    """The pandoc that pypandoc-binary ships: the same version on every machine.
+
+    Taken from beside the package, not from ``pypandoc.get_pandoc_path()``:
+    that one runs every pandoc it can find to ask its version (80 ms) and takes
+    the newest, so a pandoc on PATH would replace the pinned one.
+    """
+    spec = importlib.util.find_spec("pypandoc")
+    exe = Path(spec.origin).parent / "files" / "pandoc" if spec and spec.origin else None
+    if exe is None or not exe.is_file():
+        raise ToolError("the pandoc of pypandoc-binary is missing",
+                        hint="run `python3 build.py` once to set up (requirements.lock pins pypandoc-binary)")
+    return str(exe)
 
 
 def run(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,

@@ -164,3 +164,12 @@ def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):
     assert "paper.pdf metadata" in bad.stdout and "FAIL" in bad.stdout
     failures = [l for l in bad.stderr.splitlines() if l.startswith("check failed:")]
     assert len(failures) == 1 and "Another Title" in failures[0]
+
+
+def test_notes_piped_into_a_reader_that_stops_early_end_quietly(corpus_paper):
+    """`build.py notes paper.md | head -1`: no BrokenPipeError traceback."""
+    pipeline = subprocess.run(
+        f"'{sys.executable}' '{ROOT / 'build.py'}' notes '{corpus_paper}' | head -1",
+        shell=True, capture_output=True, text=True, timeout=120)
+    assert pipeline.stdout.startswith("1. ") and pipeline.stdout.count("\n") == 1
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pypandoc
-
+from ..tools import run_pandoc
 from .pandoc_filter import process
 
 _SEP = "PRESSROOMNOTESEPARATOR"
@@ -21,7 +20,8 @@ _SEP = "PRESSROOMNOTESEPARATOR"
 
 def read_markdown(path: Path) -> dict:
     """The Pandoc JSON AST of a Markdown file."""
-    return json.loads(pypandoc.convert_file(str(path), "json", format="markdown"))
+    path = Path(path)
+    return json.loads(run_pandoc(["--from", "markdown", "--to", "json", path.name], cwd=path.parent))
 
 
 def collect_notes(doc: dict) -> list[list[dict]]:
@@ -54,8 +54,8 @@ def notes_to_markdown(doc: dict, notes: list[list[dict]]) -> list[str]:
             blocks.append({"t": "Para", "c": [{"t": "Str", "c": _SEP}]})
         blocks.extend(note)
     out = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {}, "blocks": blocks}
-    text = pypandoc.convert_text(json.dumps(out), "markdown-smart", format="json",
-                                 extra_args=["--wrap=none"])
+    text = run_pandoc(["--from", "json", "--to", "markdown-smart", "--wrap=none"],
+                      input=json.dumps(out).encode("utf-8")).decode("utf-8")
     parts = text.replace("\r\n", "\n").split(f"\n{_SEP}\n")
     if len(parts) != len(notes):  # pragma: no cover - marker must survive
         raise RuntimeError("note separator lost while writing notes")
