@@ -21,8 +21,8 @@ always in this order:
 ``structure``
     qpdf's structural check (``qpdf --check``) finds no problem.
 
-``build.py`` prints :func:`format_report` (or the rows as JSON) and exits
-with 1 when a check failed.
+``build.py`` prints the findings as a table (``cli.format_report``) or as
+JSON and exits with 1 when a check failed.
 pdftotext runs in the background while pikepdf does the other checks.
 """
 
@@ -311,12 +311,3 @@ def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float
         return [metadata, fonts, size, Finding("stamp", False, exc.message), failed, structure]
     return [metadata, fonts, size, _check_stamp(stamps, texts, draft, stamp_text),
             _check_references(texts), structure]
-
-
-def format_report(rows: list[dict]) -> str:
-    """The report rows ({pdf, check, ok, reason}) as the table build.py prints."""
-    width = max((len(f"{r['pdf']} {r['check']}") for r in rows), default=10)
-    lines = [f"{'check'.ljust(width)}  result  reason"]
-    lines += [f"{(r['pdf'] + ' ' + r['check']).ljust(width)}  {'ok' if r['ok'] else 'FAIL':6}  {r['reason']}"
-              for r in rows]
-    return "\n".join(lines)

@@ -145,13 +145,22 @@ def report_findings(report: list[dict], *, as_json: bool) -> int:
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        from .check import format_report
         print(format_report(report))
     if failed:
         for r in failed:
             print(f"check failed: {r['pdf']}: {r['check']}: {r['reason']}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     return 0
+
+
+# Here, not in check.py: printing a no-op build's report must not import pikepdf (0.07 s).
+def format_report(rows: list[dict]) -> str:
+    """The report rows ({pdf, check, ok, reason}) as the table build.py prints."""
+    width = max((len(f"{r['pdf']} {r['check']}") for r in rows), default=10)
+    lines = [f"{'check'.ljust(width)}  result  reason"]
+    lines += [f"{(r['pdf'] + ' ' + r['check']).ljust(width)}  {'ok' if r['ok'] else 'FAIL':6}  {r['reason']}"
+              for r in rows]
+    return "\n".join(lines)
 
 
 def cmd_notes(argv: list[str]) -> int:

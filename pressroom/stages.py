@@ -13,7 +13,6 @@ import importlib
 import json
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,6 +182,7 @@ def run_check(settings: Settings, warnings: Warnings) -> None:
 def check_report(settings: Settings) -> list[dict]:
     """Findings for both PDFs. A PDF whose bytes and expectations are those of the last
     check is not checked again (a new stamp wording changes the draft only)."""
+    from concurrent.futures import ThreadPoolExecutor
     from .compile import pdf_metadata
     cache_path = settings.out_dir / ".check-cache.json"
     try:

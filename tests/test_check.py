@@ -15,7 +15,8 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 from pressroom._pdfsample import make_sample_pdf
-from pressroom.check import CHECKS, Finding, check_pdf, format_report
+from pressroom.check import CHECKS, Finding, check_pdf
+from pressroom.cli import format_report
 from pressroom.errors import PressroomError
 from pressroom.pdfmeta import PdfMetadata, write_metadata
 from pressroom.stamp import StampSettings, stamp

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -124,6 +125,17 @@ def test_cold_build_runs_every_stage_and_one_tex_pass(paper):
 def test_nothing_changed_runs_nothing(paper):
     result = build(paper)
     assert ran(result) == [] and "nothing changed: no stage ran" in result.stdout
+
+
+def test_a_no_op_build_loads_none_of_the_stages_heavy_modules(paper):
+    """Nothing to do is cheap: pikepdf, pybtex and Jinja2 (0.2 s of imports) stay unloaded."""
+    src, out = paper[:2]
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), str(src), "--out", str(out)],
+                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "nothing changed" in result.stdout and "doit" in imported
+    assert not {"pikepdf", "pybtex", "jinja2"} & imported
 
 
 def test_new_mtimes_with_the_same_content_run_nothing(paper):
