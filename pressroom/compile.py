@@ -8,7 +8,9 @@ first. Auxiliary files stay in ``tex/`` so the next build starts warm.
 A body that reads nothing back from the ``.aux`` (footnotes, no cross-
 references: every template's usual case) needs exactly one pass, so the
 engine runs once, directly. Anything else goes through latexmk, which knows
-how many passes references, tables and contents need. Both paths make the
+how many passes references, tables and contents need; so does a one-pass
+build whose log shows an undefined reference (a template that reads the
+``.aux`` itself, e.g. lastpage in a footer). Both paths make the
 PDF with the same commands (``-no-pdf``, then ``xdvipdfmx -E``), so they give
 the same bytes. (latexmk's own start-up and its md5 of every input cost
 0.35–0.45 s per build, a fifth of a one-paragraph rebuild.)
@@ -75,18 +77,26 @@ def needs_one_pass(tex: Path) -> bool:
     return not _AUX_READERS.search(body)
 
 
+#: What a pass leaves in the log when something read the .aux before it held the answer.
+_UNRESOLVED = re.compile(r"LaTeX Warning: (?:Reference|Citation) `[^']*' on page \d+ undefined")
+
+
 def tex_commands(settings: Settings, tex: Path) -> list[list[str]]:
     """The commands that turn ``tex`` into ``tex/<stem>.pdf``, run in the build folder in order."""
     if not needs_one_pass(tex):
-        engine_flag = {"xelatex": "-xelatex", "lualatex": "-lualatex"}[settings.engine]
-        return [["latexmk", "-norc", engine_flag, *_TEX_FLAGS, f"-outdir={AUX_DIR}",
-                 "-silent" if not settings.verbose else "-verbose", tex.name]]
+        return [latexmk_command(settings, tex)]
     engine = [settings.engine, *_TEX_FLAGS, f"-output-directory={AUX_DIR}"]
     if settings.engine == "lualatex":
         return [[*engine, tex.name]]
     # What latexmk -xelatex runs: the same PDF whichever path a document takes.
     xdv, pdf = (f"{AUX_DIR}/{settings.stem}{ext}" for ext in (".xdv", ".pdf"))
     return [[*engine, "-no-pdf", tex.name], ["xdvipdfmx", "-E", "-o", pdf, xdv]]
+
+
+def latexmk_command(settings: Settings, tex: Path) -> list[str]:
+    engine_flag = {"xelatex": "-xelatex", "lualatex": "-lualatex"}[settings.engine]
+    return ["latexmk", "-norc", engine_flag, *_TEX_FLAGS, f"-outdir={AUX_DIR}",
+            "-silent" if not settings.verbose else "-verbose", tex.name]
 
 
 def stage_figures(settings: Settings) -> list[Path]:
@@ -115,16 +125,25 @@ def compile_pdf(settings: Settings) -> Path:
     raw_pdf = settings.out_dir / AUX_DIR / f"{settings.stem}.pdf"
     for old in (raw_pdf, raw_pdf.with_suffix(".xdv")):   # a run that makes no pages must not
         old.unlink(missing_ok=True)                       # leave the last run's PDF to be taken
-    for command in tex_commands(settings, tex):
+    commands = tex_commands(settings, tex)
+    _run_tex(commands, settings, env, log, tex)
+    if commands[0][0] != "latexmk" and _UNRESOLVED.search(log.read_text(encoding="utf-8", errors="replace")):
+        # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
+        # where the body check does not look): latexmk takes over from this pass.
+        _run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
+    check_log(log, tex, settings.manuscript)
+    from .pdfmeta import write_metadata
+    return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
+
+
+def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path, tex: Path) -> None:
+    for command in commands:
         try:
             result = run(command, cwd=settings.out_dir, env=env)
         except ToolError as exc:
             raise latex_error(log, tex, fallback=exc.message, source=settings.manuscript) from None
         if settings.verbose:
             print(result.stdout.decode("utf-8", "replace"))
-    check_log(log, tex, settings.manuscript)
-    from .pdfmeta import write_metadata
-    return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
 
 
 def pdf_metadata(settings: Settings, *, draft: bool):

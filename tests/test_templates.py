@@ -234,6 +234,22 @@ def test_missing_glyph_fails_naming_the_character(tmp_path):
     assert not (tmp_path / "out" / "paper.pdf").exists()
 
 
+def test_a_template_that_reads_the_aux_gets_its_second_pass(tmp_path):
+    """"Page 1 of 2" from lastpage in a footer: the body alone needs one pass, the template two."""
+    local = tmp_path / "ms" / "templates" / "paged"
+    local.mkdir(parents=True)
+    (local / "template.tex.j2").write_text(
+        "\\documentclass{article}\n"
+        "\\BLOCK{include \"_common/pandoc-support.tex.j2\"}\n"
+        "\\BLOCK{include \"_common/fonts.tex.j2\"}\n"
+        "\\usepackage{lastpage,fancyhdr}\n\\pagestyle{fancy}\\fancyhf{}\n"
+        "\\cfoot{Page \\thepage\\ of \\pageref{LastPage}}\n"
+        "\\begin{document}\n\\VAR{body}\n\\end{document}\n", encoding="utf-8")
+    ms = write(tmp_path / "ms", "title: Paged\ntemplate: paged\n", "Text.\n\n\\newpage\n\nMore text.")
+    run_build(ms, "--out", tmp_path / "out")
+    assert page_text(tmp_path / "out" / "paper.pdf", 1).endswith("Page 1 of 2")
+
+
 def test_templates_folder_beside_the_manuscript_wins(tmp_path):
     local = tmp_path / "ms" / "templates" / "working-paper"
     local.mkdir(parents=True)
