@@ -131,7 +131,7 @@ def compile_pdf(settings: Settings) -> Path:
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
         # where the body check does not look): latexmk takes over from this pass.
         _run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
-    check_log(log, tex, settings.manuscript)
+    check_log(log, tex, settings.manuscript, settings.bibliography)
     from .pdfmeta import write_metadata
     return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
 
@@ -155,7 +155,7 @@ def pdf_metadata(settings: Settings, *, draft: bool):
         draft=draft, version_date=settings.version_date)
 
 
-def check_log(log: Path, tex: Path, source: Path | None = None) -> None:
+def check_log(log: Path, tex: Path, *sources: Path | None) -> None:
     """Fail on missing glyphs: a character that does not print is a broken document."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     missing: dict[str, set[str]] = {}
@@ -167,10 +167,19 @@ def check_log(log: Path, tex: Path, source: Path | None = None) -> None:
         return
     chars = ", ".join(f"{c} (U+{ord(c):04X})" if len(c) == 1 else c for c in sorted(missing))
     fonts = ", ".join(sorted({_font_name(f) for fs in missing.values() for f in fs}))
-    file, line = _locate_text(sorted(missing), tex, source)
+    file, line = _locate_text(sorted(missing), tex, sources)
+    cjk = any(len(c) == 1 and _is_cjk(c) for c in missing)
+    hint = ("the templates' fonts have no Chinese or Japanese characters: give the romanization "
+            "(and a translation) instead" if cjk else
+            "choose a font that has them (the template's settings.toml `mainfont`), or leave them out")
     raise LatexError(f"characters missing from the font {fonts}: {chars}", file=file, line=line,
-                     hint="choose a font that has them (the template's settings.toml `mainfont`), "
-                          f"or leave them out; full log: {log}")
+                     hint=f"{hint}; full log: {log}")
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+            or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF)
 
 
 def _font_name(spec: str) -> str:
@@ -179,9 +188,10 @@ def _font_name(spec: str) -> str:
     return m.group(1) if m else spec.strip()
 
 
-def _locate_text(needles: list[str], tex: Path, source: Path | None) -> tuple[Path, int | None]:
-    """Where the first of ``needles`` occurs: the Markdown line if it is there, else the .tex line."""
-    for path in ([source] if source else []) + [tex]:
+def _locate_text(needles: list[str], tex: Path, sources: tuple[Path | None, ...]) -> tuple[Path, int | None]:
+    """Where the first of ``needles`` occurs: in the sources (the Markdown, then the
+    bibliography) if it is there, else the .tex line."""
+    for path in [*sources, tex]:
         if path is None or not path.exists():
             continue
         for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):

@@ -192,11 +192,19 @@ def test_figure_in_a_format_tex_cannot_include(good):
 
 
 def test_missing_glyph(good):
-    md = GOOD_MD + "\nSome text with 漢 in it.\n"
+    md = GOOD_MD + "\nSome text with क in it.\n"
     err, path = fails(good, "glyph", md)
-    assert f"error: {path}:{line_of(md, '漢')}: characters missing from the font " in err
-    assert "漢 (U+6F22)" in err
+    assert f"error: {path}:{line_of(md, 'क')}: characters missing from the font " in err
+    assert "क (U+0915)" in err
     assert "hint: choose a font that has them" in err and "full log: " in err
+
+
+def test_chinese_characters_in_the_bibliography_are_found_there(good):
+    bib = GOOD_BIB.replace("title = {A Book}", "title = {毛泽东选集}")
+    err, path = fails(good, "glyph-bib", GOOD_MD, bib)
+    assert f"error: {path.parent / 'refs.bib'}:3: characters missing from the font " in err
+    assert "毛 (U+6BDB)" in err
+    assert "hint: the templates' fonts have no Chinese or Japanese characters: give the romanization" in err
 
 
 def test_latex_error_maps_to_the_markdown_line(good):
