@@ -1,4 +1,9 @@
-"""Progress output for doit: one line per stage that ran, with its time."""
+"""Progress output for doit: one line per stage that ran, with its time.
+
+On a terminal the line appears when the stage starts (`compile    ...`) and
+gets its time when it ends, so a long TeX run is never silent; in a log or
+a pipe only the finished lines are written.
+"""
 
 from __future__ import annotations
 
@@ -22,25 +27,32 @@ class StageReporter(ConsoleReporter):
     def __init__(self, outstream, options):
         super().__init__(outstream, options)
         self._started: dict[str, float] = {}
+        self._live = not self.verbose and getattr(outstream, "isatty", lambda: False)()
 
     def execute_task(self, task):
         self._started[task.name] = time.perf_counter()
         if self.verbose:
             self.write(f"{task.name} ...\n")
+        elif self._live:
+            self.write(f"{task.name:<8}    ...")
+            self.outstream.flush()
+
+    def _finished(self, task, suffix: str = "") -> None:
+        elapsed = time.perf_counter() - self._started.get(task.name, time.perf_counter())
+        start = "\r\033[K" if self._live else ""   # over the `stage  ...` line
+        self.write(f"{start}{task.name:<8} {elapsed:6.2f} s{suffix}\n")
+        self.outstream.flush()
 
     def add_success(self, task):
-        elapsed = time.perf_counter() - self._started.get(task.name, time.perf_counter())
         type(self).executed.append(task.name)
-        self.write(f"{task.name:<8} {elapsed:6.2f} s\n")
-        self.outstream.flush()
+        self._finished(task)
 
     def skip_uptodate(self, task):
         if self.verbose:
             self.write(f"{task.name:<8} up to date\n")
 
     def add_failure(self, task, fail):
-        elapsed = time.perf_counter() - self._started.get(task.name, time.perf_counter())
-        self.write(f"{task.name:<8} {elapsed:6.2f} s  FAILED\n")
+        self._finished(task, "  FAILED")
         if self.verbose:
             super().add_failure(task, fail)
 

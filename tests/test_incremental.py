@@ -154,6 +154,30 @@ def test_one_paragraph_edit_reruns_all_but_with_one_tex_pass(paper, counted_tex)
     assert tex_passes(counted_tex) == 1
 
 
+def test_on_a_terminal_each_stage_shows_while_it_runs(paper):
+    """`compile    ...` as soon as TeX starts, overwritten by `compile    0.71 s` when it ends."""
+    import pty
+    src, out = paper[:2]
+    edit(src / "paper.md", "More text", "More text again")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(src), "--out", str(out)],
+                            stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:   # the build closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0
+    text = shown.decode("utf-8")
+    assert re.search(r"compile     \.\.\.\r\x1b\[Kcompile +\d+\.\d\d s", text), text
+
+
 def test_draft_wording_reruns_only_stamp_and_check(paper):
     src, out = paper[:2]
     pdf = (out / "paper.pdf").read_bytes()
