@@ -38,6 +38,7 @@ DEBIAN_PACKAGES = (
     "texlive-latex-recommended",   # setspace, fancyhdr, geometry, booktabs, ...
     "texlive-latex-extra",         # titlesec, footnotehyper, xurl, ...
     "texlive-plain-generic",       # soul: pandoc's ~~strikeout~~, [underline]{.underline}, [mark]{.mark}
+    "texlive-luatex",              # LuaLaTeX, for templates that choose `engine = "lualatex"`
     "texlive-fonts-recommended",
     "fonts-texgyre",               # TeX Gyre Termes: the serif with macrons (ū, ō)
     "lmodern",
@@ -48,8 +49,8 @@ DEBIAN_PACKAGES = (
 REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext")
 #: A file from each TeX package above: a TeX Live that has the tools but lacks one of these
 #: (installed before the package joined the list) gets the packages again.
-REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "texgyretermes-regular.otf",
-                      "lmmono10-regular.otf")
+REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "luaotfload.sty",
+                      "texgyretermes-regular.otf", "lmmono10-regular.otf")
 TEX_STAMP = VENV / ".pressroom-tex"
 
 

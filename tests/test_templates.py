@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import collections
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
 
-from conftest import CORPUS_PAPER, SAMPLE, pdf_text, run_build
+from conftest import CORPUS_PAPER, ROOT, SAMPLE, pdf_text, run_build
 
 TEMPLATES = ("working-paper", "anonymous-review", "journal-article")
 MANUSCRIPTS = {"sample": SAMPLE, "corpus": CORPUS_PAPER}
@@ -232,6 +233,23 @@ def test_missing_glyph_fails_naming_the_character(tmp_path):
     message = result.stdout + result.stderr
     assert "中" in message and "U+4E2D" in message
     assert not (tmp_path / "out" / "paper.pdf").exists()
+
+
+def test_a_template_may_choose_lualatex(tmp_path):
+    """The shared fonts and pandoc support work under LuaLaTeX too (code, small caps, strikeout)."""
+    local = tmp_path / "ms" / "templates" / "working-paper"
+    shutil.copytree(ROOT / "templates" / "working-paper", local)
+    settings = local / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('engine = "xelatex"', 'engine = "lualatex"'),
+                        encoding="utf-8")
+    ms = write(tmp_path / "ms", "title: Under LuaLaTeX\n", EVERY_CONSTRUCT)
+    run_build(ms, "--out", tmp_path / "out")
+    pdf = tmp_path / "out" / "paper.pdf"
+    text = pdf_text(pdf)
+    assert "Under LuaLaTeX" in text and "def census(year):" in text and "struck" in text
+    assert (tmp_path / "out" / "tex" / "paper.log").read_text(errors="replace").startswith("This is LuaHBTeX")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "TeXGyreTermes-Regular" in fonts and "LMMono10-Regular" in fonts
 
 
 def test_a_template_that_reads_the_aux_gets_its_second_pass(tmp_path):
