@@ -149,8 +149,8 @@ _UNIT = "unit."
 class BlockWriter:
     """Pandoc's LaTeX writer, called once per build, on the blocks that changed.
 
-    Pandoc writes each top-level block the same whatever surrounds it (the
-    tests check this on the corpus), so a one-paragraph edit needs the
+    Pandoc writes each top-level block the same whatever surrounds it
+    (tests/test_convert.py checks it on the corpus and on random edits), so a one-paragraph edit needs the
     LaTeX of that paragraph only: the rest comes from ``WRITE_CACHE``. The
     front-matter fields are one more unit. The body is put together the same
     way whether its blocks come from the cache or from pandoc, so a rebuild
