@@ -119,6 +119,8 @@ def _apt_install(packages: list[str], *, why: str) -> None:
 
 
 def missing_tex_files() -> list[str]:
+    if shutil.which("kpsewhich") is None:
+        return list(REQUIRED_TEX_FILES)
     result = subprocess.run(["kpsewhich", *REQUIRED_TEX_FILES], capture_output=True, text=True)
     found = {Path(line).name for line in result.stdout.splitlines()}
     return [name for name in REQUIRED_TEX_FILES if name not in found]
