@@ -147,21 +147,22 @@ _UNIT = "unit."
 
 
 class BlockWriter:
-    """Pandoc's LaTeX writer, called once per build, on the blocks that changed.
+    """Pandoc's LaTeX writer, called only on the blocks that changed since the last build.
 
     Pandoc writes each top-level block the same whatever surrounds it
-    (tests/test_convert.py checks it on the corpus and on random edits), so a one-paragraph edit needs the
-    LaTeX of that paragraph only: the rest comes from ``WRITE_CACHE``. The
+    (tests/test_convert.py checks it on the corpus and on random edits), so
+    a one-paragraph edit needs the LaTeX of that paragraph only: the rest
+    comes from ``WRITE_CACHE``. The
     front-matter fields are one more unit. The body is put together the same
     way whether its blocks come from the cache or from pandoc, so a rebuild
     gives the bytes of a cold build.
 
     What the body needs from the preamble (``pandoc-body.latex``'s variables)
     is the union over its blocks. A block's needs are known when pandoc wrote
-    it alone or in a call that needed nothing; the cache is used only when
-    every reused block's needs are known, else every block is written again.
-    (A document whose blocks need something, say a table, is therefore
-    written whole after each edit, as before.)
+    it alone or in a call that needed nothing; when a call on several blocks
+    needs something (a table, say), ``_own_needs`` asks pandoc block by block.
+    The cache is used only when every reused block's needs are known, else
+    every block is written again.
     """
 
     def __init__(self, api_version: list, meta: dict, args: list[str], *, cwd: Path):
@@ -199,9 +200,10 @@ class BlockWriter:
             batch_needs = sorted(parts.get(NEEDS, "").split())
             if parts.get(HIGHLIGHTING):
                 cache["highlighting"] = parts[HIGHLIGHTING]
-            known = batch_needs if (len(missing) == 1 or not batch_needs) else None
+            own = (self._own_needs(missing, units) if batch_needs and len(missing) > 1
+                   else dict.fromkeys(missing, batch_needs))
             for i, k in enumerate(missing):
-                entries[k] = {"latex": _unit_latex(parts, i, fields_key == k), "needs": known}
+                entries[k] = {"latex": _unit_latex(parts, i, fields_key == k), "needs": own[k]}
         # Exact: what the blocks written in this call need together, and what the reused ones need.
         written = set(missing)
         needs = sorted({*batch_needs, *(n for k in units if k not in written for n in entries[k]["needs"])})
@@ -213,12 +215,42 @@ class BlockWriter:
         result[HIGHLIGHTING] = cache.get("highlighting", "") if "highlighting" in needs else ""
         return result
 
+    def _own_needs(self, keys: list[str], units: dict[str, list[dict]]) -> dict[str, list[str] | None]:
+        """Each unit's own needs, after a call on several units needed something together.
+
+        The units with nothing that usually needs a package (no table, code,
+        span, math, figure...) are written together again, and are known to
+        need nothing when that call says so; each other unit is written alone.
+        Pandoc says what each needs: the guess only saves calls, which run two
+        at a time. A unit whose needs stay unknown makes the next build write
+        every block again.
+        """
+        plain = [k for k in keys if not _SUSPECT.search(json.dumps(units[k]))]
+        groups = ([plain] if plain else []) + [[k] for k in keys if k not in plain]
+
+        def needs_of(group: list[str]) -> list[str]:
+            blocks = [b for k in group for b in units[k]]
+            return sorted(self._pandoc(blocks).get(NEEDS, "").split())
+
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            found = list(pool.map(needs_of, groups))
+        own: dict[str, list[str] | None] = {}
+        for group, needs in zip(groups, found):
+            for k in group:
+                own[k] = needs if (len(group) == 1 or not needs) else None
+        return own
+
     def _identity(self) -> str:
         """What the cached LaTeX depends on besides the blocks: pandoc, its arguments, the metadata."""
         from .tools import pandoc_path
         exe = Path(pandoc_path()).stat()
         return hashlib.sha256(json.dumps([self.args, BODY_TEMPLATE.read_text(encoding="utf-8"), self.meta,
                                           self.api_version, exe.st_size, exe.st_mtime_ns]).encode()).hexdigest()
+
+
+#: Block content that pandoc's writer may need a package for (see BlockWriter._own_needs).
+_SUSPECT = re.compile(r'"t": "(?:Table|Strikeout|Underline|Span|CodeBlock|Code|Math|Figure|Div|Image)"')
 
 
 def _unit_key(blocks: list[dict]) -> str:

@@ -68,6 +68,19 @@ def test_a_one_paragraph_edit_writes_one_block_and_matches_a_cold_build(paper, t
     assert "Unlike its present image" in body
 
 
+def test_a_paper_with_a_table_and_code_still_rewrites_only_the_edited_block(paper, tmp_path):
+    """The cold build finds out which blocks need the table and code packages (a few extra pandoc
+    calls, two at a time); after that an edit writes one block, as for plain prose."""
+    edit(paper, "Unlike its current image", TABLE.strip() + "\n\n```python\nprint(1)\n```\n\nUnlike its current image")
+    warm = tmp_path / "warm"
+    _, front, first = outputs(paper, warm)
+    assert {"tables", "highlighting"} <= set(front["needs"]) and len(first) > 1
+    edit(paper, "Unlike its current image", "Unlike its present image")
+    body, front, written = outputs(paper, warm)
+    assert written == [2]
+    assert (body, front) == cold(paper, tmp_path, "cold")
+
+
 def test_nothing_changed_in_the_body_calls_no_writer(paper, tmp_path):
     warm = tmp_path / "warm"
     outputs(paper, warm)
