@@ -160,6 +160,13 @@ def test_unknown_citation_key(good):
     assert "hint: did you mean 'smith2001'?" in err
 
 
+def test_citation_without_a_bibliography(good):
+    md = GOOD_MD.replace("bibliography: refs.bib\n", "")
+    err, path = fails(good, "no-bib", md, None)
+    assert f"error: {path}:{line_of(md, '@smith2001')}: unknown citation key 'smith2001'" in err
+    assert "hint: the manuscript names no bibliography: add `bibliography: references.bib`" in err
+
+
 def test_unknown_locator_label_warns_and_strict_fails(good):
     md = GOOD_MD.replace("@smith2001, 12", "@smith2001, para. 4")
     line = line_of(md, "para. 4")

@@ -219,8 +219,12 @@ class _Processor:
 
     def _unknown(self, key: str, nth: int):
         close = difflib.get_close_matches(key, list(self.bib), n=3, cutoff=0.6)
-        hint = ("did you mean " + ", ".join(repr(k) for k in close) + "?") if close else \
-            "add the entry to the .bib file or correct the key"
+        if not self.bib and not self.bib.files:
+            hint = "the manuscript names no bibliography: add `bibliography: references.bib` to its header"
+        elif close:
+            hint = "did you mean " + ", ".join(repr(k) for k in close) + "?"
+        else:
+            hint = "add the entry to the .bib file or correct the key"
         raise CitationError(f"unknown citation key {key!r}", file=self.source,
                             line=self.where.line_of(key, nth), hint=hint)
 
