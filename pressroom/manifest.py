@@ -60,7 +60,7 @@ def input_files(settings: "Settings", figures: list[Path], template_files: list[
     """Every input by its portable name."""
     folder = settings.manuscript.parent
     files = {_name(settings.manuscript, folder): settings.manuscript}
-    for extra in (settings.bibliography, settings.csl, *figures):
+    for extra in (*settings.bibliographies, settings.csl, *figures):
         if extra is not None:
             files[_name(extra, folder)] = extra
     for path in template_files:

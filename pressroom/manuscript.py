@@ -29,7 +29,7 @@ KNOWN_KEYS = {
     "subject": "PDF subject; defaults to the abstract",
     "version-date": "the version date printed on the title page and the draft stamp",
     "draft-notice": "the notice printed in brackets on the title page",
-    "bibliography": "the .bib file, relative to the manuscript",
+    "bibliography": "the .bib file (or a list of them), relative to the manuscript",
     "template": "the journal template (a folder under templates/)",
     "lang": "the document language, e.g. en-US",
     "citations": "citation engine: chicago (default) or csl",
@@ -71,9 +71,10 @@ class Manuscript:
         return key_line(lines, key)
 
     @property
-    def bibliography(self) -> Path | None:
+    def bibliographies(self) -> tuple[Path, ...]:
+        """The `.bib` files the header names (one, or a list), relative to the manuscript."""
         bib = self.meta.get("bibliography")
-        return (self.folder / bib) if bib else None
+        return tuple(self.folder / b for b in ([bib] if isinstance(bib, str) else bib or []))
 
 
 def resolve_manuscript_path(arg: str | Path) -> Path:
@@ -191,13 +192,16 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
             meta[key] = [k.strip() for k in value.split(",") if k.strip()]
     bib = meta.get("bibliography")
     if bib is not None:
-        if not isinstance(bib, str):
-            raise ManuscriptError("`bibliography` must be one file name", file=path,
-                                  line=key_line(header_lines, "bibliography"))
-        if not (path.parent / bib).is_file():
-            raise ManuscriptError(f"bibliography file not found: {bib}", file=path,
+        files = [bib] if isinstance(bib, str) else bib
+        if not isinstance(files, list) or not files or not all(isinstance(b, str) and b for b in files):
+            raise ManuscriptError("`bibliography` must be a file name or a list of them", file=path,
                                   line=key_line(header_lines, "bibliography"),
-                                  hint=f"the path is relative to {path.parent}")
+                                  hint="e.g. `bibliography: references.bib` or `bibliography: [primary.bib, secondary.bib]`")
+        for b in files:
+            if not (path.parent / b).is_file():
+                raise ManuscriptError(f"bibliography file not found: {b}", file=path,
+                                      line=key_line(header_lines, "bibliography"),
+                                      hint=f"the path is relative to {path.parent}")
     engine = meta.get("citations")
     if engine is not None and engine not in ("chicago", "csl"):
         raise ManuscriptError(f"unknown citation engine `{engine}`", file=path,

@@ -69,7 +69,7 @@ def convert_fingerprint(manuscript: Path) -> str:
 
 def stages(settings: Settings, figures: list[Path], template_files: list[Path]) -> list[Stage]:
     s = settings
-    bib = [s.bibliography] if s.bibliography else []
+    bib = list(s.bibliographies)
     csl = [s.csl] if s.csl else []
     work = _stages(s, bib, csl, figures, template_files)
     return [*work,

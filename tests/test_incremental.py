@@ -5,6 +5,7 @@ TeX made."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -261,3 +262,18 @@ def test_one_pass_and_latexmk_make_the_same_pdf(tmp_path):
     subprocess.run(["latexmk", "-norc", "-xelatex", "-g", "-silent", "-outdir=tex", "paper.tex"],
                    cwd=out, env=env, check=True, capture_output=True)
     assert (out / "tex" / "paper.pdf").read_bytes() == one_pass
+
+
+def test_two_bibliographies_are_both_inputs(tmp_path):
+    """`bibliography: [a.bib, b.bib]`: citations from either; an edit to the second reruns convert."""
+    (tmp_path / "a.bib").write_text(BIB, encoding="utf-8")
+    (tmp_path / "b.bib").write_text(BIB.replace("cited", "second").replace("uncited", "spare"), encoding="utf-8")
+    md = PAPER.replace("bibliography: refs.bib", "bibliography:\n  - a.bib\n  - b.bib").replace(
+        "another citation.[@cited, 14]", "another citation.[@second, 14]")
+    (tmp_path / "paper.md").write_text(md, encoding="utf-8")
+    out = tmp_path / "build"
+    run_build(tmp_path, "--out", out)
+    assert {"a.bib", "b.bib"} <= set(json.loads((out / "manifest.json").read_text())["inputs"])
+    edit(tmp_path / "b.bib", "The Cited Book", "The Second Book")
+    assert ran(run_build(tmp_path, "--out", out)) == list(STAGES)
+    assert "The Second Book" in pdf_text(out / "paper.pdf")

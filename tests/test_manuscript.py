@@ -35,6 +35,8 @@ def header_error(tmp_path, header: str) -> ManuscriptError:
     ("citation-colour: red", 2, "`citation-colour` must be one of the Chicago style's options"),
     ("author:\n  - affiliation: X", 2, "an author has no `name`"),
     ("bibliography: nowhere.bib", 2, "bibliography file not found: nowhere.bib"),
+    ("lang: en\nbibliography: [nowhere.bib]", 3, "bibliography file not found: nowhere.bib"),
+    ("bibliography: {a: b}", 2, "`bibliography` must be a file name or a list of them"),
 ])
 def test_header_errors_name_the_line(tmp_path, header, line, message):
     error = header_error(tmp_path, header)

@@ -88,7 +88,7 @@ def test_random_input_raises_only_pressroom_errors(header, body, bib, with_bib):
             assert str(exc)  # a message, never empty
             return
         try:
-            list_notes(md, bibliography=manuscript.bibliography, warn=quiet.warn)
+            list_notes(md, bibliography=list(manuscript.bibliographies) or None, warn=quiet.warn)
         except PressroomError as exc:
             assert str(exc)
         try:
