@@ -9,7 +9,9 @@ wording costs milliseconds and ``pdffonts`` shows the font embedded.
 
 How it is put on the page, so ``find_stamp`` and the check can see it:
 
-* one Form XObject per distinct page size carries watermark and footer;
+* one Form XObject per distinct page size and /Rotate carries watermark and
+  footer, laid out on the page as the reader sees it (a landscape page turned
+  by /Rotate gets its footer at its foot; the form's /Matrix turns it back);
   its dictionary records ``/PieceInfo << /Pressroom << /Private <<
   /Watermark (text) /Footer (text) >> >> >>``;
 * each page's content is wrapped in ``q ... Q`` and a last content stream
@@ -76,6 +78,28 @@ def _text_string(text: str) -> str:
 def _box(page: pikepdf.Page) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = (float(v) for v in page.mediabox)
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _rotation(page: pikepdf.Page) -> int:
+    """The page's /Rotate (its own or inherited), as 0, 90, 180 or 270."""
+    node = page.obj
+    while node is not None:
+        if Name.Rotate in node:
+            return int(node.Rotate) % 360
+        node = node.get(Name.Parent)
+    return 0
+
+
+def _upright(box, rotation: int) -> tuple[tuple[float, float, float, float], list[float] | None]:
+    """Where the stamp is drawn on a page the viewer turns by ``rotation`` degrees: the page as
+    the reader sees it, and the form matrix back to the page's own coordinates."""
+    x0, y0, x1, y1 = box
+    if rotation == 0:
+        return box, None
+    w, h = x1 - x0, y1 - y0
+    seen = (0.0, 0.0, h, w) if rotation in (90, 270) else (0.0, 0.0, w, h)
+    matrix = {90: [0, 1, -1, 0, x1, y0], 180: [-1, 0, 0, -1, x1, y1], 270: [0, -1, 1, 0, x0, y1]}[rotation]
+    return seen, matrix
 
 
 def _form_content(box, settings: StampSettings, wm_font, ft_font) -> bytes:
@@ -159,16 +183,20 @@ def stamp(pdf_in: Path, pdf_out: Path, settings: StampSettings,
         closings: dict[str, pikepdf.Object] = {}
 
         for page in pdf.pages:
-            box = _box(page)
-            form = forms.get(box)
+            # A turned page (/Rotate, e.g. a landscape table) gets its stamp upright as read.
+            key = (_box(page), _rotation(page))
+            form = forms.get(key)
             if form is None:
-                form = pikepdf.Stream(pdf, _form_content(box, settings, wm_font, ft_font))
+                seen, matrix = _upright(*key)
+                form = pikepdf.Stream(pdf, _form_content(seen, settings, wm_font, ft_font))
                 form.Type = Name.XObject
                 form.Subtype = Name.Form
-                form.BBox = Array(box)
+                form.BBox = Array(seen)
+                if matrix is not None:
+                    form.Matrix = Array(matrix)
                 form.Resources = resources
                 form.PieceInfo = marker
-                form = forms[box] = pdf.make_indirect(form)
+                form = forms[key] = pdf.make_indirect(form)
             res = _page_resources(page)
             xobjects = res.get(Name.XObject)
             if xobjects is None:

@@ -125,3 +125,38 @@ def test_missing_glyph_is_a_clear_error(tex_pdf, tmp_path):
 def test_bad_settings_are_errors(tex_pdf, tmp_path, bad):
     with pytest.raises(PressroomError):
         stamp(tex_pdf, tmp_path / "x.pdf", bad)
+
+
+def _gray(pdf: Path, page: int) -> tuple[int, int, bytes]:
+    """Page ``page`` as the reader sees it (turned by /Rotate), 30 dpi grey: width, height, pixels."""
+    pgm = subprocess.run(["pdftoppm", "-gray", "-r", "30", "-f", str(page), "-l", str(page), str(pdf)],
+                         capture_output=True, check=True).stdout
+    header, _, rest = pgm.partition(b"\n255\n")
+    width, height = (int(v) for v in header.split()[1:3])
+    return width, height, rest[:width * height]
+
+
+def _stamp_rows(before: Path, after: Path, page: int) -> tuple[float, float]:
+    """Where the stamp's pixels are on the page as read: the lowest changed row and the
+    rightmost changed column in the page's bottom tenth, as fractions of height and width."""
+    width, height, old = _gray(before, page)
+    _, _, new = _gray(after, page)
+    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    lowest = max(i // width for i in changed)
+    bottom = [i % width for i in changed if i // width > 0.9 * height]
+    return lowest / height, (min(bottom) + max(bottom)) / 2 / width if bottom else -1.0
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_turned_page_gets_its_stamp_upright(tex_pdf, tmp_path, rotation):
+    """A landscape page (/Rotate) shows the footer centred at its foot, as upright pages do."""
+    turned = tmp_path / "turned.pdf"
+    with pikepdf.open(tex_pdf) as pdf:
+        pdf.pages[1].obj.Rotate = rotation
+        pdf.save(turned)
+    out = stamp(turned, tmp_path / "draft.pdf", SETTINGS, META)
+    for page in (1, 2):
+        lowest, footer_centre = _stamp_rows(turned, out, page)
+        assert lowest > 0.9 and abs(footer_centre - 0.5) < 0.05, (page, lowest, footer_centre)
+    assert "WORK IN PROGRESS — DO NOT CITE" in pdftotext_pages(out)[1]
+    assert find_stamp(out) == [True] * PAGES
