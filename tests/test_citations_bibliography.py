@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS, needs_corpus
 from pressroom.citations.bibliography import (Name, load_bibliography, parse_bibtex,
                                               parse_names, to_rich)
 from pressroom.errors import BibliographyError
@@ -156,8 +157,9 @@ def test_bad_extended_name_part():
     assert err.value.line == 1 and "colour" in err.value.message
 
 
+@needs_corpus
 def test_corpus_bibliography_loads():
-    path = Path(__file__).parents[1] / "../shared/corpus/situational-cordiality/references.bib"
+    path = CORPUS / "situational-cordiality" / "references.bib"
     bib = load_bibliography(path)
     assert len(bib) == 44
     assert bib["dittmer1992"].line == 13

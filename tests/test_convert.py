@@ -6,12 +6,13 @@ preamble stays exact."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
 
 import pressroom.convert as convert_module
-from conftest import CORPUS_PAPER, SAMPLE
+from conftest import SAMPLE
 from pressroom.config import build_settings
 from pressroom.convert import WRITE_CACHE, convert
 from pressroom.errors import Warnings
@@ -19,6 +20,9 @@ from pressroom.manuscript import read_manuscript
 
 TABLE = "\n| Decade | Papers |\n|---|--:|\n| 1900s | 12 |\n\n"
 STRUCK = "\nA ~~struck~~ word.\n\n"
+#: a phrase of the sample manuscript, and its edit (one paragraph changes)
+ANCHOR = "Within a single generation"
+EDITED = "Within one generation"
 
 
 def outputs(md, out):
@@ -44,8 +48,13 @@ def outputs(md, out):
 @pytest.fixture
 def paper(tmp_path):
     src = tmp_path / "src"
-    shutil.copytree(CORPUS_PAPER.parent, src)
-    return src / "paper.md"
+    shutil.copytree(SAMPLE.parent, src)
+    md = src / SAMPLE.name
+    # without its table, so that a test can add what the body needs and take it away again
+    text = md.read_text(encoding="utf-8")
+    md.write_text(re.sub(r"\n\|.*?\n\n: [^\n]*\n", "\n", text, count=1, flags=re.S), encoding="utf-8")
+    assert "| Tōkyō" not in md.read_text(encoding="utf-8")
+    return md
 
 
 def edit(md, old, new):
@@ -61,21 +70,21 @@ def cold(md, tmp_path, name):
 def test_a_one_paragraph_edit_writes_one_block_and_matches_a_cold_build(paper, tmp_path):
     warm = tmp_path / "warm"
     _, _, first = outputs(paper, warm)
-    edit(paper, "Unlike its current image", "Unlike its present image")
+    edit(paper, ANCHOR, EDITED)
     body, front, written = outputs(paper, warm)
-    assert sum(first) > 100 and written == [2], "one unit mark and the edited paragraph"
+    assert sum(first) > 50 and written == [2], "one unit mark and the edited paragraph"
     assert (body, front) == cold(paper, tmp_path, "cold")
-    assert "Unlike its present image" in body
+    assert EDITED in body
 
 
 def test_a_paper_with_a_table_and_code_still_rewrites_only_the_edited_block(paper, tmp_path):
     """The cold build finds out which blocks need the table and code packages (a few extra pandoc
     calls, two at a time); after that an edit writes one block, as for plain prose."""
-    edit(paper, "Unlike its current image", TABLE.strip() + "\n\n```python\nprint(1)\n```\n\nUnlike its current image")
+    edit(paper, ANCHOR, TABLE.strip() + "\n\n```python\nprint(1)\n```\n\n" + ANCHOR)
     warm = tmp_path / "warm"
     _, front, first = outputs(paper, warm)
     assert {"tables", "highlighting"} <= set(front["needs"]) and len(first) > 1
-    edit(paper, "Unlike its current image", "Unlike its present image")
+    edit(paper, ANCHOR, EDITED)
     body, front, written = outputs(paper, warm)
     assert written == [2]
     assert (body, front) == cold(paper, tmp_path, "cold")
@@ -92,11 +101,11 @@ def test_nothing_changed_in_the_body_calls_no_writer(paper, tmp_path):
 def test_needs_stay_exact_when_blocks_that_need_something_come_and_go(paper, tmp_path, addition, need):
     warm = tmp_path / "warm"
     outputs(paper, warm)
-    anchor = "Unlike its current image"
+    anchor = ANCHOR
     edit(paper, anchor, addition.strip() + "\n\n" + anchor)
     body, front, _ = outputs(paper, warm)
     assert need in front["needs"] and (body, front) == cold(paper, tmp_path, "cold1")
-    edit(paper, "Unlike its current image", "Unlike its present image")  # another edit, need elsewhere
+    edit(paper, ANCHOR, EDITED)  # another edit, need elsewhere
     body, front, _ = outputs(paper, warm)
     assert need in front["needs"] and (body, front) == cold(paper, tmp_path, "cold2")
     edit(paper, addition.strip() + "\n\n", "")
@@ -127,7 +136,7 @@ def test_a_stale_or_broken_cache_is_ignored(paper, tmp_path):
     cache["identity"] = "another pandoc"
     (warm / WRITE_CACHE).write_text(json.dumps(cache), encoding="utf-8")
     body, front, written = outputs(paper, warm)
-    assert sum(written) > 100 and (body, front) == cold(paper, tmp_path, "cold2")
+    assert sum(written) > 50 and (body, front) == cold(paper, tmp_path, "cold2")
 
 
 # -- the property behind the cache ---------------------------------------------

@@ -1,5 +1,5 @@
-"""Reproducible builds, with real pandoc and TeX: two builds of the corpus
-paper in different folders, at different times and in different time zones,
+"""Reproducible builds, with real pandoc and TeX: two builds of the sample
+manuscript in different folders, at different times and in different time zones,
 give byte-identical PDFs; the manifest records inputs, tools and outputs;
 `build.py verify` says "identical", or names what changed."""
 
@@ -27,16 +27,16 @@ def sha(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory, corpus_paper):
-    """The corpus paper built twice: other folder, other cwd, other TZ, a second later."""
+def two_builds(tmp_path_factory):
+    """The sample manuscript built twice: other folder, other cwd, other TZ, a second later."""
     first = tmp_path_factory.mktemp("first") / "out"
-    run_build(corpus_paper, "--out", first)
+    run_build(SAMPLE, "--out", first)
     time.sleep(1.1)
     second = tmp_path_factory.mktemp("second-folder-with-a-longer-name") / "elsewhere" / "out"
     env_tz = os.environ.get("TZ")
     os.environ["TZ"] = "Asia/Tokyo"
     try:
-        run_build(corpus_paper, "--out", second, cwd=second.parent.parent)
+        run_build(SAMPLE, "--out", second, cwd=second.parent.parent)
     finally:
         if env_tz is None:
             os.environ.pop("TZ")
