@@ -42,11 +42,14 @@ for _forms, _sg, _pl in [
 PAGE_LABELS = ("p.", "pp.")
 
 _ROMAN = r"(?=[ivxlcdm]+\b)m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
-_NUM = rf"(?:\d+[a-z]?|{_ROMAN})"
+#: a page: 27, 27a, xii, or a newspaper's section page A16 (CMOS 14.191)
+_NUM = rf"(?:[A-Z]{{1,2}}\d+|\d+[a-z]?|{_ROMAN})"
+#: a place given with its volume or section, as typed: 2:101, 14.2, 3:12–14 (CMOS 14.148, 14.149)
+PLACE_RE = re.compile(r"^\d+(?:[:.]\d+)+(?:\s*(?:–|—|-{1,3})\s*\d+(?:[:.]\d+)*)?(?=$|[\s,;)])")
 _RANGE = rf"{_NUM}(?:\s*(?:–|—|-{{1,3}})\s*{_NUM})?"
 _VALUE = rf"{_RANGE}(?:\s*(?:,|&|and)\s*{_RANGE})*"
 VALUE_RE = re.compile(rf"^{_VALUE}(?=$|[\s,;)])", re.IGNORECASE)
-LABEL_RE = re.compile(r"^(§§?|[A-Za-z]+)\.?\s*(?=\S)")
+LABEL_RE = re.compile(r"^(§§?|[A-Za-z]+)(?:\.\s*|\s+)(?=\S)")
 DASH_RE = re.compile(r"\s*(?:–|—|-{1,3})\s*")
 
 
@@ -65,6 +68,8 @@ class Locator:
 
     def rich(self, page_labels: bool = True) -> Text:
         """Rendered locator as pybtex rich text (no-break space after p./pp.)."""
+        if self.label == "s.v.":
+            return Text("s.v. “", self.value, "”")
         if self.is_page:
             if not page_labels:
                 return Text(self.value)
@@ -128,6 +133,9 @@ def parse_locator(text: str, *, warn=None) -> tuple[Locator | None, str]:
     s = text.replace("\u00a0", " ").strip()
     if not s:
         return None, ""
+    m = PLACE_RE.match(s)
+    if m:   # no label: "p. 2:101" would be wrong
+        return Locator("", DASH_RE.sub("–", m.group(0))), s[m.end():]
     m = VALUE_RE.match(s)
     if m:
         value = m.group(0)

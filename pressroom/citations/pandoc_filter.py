@@ -52,7 +52,8 @@ from pressroom.errors import CitationError
 
 from .backends import get_backend
 from .bibliography import Bibliography, load_bibliography
-from .chicago import ChicagoOptions, Style, american_punctuation
+from .chicago import Style, american_punctuation
+from .options import ChicagoOptions, option_kind, style_options
 from .sequence import CitationItem, NoteSequencer
 
 META_PREFIX = "citation-"
@@ -135,26 +136,26 @@ def _to_bool(v) -> bool:
 
 
 def read_options(meta: dict, options: dict | None) -> ChicagoOptions:
-    """Style settings from ``citation-*`` metadata, overridden by ``options``."""
+    """The style from ``citation-*`` metadata (``citation-style`` names it),
+    overridden by ``options`` (``{"style": "working-paper", "ibid": False}``)."""
     settings: dict[str, Any] = {}
-    names = ChicagoOptions.names()
     for key, value in (meta or {}).items():
         if key.startswith(META_PREFIX):
-            name = key[len(META_PREFIX):].replace("-", "_")
-            if name in names:
-                settings[name] = _meta_value(value)
+            settings[key[len(META_PREFIX):].replace("-", "_")] = _meta_value(value)
     for key, value in (options or {}).items():
         name = key.replace("-", "_")
         if name.startswith("citation_"):
             name = name[len("citation_"):]
-        if name not in names:
-            raise CitationError(f"unknown citation option {key!r}",
-                                hint=f"known options: {', '.join(sorted(names))}")
         settings[name] = value
-    for b in ("ibid", "page_labels"):
-        if b in settings:
-            settings[b] = _to_bool(settings[b])
-    return ChicagoOptions(**settings)
+    for name, value in list(settings.items()):
+        if option_kind(name) is bool and not isinstance(value, bool):
+            settings[name] = _to_bool(value)
+        elif option_kind(name) is int and isinstance(value, str) and value.strip().isdigit():
+            settings[name] = int(value)
+    try:
+        return style_options(settings)
+    except ValueError as exc:
+        raise CitationError(str(exc), hint="docs/citation-styles.md lists the styles and their settings") from None
 
 
 # --------------------------------------------------------------------------

@@ -14,8 +14,15 @@ Rules:
 - a later citation is "Ibid." when Ibid. is on, the current note cites only
   this source, and the previous citation (the previous note, or an earlier
   citation of the same note) cited only this source: "Ibid., p. 142." with a
-  locator, "Ibid." when neither has a locator, the short note when only the
-  previous one had a locator (a bare "Ibid." would mean the same page);
+  locator, "Ibid." when neither has a locator; when only the previous one had
+  a locator, the ``repeat_without_locator`` setting decides: "Ibid." (as
+  biblatex-chicago prints it) or the short note (a bare "Ibid." would mean
+  the same page);
+- with Ibid. off, the same repeats are the author's name and the locator
+  ("Spence, 45."; CMOS 14.34), or the short note when there is no author;
+- a chapter cited from a volume (``crossref``) makes the volume cited too: its
+  own first citation is a short note, and the chapters cited after it refer to
+  the volume by its short note ("in Evans, *Bringing the State Back In*");
 - a note citing two or more sources is never Ibid., and the note after it
   does not use Ibid.;
 - everything else is a short note.
@@ -38,6 +45,9 @@ from pybtex.richtext import Text
 from .chicago import Style
 from .locators import Locator, abbreviate_range, normalise_range, parse_locator
 
+#: entry types cited by a headword, not a page
+HEADWORD_TYPES = {"inreference", "mvinreference"}
+
 __all__ = ["CitationItem", "NoteSequencer", "Locator", "parse_locator",
            "abbreviate_range", "normalise_range", "add_final_stop"]
 
@@ -52,10 +62,16 @@ class CitationItem:
     mode: str = "normal"  # "normal", "author-in-text", "suppress-author"
     line: int | None = None
 
-    def split_suffix(self, warn=None) -> tuple[Locator | None, str]:
+    def split_suffix(self, warn=None, *, headword: bool = False) -> tuple[Locator | None, str]:
+        """The locator and the rest. ``headword``: the entry is an article of a
+        dictionary or encyclopedia, cited by its headword ("s.v. “Mohism”",
+        CMOS 14.130), which is the whole suffix."""
         s = self.suffix.strip()
         if s.startswith(","):
             s = s[1:]
+        if headword and s.strip():
+            word = re.sub(r"^s\.\s?v\.\s*", "", s.strip())
+            return Locator("s.v.", word.strip().strip("“”\"")), ""
         return parse_locator(s, warn=warn)
 
 
@@ -74,22 +90,45 @@ def add_final_stop(text: Text) -> Text:
     return Text(text, ".")
 
 
+def _entries(bibliography, keys):
+    for key in keys:
+        try:
+            yield bibliography[key]
+        except Exception:  # a broken entry: reported when it is cited
+            continue
+
+
 class NoteSequencer:
     """Stateful: one instance per document, notes fed in order."""
 
     def __init__(self, style: Style, bibliography, *,
-                 warn: Callable[[str], None] | None = None, ibid: bool | None = None):
+                 warn: Callable[[str], None] | None = None, ibid: bool | None = None,
+                 cited: Iterable[str] = ()):
         self.style = style
         self.bib = bibliography
         self.warn = warn
         self.ibid = style.options.ibid if ibid is None else ibid
         self.seen: set[str] = set()
+        #: entries printed in full at least once (a crossref parent among them): never forgotten
+        self.printed: set[str] = set()
+        cited = [k for k in dict.fromkeys(cited) if k in bibliography]
+        if cited:
+            style.know(_entries(bibliography, cited))
         self.prev = _Previous()
         self._note_keys: set[str] | None = None
         self._in_note_prev: _Previous | None = None
         self.decisions: list[tuple[str, str]] = []  # (key, form), for tests
 
     # ---- note boundaries -------------------------------------------------
+
+    def forget(self, keys: Iterable[str] | None = None) -> None:
+        """Cite ``keys`` (default: every source) as if for the first time, and
+        break the Ibid. chain (a new chapter of a book, CMOS 14.29)."""
+        if keys is None:
+            self.seen.clear()
+        else:
+            self.seen.difference_update(keys)
+        self.prev = _Previous()
 
     def begin_note(self, keys: Iterable[str]) -> None:
         self._note_keys = set(keys)
@@ -119,10 +158,20 @@ class NoteSequencer:
             return "full"
         prev = self._in_note_prev if self._in_note_prev is not None else self.prev
         keys = self._note_keys or {key}
-        if self.ibid and len(keys) == 1 and prev.key == key:
-            if locator is not None or prev.locator is None:
-                return "ibid"
+        if len(keys) == 1 and prev.key == key:
+            repeat = locator is not None or prev.locator is None or \
+                self.style.options.repeat_without_locator == "ibid"
+            if repeat:
+                return "ibid" if self.ibid else "repeat"
         return "short"
+
+    def _mark_printed(self, key: str, entry) -> None:
+        """A citation of a chapter counts as a citation of its volume (biblatex-chicago)."""
+        self.printed.add(key)
+        parent = getattr(entry, "crossref", None) or getattr(entry, "xref", None)
+        if parent and parent in self.bib and parent not in self.printed:
+            self.printed.add(parent)
+            self.seen.add(parent)
 
     def cluster(self, items: list[CitationItem], *, note_initial: bool = False) -> Text:
         """Render one cluster (items joined by "; "), without final stop.
@@ -134,14 +183,22 @@ class NoteSequencer:
             self.begin_note(i.key for i in items)
         parts = []
         for n, item in enumerate(items):
-            locator, rest = item.split_suffix(warn=self.warn)
+            headword = getattr(self.bib.get(item.key), "type", "") in HEADWORD_TYPES \
+                if item.key in self.bib else False
+            locator, rest = item.split_suffix(warn=self.warn, headword=headword)
             form = self.decide(item.key, locator)
             self.decisions.append((item.key, form))
+            previous = self._in_note_prev if self._in_note_prev is not None else self.prev
+            shown = locator
+            if form == "ibid" and locator is not None and locator == previous.locator:
+                shown = None   # the same place again: "Ibid." alone (biblatex's ibidpage)
             entry = self.bib[item.key]
             opens = note_initial and n == 0 and not str(item.prefix).strip()
             text = self.style.format_note(
-                entry, form=form, locator=locator,
-                suppress_author=item.mode == "suppress-author", warn=self.warn)
+                entry, form=form, locator=shown,
+                suppress_author=item.mode == "suppress-author", warn=self.warn,
+                bibliography=self.bib, seen_parent=self.printed.__contains__)
+            self._mark_printed(item.key, entry)
             if form == "ibid" and not opens:
                 text = Text("i", text[1:])
             self._in_note_prev = _Previous(item.key, locator)
