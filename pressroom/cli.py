@@ -167,11 +167,16 @@ def cmd_notes(argv: list[str]) -> int:
     p = _Parser(prog="build.py notes", description="Print every footnote of the finished document.")
     p.add_argument("manuscript", help="a manuscript .md file or its folder")
     p.add_argument("--json", action="store_true", help='[{"n": 1, "text": "..."}]')
+    p.add_argument("--template", help="the template whose notes style applies (as for a build)")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
     from .citations.notes import list_notes
-    from .manuscript import resolve_manuscript_path
-    notes = list_notes(resolve_manuscript_path(args.manuscript))
+    from .config import build_settings
+    from .manuscript import read_manuscript, resolve_manuscript_path
+    warnings = Warnings()
+    path = resolve_manuscript_path(args.manuscript)
+    settings = build_settings(read_manuscript(path, warnings), template=args.template, warnings=warnings)
+    notes = list_notes(path, options=dict(settings.citation_options))
     if args.json:
         print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
     else:

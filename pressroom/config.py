@@ -131,7 +131,7 @@ def load_template_settings(template_dir: Path) -> dict[str, Any]:
             line = next((i for i, l in enumerate(text.splitlines(), 1)
                          if re.match(rf"\s*{re.escape(str(key))}\s*=", l)), None)
             raise TemplateError(f"`{key}` in [citations] must be {problem}", file=path, line=line,
-                                hint="README.md lists the options of the Chicago style")
+                                hint="docs/citation-styles.md lists the styles and their settings")
     return data
 
 

@@ -213,24 +213,11 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
 TEXT_KEYS = ("title", "subtitle", "short-title", "abstract", "subject", "version-date",
              "draft-notice", "acknowledgments", "template", "lang", "csl")
 _SCALAR = (str, int, float, datetime.date)
-#: The `citation-*` keys (options of the Chicago style) and their values.
-CITATION_OPTIONS = {"ibid": bool, "page-labels": bool, "volume-label": str, "number-label": str,
-                    "date-order": ("dmy", "mdy")}
-
-
 def citation_option_problem(option: str, value: Any, *, prefix: str = "") -> str | None:
-    """What a Chicago style option's value must be, if it is not (the header's `citation-*`
-    keys and a template's [citations] table); None when it is fine."""
-    kind = CITATION_OPTIONS.get(option.replace("_", "-"))
-    if kind is None:
-        return f"one of the Chicago style's options: {prefix}{f', {prefix}'.join(CITATION_OPTIONS)}"
-    if kind is bool and not isinstance(value, bool):
-        return "true or false"
-    if isinstance(kind, tuple) and value not in kind:
-        return " or ".join(f"`{v}`" for v in kind)
-    if kind is str and not isinstance(value, str):
-        return "text"
-    return None
+    """What a Chicago style setting's value must be, if it is not (the header's
+    `citation-*` keys and a template's [citations] table); None when it is fine."""
+    from .citations.options import option_problem   # light: no pybtex
+    return option_problem(option, value, prefix=prefix)
 
 
 def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:

@@ -27,7 +27,9 @@ BIB = """@book{dittmer1992,
 def write(tmp_path: Path, md: str, bib: str = BIB) -> Path:
     (tmp_path / "refs.bib").write_text(bib, encoding="utf-8")
     path = tmp_path / "paper.md"
-    path.write_text("---\nbibliography: refs.bib\n---\n\n" + md, encoding="utf-8")
+    # these tests pin the house style; the chicago style has golden tests of its own
+    path.write_text("---\nbibliography: refs.bib\ncitation-style: working-paper\n---\n\n" + md,
+                    encoding="utf-8")
     return path
 
 
@@ -136,7 +138,7 @@ def test_unknown_key_names_file_line_and_suggestion(tmp_path):
         process(read_markdown(path), source=path)
     e = err.value
     assert e.file == path
-    assert e.line == 9  # 4 header lines + blank + 4 body lines
+    assert e.line == 10  # 5 header lines + blank + 4 body lines
     assert "dittmer1929" in e.message
     assert "dittmer1992" in e.hint
 
@@ -153,7 +155,7 @@ def test_warnings_for_unknown_label_and_missing_field(tmp_path):
     messages = [c[0] for c in calls]
     assert any("para" in m for m in messages)
     assert any("'nopub'" in m and "publisher" in m for m in messages)
-    assert all(c[1] == path and c[2] == 5 for c in calls)
+    assert all(c[1] == path and c[2] == 6 for c in calls)
 
 
 def test_default_warning_goes_to_stderr(tmp_path, capsys):

@@ -18,7 +18,7 @@ BIB = parse_bibtex("""
 def run(notes, **kw):
     """``notes``: list of notes; a note is a list of (key, suffix) items, or
     None for a footnote without citation. Returns the rendered notes."""
-    seq = NoteSequencer(Style(**kw), BIB)
+    seq = NoteSequencer(Style(style=kw.pop("style", "working-paper"), **kw), BIB)
     out = []
     for items in notes:
         if items is None:
@@ -32,7 +32,7 @@ def run(notes, **kw):
 
 
 def plain(text) -> str:
-    return Style().render(text, "text").replace("\u00a0", " ")
+    return Style(style="working-paper").render(text, "text").replace("\u00a0", " ")
 
 
 FULL_A = "Ann Alpha, Book A: Sub (P, 2000)"
@@ -75,14 +75,14 @@ def test_ibid_can_be_switched_off():
 
 
 def test_prefix_is_capitalised_and_ibid_lowercase_after_it():
-    seq = NoteSequencer(Style(), BIB)
+    seq = NoteSequencer(Style(style="working-paper"), BIB)
     seq.note([CitationItem("a")])
     text = seq.note([CitationItem("a", prefix=Text("see"), suffix=", 5")])
     assert plain(text) == "See ibid., p. 5."
 
 
 def test_cluster_joined_with_semicolons_and_prefixes_kept():
-    seq = NoteSequencer(Style(), BIB)
+    seq = NoteSequencer(Style(style="working-paper"), BIB)
     text = seq.note([CitationItem("a", prefix=Text("For example:")), CitationItem("b"),
                      CitationItem("c", prefix=Text("and"))])
     assert plain(text) == ("For example: Ann Alpha, Book A: Sub (P, 2000); Bob Beta, Book B (P, 2001); "
@@ -90,7 +90,7 @@ def test_cluster_joined_with_semicolons_and_prefixes_kept():
 
 
 def test_suffix_text_after_locator_is_kept():
-    seq = NoteSequencer(Style(), BIB)
+    seq = NoteSequencer(Style(style="working-paper"), BIB)
     text = seq.note([CitationItem("a", suffix=", 33, emphasis added")])
     assert plain(text) == f"{FULL_A}, p. 33, emphasis added."
 
@@ -103,7 +103,7 @@ def test_final_stop_not_doubled():
 
 
 def test_same_source_twice_in_one_explicit_note():
-    seq = NoteSequencer(Style(), BIB)
+    seq = NoteSequencer(Style(style="working-paper"), BIB)
     seq.begin_note(["a", "a"])
     first = seq.cluster([CitationItem("a", suffix="3")], note_initial=False)
     second = seq.cluster([CitationItem("a", suffix="5")], note_initial=False)

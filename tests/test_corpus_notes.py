@@ -31,7 +31,7 @@ def norm(s: str) -> str:
 
 @pytest.fixture(scope="module")
 def notes() -> list[str]:
-    return list_notes(PAPER / "paper.md")
+    return list_notes(PAPER / "paper.md", options={"style": "working-paper"})  # its template's style
 
 
 def test_note_count(notes):

@@ -125,8 +125,9 @@ def test_unknown_template(good):
 
 @pytest.mark.parametrize("line, message", [
     ('ibid = "sometimes"', "`ibid` in [citations] must be true or false"),
-    ("short-notes = 3", "`short-notes` in [citations] must be one of the Chicago style's options: ibid,"),
-    ('date_order = "ymd"', "`date_order` in [citations] must be `dmy` or `mdy`"),
+    ("short-notes = 3", "`short-notes` in [citations] must be one of the Chicago style's settings"),
+    ('date_order = "ymd"', "`date_order` in [citations] must be `mdy` or `dmy`"),
+    ('style = "mla"', "`style` in [citations] must be `chicago` or `working-paper`"),
 ])
 def test_bad_citation_option_in_a_template(good, line, message):
     root = good[0]
@@ -134,7 +135,8 @@ def test_bad_citation_option_in_a_template(good, line, message):
     template = root / name / "templates" / "working-paper"
     shutil.copytree(ROOT / "templates" / "working-paper", template)
     settings = template / "settings.toml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("ibid = true", line), encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8").replace('style = "working-paper"', line),
+                        encoding="utf-8")
     lineno = settings.read_text(encoding="utf-8").splitlines().index(line) + 1
     err, _ = fails(good, name)
     assert f"error: {settings}:{lineno}: {message}" in err

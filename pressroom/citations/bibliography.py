@@ -13,7 +13,8 @@ is a warning, ``warn(message, file=..., line=...)``, also collected in
   unclosed brace does not swallow the entries after it); every other entry
   is kept. The skipped entry's located error is in ``bib.broken[key]``:
   ``key in bib`` is true for it and ``bib[key]`` raises that error, so that
-  citing it reports the syntax error, not an unknown key;
+  citing it reports the syntax error, not an unknown key (iteration and
+  ``len`` leave it out);
 - a name list biber cannot read (an empty name between two ``and``, a name
   with more than two commas) skips the entry, as biber does (it goes to
   ``bib.broken``); an unknown part in an extended name (``colour=red``) is
@@ -23,7 +24,9 @@ is a warning, ``warn(message, file=..., line=...)``, also collected in
   Keys that differ only in case are both kept, with a warning;
 - an undefined ``@string`` macro (``month = winter``, ``publisher = pup``):
   biber warns and expands it to nothing, so a field that is only the macro
-  is left out and the rest of a ``#`` concatenation is kept;
+  is left out and the rest of a ``#`` concatenation is kept. Macros are
+  those of the same file (biber shares them across files) plus ``jan`` ..
+  ``dec``;
 - a repeated field in one entry: the last value is used (biber);
 - a date biber cannot parse (``date = {circa 1957}``, ``1957-13-01``): the
   date is left out; a ``year`` that is not a number is kept as written;
@@ -33,7 +36,8 @@ is a warning, ``warn(message, file=..., line=...)``, also collected in
 **Fields** keep the raw BibTeX string in ``entry.fields`` (``journal`` →
 ``journaltitle``, ``address`` → ``location``, ``school`` →
 ``institution``, ``annote`` → ``annotation``, ``key`` → ``sortkey``; the
-biblatex name wins over its alias; empty fields are dropped). :func:`to_rich`
+biblatex name wins over its alias; empty fields are dropped; entry types are
+kept as written, lower-cased). :func:`to_rich`
 turns a value into pybtex rich text: accents and special letters to Unicode
 (``S\\o ren`` → Søren, ``{\\"O}zdemir``, ``\\c{c}``, ``{\\aa}``, ``\\ss{}``;
 the long tail through latexcodec's table), ``--``/``---`` to dashes, ``~`` to a
@@ -80,7 +84,9 @@ blocks (``ids``, ``crossref``, ``options``, ``shorthand``..., and for
 biblatex-chicago ``url``, ``doi``, ``sorttitle``, and the date of a
 multi-volume parent); a child with any part of a date inherits none of that
 date; parents may come before or after the child, in any file, and cascade.
-``xref`` only records the link (``entry.xref``). ``xdata = {a, b}`` copies
+``entry.crossref`` is the parent's key and ``entry.inherited`` maps each
+inherited field to the key it came from. ``xref`` only records the link
+(``entry.xref``). ``xdata = {a, b}`` copies
 the fields of those ``@xdata`` entries into the entry, overriding its own
 fields as biber 2.18 does; ``@xdata`` entries nest and are not citable.
 Inherited names keep the parent's options (family-first, useprefix).
@@ -106,7 +112,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -114,7 +120,12 @@ from types import MappingProxyType
 import pybtex
 from pybtex.bibtex.utils import split_tex_string
 from pybtex.database import Entry, Person
-from pybtex.database.input.bibtex import LowLevelParser, SkipEntry, UndefinedMacro, month_names
+from pybtex.database.input.bibtex import (
+    LowLevelParser,
+    SkipEntry,
+    UndefinedMacro,
+    month_names,
+)
 from pybtex.richtext import HRef, String, Tag, Text
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 from pybtex.textutils import normalize_whitespace
@@ -217,6 +228,7 @@ _WRAP = {"mkbibparens": ("(", ")"), "parentext": ("(", ")"), "mkbibbrackets": ("
          "brackettext": ("[", "]")}
 _SPECIAL_RE = re.compile(r"[\\{}~`'\-]")
 _LETTER_CMD = re.compile(r"\\([A-Za-z]+)\s*(?:\{\})?")
+_URL_ESCAPE = re.compile(r"\\([%#&_~$])")
 
 
 @lru_cache(maxsize=4096)
@@ -226,7 +238,7 @@ def _latexcodec_symbol(name: str) -> str | None:
 
     try:
         out = codecs.decode("\\" + name, "ulatex")
-    except Exception:  # pragma: no cover - latexcodec is lenient
+    except (ValueError, LookupError):  # pragma: no cover - latexcodec is lenient
         return None
     out = out.strip()
     return out if out and "\\" not in out else None
@@ -349,14 +361,14 @@ class _TeX:
         if name in ("url", "nolinkurl"):
             url, k = self._raw_arg(k)
             if url is not None:
-                url = url.strip()
+                url = _URL_ESCAPE.sub(r"\1", url.strip())
                 out.append(("h", url, (url,)) if name == "url" else url)
             return k
         if name == "href":
             url, k = self._raw_arg(k)
             text, k = self._arg(k)
             if url is not None:
-                url = url.strip()
+                url = _URL_ESCAPE.sub(r"\1", url.strip())
                 out.append(("h", url, tuple(text) if text is not None else (url,)))
             return k
         if name in _EMPH or name in _STRONG or name in _QUOTE:
@@ -501,7 +513,7 @@ def decode_latex(value: str) -> str:
 # ==========================================================================
 # Names
 
-_XNAME_RE = re.compile(r"(?:family|given|prefix|suffix)\s*=", re.I)
+_XNAME_RE = re.compile(r"(?:family|given|prefix|suffix)\s*=", re.IGNORECASE)
 _NAMEPARTS = ("family", "given", "prefix", "suffix")
 _NAME_OPTIONS = {"useprefix", "nametemplates", "sortingnamekeytemplatename",
                  "uniquenametemplatename", "labelalphanametemplatename", "uniquename",
@@ -615,13 +627,13 @@ def _is_von_plain(word: str) -> bool:
 
 
 class NameList(list):
-    """A list of :class:`Name`; ``more`` is true when the list ended in
-    ``and others`` (biblatex's ``moreauthor``)."""
+    """A list of :class:`Name`; ``more`` is true when the list had an
+    ``others`` (biber drops it wherever it is; biblatex's ``moreauthor``)."""
 
     more = False
 
 
-_AND_RE = re.compile(r"(?<!\S)and(?!\S)", re.I)
+_AND_RE = re.compile(r"(?<!\S)and(?!\S)", re.IGNORECASE)
 
 
 def _split_and(value: str) -> list[str]:
@@ -645,7 +657,7 @@ def _split_and(value: str) -> list[str]:
 def _split_top(value: str, sep_re: str) -> list[str]:
     """Split at ``sep_re`` matches at brace depth 0."""
     out, depth, start = [], 0, 0
-    pat = re.compile(sep_re, re.I)
+    pat = re.compile(sep_re, re.IGNORECASE)
     i = 0
     while i < len(value):
         c = value[i]
@@ -686,25 +698,46 @@ def _truthy(value: str | None) -> bool:
     return (value or "true").strip().strip("{}").lower() in ("true", "1", "yes", "")
 
 
+def _item_kind(item: str) -> str:
+    """What one item of a name list is: "empty", "others", "option" (a
+    name-list option such as ``useprefix=true``), "corporate" (fully
+    braced), "extended" (``given=..., family=...``) or "classic"."""
+    if not item:
+        return "empty"
+    if item.lower() == "others":
+        return "others"
+    if "=" in item and _namelist_option(item):
+        return "option"
+    if item.startswith("{") and item.endswith("}") and _balanced_outer(item):
+        return "corporate"
+    if "=" in item and _XNAME_RE.search(item):
+        return "extended"
+    return "classic"
+
+
+def _fatal_name(i: int, item: str, kind: str) -> str | None:
+    """Why biber would skip the entry because of this name, if it would."""
+    if kind == "empty":
+        return f"name {i + 1} is empty (two 'and' in a row, or 'and' at an end?)"
+    if kind == "classic":
+        if _count_top(item, ",") > 2:
+            return f"name {item!r} has too many commas"
+        if _TWO_COMMAS_RE.search(item):
+            return f"name {item!r} has two commas in a row"
+    return None
+
+
 def _name_problems(value: str) -> tuple[list[str], str | None]:
     """Check a name list as biber does: (warnings, fatal error or None)."""
     warnings: list[str] = []
     for i, item in enumerate(_split_and(value)):
-        if not item:
-            return warnings, (f"name {i + 1} is empty (two 'and' in a row, or 'and' at an end?)")
-        if item.lower() == "others" or _namelist_option(item):
-            continue
-        if _XNAME_RE.search(item):
-            _, _, unknown = _parse_xname(item)
-            for part in unknown:
+        kind = _item_kind(item)
+        fatal = _fatal_name(i, item, kind)
+        if fatal:
+            return warnings, fatal
+        if kind == "extended":
+            for part in _parse_xname(item)[2]:
                 warnings.append(f"unknown part {part!r} in the extended name {item!r}: ignored")
-            continue
-        if item.startswith("{") and item.endswith("}") and _balanced_outer(item):
-            continue
-        if _count_top(item, ",") > 2:
-            return warnings, f"name {item!r} has too many commas"
-        if _TWO_COMMAS_RE.search(item):
-            return warnings, f"name {item!r} has two commas in a row"
     return warnings, None
 
 
@@ -743,7 +776,7 @@ def _parse_xname(item: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
         if key in _NAME_OPTIONS:
             options[key] = _unbrace(value)
             continue
-        base = key[:-2] if key.endswith("-i") else key
+        base = key.removesuffix("-i")
         if base not in _NAMEPARTS:
             unknown.append(key)
             continue
@@ -761,47 +794,38 @@ def parse_names(value: str, *, family_first: bool = False, useprefix: bool = Fal
     too many commas); unknown extended name parts are ignored.
     """
     names = NameList()
-    items = _split_and(value)
-    list_useprefix = useprefix
-    list_family_first = family_first
-    for item in items:
-        opt = _namelist_option(item) if "=" in item else None
-        if opt:
-            if opt[0] == "useprefix":
-                list_useprefix = _truthy(opt[1])
-            elif opt[0] == "nametemplates":
-                list_family_first = opt[1].strip("{}").lower() == "cjk"
-    for i, item in enumerate(items):
-        if not item:
-            raise ValueError(f"name {i + 1} is empty (two 'and' in a row, or 'and' at an end?)")
-        if item.lower() == "others":
+    items = [(item, _item_kind(item)) for item in _split_and(value)]
+    for item, kind in items:
+        if kind == "option":
+            option, setting = _namelist_option(item)
+            if option == "useprefix":
+                useprefix = _truthy(setting)
+            elif option == "nametemplates":
+                family_first = setting.strip("{}").lower() == "cjk"
+    for i, (item, kind) in enumerate(items):
+        fatal = _fatal_name(i, item, kind)
+        if fatal:
+            raise ValueError(fatal)
+        if kind == "others":
             names.more = True
-            continue
-        if "=" in item and _namelist_option(item):
-            continue
-        if item.startswith("{") and item.endswith("}") and _balanced_outer(item):
+        elif kind == "corporate":
             names.append(Name(decode_latex(item[1:-1]), corporate=True,
-                              family_first=list_family_first, useprefix=list_useprefix))
-            continue
-        if "=" in item and _XNAME_RE.search(item):
-            d, opts, _ = _parse_xname(item)
-            ff = list_family_first
-            if "nametemplates" in opts:
-                ff = opts["nametemplates"].lower() == "cjk"
-            up = _truthy(opts["useprefix"]) if "useprefix" in opts else list_useprefix
-            names.append(Name(first=decode_latex(d.get("given", "")),
-                              last=decode_latex(d.get("family", "")),
-                              prelast=decode_latex(d.get("prefix", "")),
-                              lineage=decode_latex(d.get("suffix", "")),
+                              family_first=family_first, useprefix=useprefix))
+        elif kind == "extended":
+            parts, opts, _ = _parse_xname(item)
+            ff = opts["nametemplates"].lower() == "cjk" if "nametemplates" in opts else family_first
+            up = _truthy(opts["useprefix"]) if "useprefix" in opts else useprefix
+            names.append(Name(first=decode_latex(parts.get("given", "")),
+                              last=decode_latex(parts.get("family", "")),
+                              prelast=decode_latex(parts.get("prefix", "")),
+                              lineage=decode_latex(parts.get("suffix", "")),
                               family_first=ff, useprefix=up))
-            continue
-        if _count_top(item, ",") > 2:
-            raise ValueError(f"name {item!r} has too many commas")
-        try:
-            names.append(Name(decode_latex(item), family_first=list_family_first,
-                              useprefix=list_useprefix))
-        except PybtexError as exc:
-            raise ValueError(f"name {item!r}: {exc}") from None
+        elif kind == "classic":
+            try:
+                names.append(Name(decode_latex(item), family_first=family_first,
+                                  useprefix=useprefix))
+            except PybtexError as exc:
+                raise ValueError(f"name {item!r}: {exc}") from None
     return names
 
 
@@ -815,14 +839,13 @@ def parse_options(value: str) -> dict[str, str]:
 
 
 def parse_list(value: str) -> tuple[list[str], bool]:
-    """A biblatex literal list: (raw items, ended in ``and others``)."""
-    items = [_unbrace(i) if _balanced_outer(i.strip()) and i.strip().startswith("{") else i
-             for i in _split_and(value) if i]
-    more = False
-    while items and items[-1].strip().lower() == "others":
-        items.pop()
-        more = True
-    return items, more
+    """A biblatex literal list: (raw items, ended in ``and others``).
+
+    Items keep their braces (:func:`to_rich` drops them); as in biber, only
+    a last ``others`` means "and others"."""
+    items = [i for i in _split_and(value) if i]
+    more = bool(items) and items[-1].lower() == "others"
+    return (items[:-1] if more else items), more
 
 
 # ==========================================================================
@@ -878,11 +901,13 @@ class BibDate:
         return 1 - self.year if self.year <= 0 else self.year
 
 
+def _days_in(year: int, month: int) -> int:
+    """Days in a month of the proleptic Gregorian calendar (any year)."""
+    return [31, 29 if calendar.isleap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+
+
 def _valid_day(year: int, month: int, day: int) -> bool:
-    if not 1 <= month <= 12:
-        return False
-    days = [31, 29 if calendar.isleap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return 1 <= day <= days[month - 1]
+    return 1 <= month <= 12 and 1 <= day <= _days_in(year, month)
 
 
 _UNCERTAIN_RE = re.compile(r"^\s*(.+?)\s*\?\s*$")
@@ -933,19 +958,19 @@ def _parse_point(s: str) -> BibDate | None:
 
 
 def _unspecified(s: str) -> tuple[str, str, str] | None:
-    for pat, make in (
-        (r"^(\d{3})X$", lambda m: (m[1] + "0", m[1] + "9", "yearindecade")),
-        (r"^(\d{2})XX$", lambda m: (m[1] + "00", m[1] + "99", "yearincentury")),
-        (r"^(\d{4})-XX$", lambda m: (m[1] + "-01", m[1] + "-12", "monthinyear")),
-        (r"^(\d{4})-(\d\d)-XX$", lambda m: (
-            f"{m[1]}-{m[2]}-01",
-            f"{m[1]}-{m[2]}-{calendar.monthrange(int(m[1]), int(m[2]))[1] if 1 <= int(m[2]) <= 12 else 31:02d}",
-            "dayinmonth")),
-        (r"^(\d{4})-XX-XX$", lambda m: (m[1] + "-01-01", m[1] + "-12-31", "dayinyear")),
-    ):
-        m = re.match(pat, s)
-        if m:
-            return make(m)
+    """ISO 8601-2 unspecified digits (``199X``) as biber reads them: the
+    range they cover and its granularity."""
+    if m := re.fullmatch(r"(\d{3})X", s):
+        return m[1] + "0", m[1] + "9", "yearindecade"
+    if m := re.fullmatch(r"(\d{2})XX", s):
+        return m[1] + "00", m[1] + "99", "yearincentury"
+    if m := re.fullmatch(r"(\d{4})-XX", s):
+        return m[1] + "-01", m[1] + "-12", "monthinyear"
+    if m := re.fullmatch(r"(\d{4})-(\d\d)-XX", s):
+        last = _days_in(int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else 0
+        return f"{m[1]}-{m[2]}-01", f"{m[1]}-{m[2]}-{last:02d}", "dayinmonth"
+    if m := re.fullmatch(r"(\d{4})-XX-XX", s):
+        return m[1] + "-01-01", m[1] + "-12-31", "dayinyear"
     return None
 
 
@@ -954,6 +979,8 @@ def parse_edtf(value: str) -> BibDate:
     (biber ignores such a date, with a warning)."""
     raw = value
     s = value.strip()
+    if s == "..":
+        return BibDate(raw=raw, open_start=True)
     if "/" not in s and "X" not in s:
         point = _parse_point(s)
         if point is None:
@@ -990,7 +1017,6 @@ def parse_edtf(value: str) -> BibDate:
 
 
 def _replace(d: BibDate, **changes) -> BibDate:
-    from dataclasses import replace
     return replace(d, **changes)
 
 
@@ -999,7 +1025,7 @@ def _month_number(value: str) -> int | None:
     if v.isdigit():
         n = int(v)
         return n if 1 <= n <= 12 else None
-    m = re.match(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", v, re.I)
+    m = re.match(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", v, re.IGNORECASE)
     return _MONTH_ABBR[m.group(1).lower()] if m else None
 
 
@@ -1017,7 +1043,7 @@ def _legacy_date(fields: Mapping[str, str]) -> BibDate | None:
         if not m:
             return None
         year = int(m.group(0))
-        approximate = bool(re.match(r"(?:c\.|ca\.|circa)\s*", y, re.I))
+        approximate = bool(re.match(r"(?:c\.|ca\.|circa)\s*", y, re.IGNORECASE))
         uncertain = y.endswith("?")
     month = _month_number(fields["month"]) if "month" in fields else None
     day = None
@@ -1065,25 +1091,25 @@ def _date_problems(fields: Mapping[str, str]) -> list[tuple[str, str]]:
                 parse_edtf(fields[name])
             except ValueError:
                 hint = " (write an approximate date as 1957~)" if re.search(
-                    r"\b(?:c\.|ca\.|circa)", fields[name], re.I) else ""
-                problems.append((name, f"invalid date {fields[name]!r} in field {name!r}: "
-                                       f"the date is left out, as biber does{hint}"))
+                    r"\b(?:c\.|ca\.|circa)", fields[name], re.IGNORECASE) else ""
+                problems.append((name, (f"invalid date {fields[name]!r} in field {name!r}: "
+                                       f"the date is left out, as biber does{hint}")))
     if "date" in fields and "year" in fields:
         try:
             year = parse_edtf(fields["date"]).year
         except ValueError:
             year = None
         if year is not None and fields["year"].strip() != str(year):
-            problems.append(("year", f"both date ({fields['date']!r}) and year "
-                                     f"({fields['year']!r}): the date is used"))
+            problems.append(("year", (f"both date ({fields['date']!r}) and year "
+                                     f"({fields['year']!r}): the date is used")))
     elif "year" in fields:
         y = fields["year"].strip().strip("{}").strip()
         if not re.fullmatch(r"-?\d+", y):
-            problems.append(("year", f"the year {fields['year']!r} is not a number: "
-                                     "kept as written, the date has no exact year"))
+            problems.append(("year", (f"the year {fields['year']!r} is not a number: "
+                                     "kept as written, the date has no exact year")))
         if "month" in fields and _month_number(fields["month"]) is None:
-            problems.append(("month", f"the month {fields['month']!r} is not a month "
-                                      "(1-12 or a month name): left out of the date"))
+            problems.append(("month", (f"the month {fields['month']!r} is not a month "
+                                      "(1-12 or a month name): left out of the date")))
     return problems
 
 
@@ -1181,9 +1207,9 @@ def inherit_fields(parent_type: str, parent: Mapping[str, str], child_type: str,
         if name in processed or name in child or name in out:
             continue
         group = _GROUP_OF.get(name)
-        if group is not None:
-            if group in blocked_groups or any(f in child for f in _DATE_GROUPS[group]):
-                continue
+        if group is not None and (group in blocked_groups
+                                  or any(f in child for f in _DATE_GROUPS[group])):
+            continue  # a date is inherited whole, or not at all
         out[name] = (value, name)
     return out
 
@@ -1197,7 +1223,7 @@ class _Scanner(LowLevelParser):
     macros, and resumes after a syntax error at the next line starting with
     ``@``."""
 
-    _LINE_AT = re.compile(r"^[ \t]*@", re.M)
+    _LINE_AT = re.compile(r"^[ \t]*@", re.MULTILINE)
 
     def __init__(self, text: str):
         super().__init__(text, macros=CaseInsensitiveDict(month_names))
@@ -1283,8 +1309,7 @@ def _read_text(text: str) -> dict:
     ``[message, line]``.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     entries, broken, file_warnings = [], [], []
     scanner = _Scanner(text)
     for rec in scanner.records():
@@ -1313,8 +1338,8 @@ def _read_text(text: str) -> dict:
         kind = command.lower()
         if kind in ("string", "preamble"):
             for name, _field, mline in undefined:
-                file_warnings.append([f"undefined macro {name!r} in @{kind}: it stands "
-                                      "for nothing", mline])
+                file_warnings.append([(f"undefined macro {name!r} in @{kind}: it stands "
+                                      "for nothing"), mline])
             continue
         key, raw_fields = body
         fields: dict[str, str] = {}
@@ -1333,20 +1358,20 @@ def _read_text(text: str) -> dict:
                 if lname == canonical and canonical in from_alias:
                     from_alias.discard(canonical)
                 else:
-                    warnings.append([f"field {name!r} appears twice in entry {key!r}: the "
-                                     "last value is used, as biber does", fline])
+                    warnings.append([(f"field {name!r} appears twice in entry {key!r}: the "
+                                     "last value is used, as biber does"), fline])
             elif lname != canonical:
                 from_alias.add(canonical)
             fields[canonical] = value
             lines[canonical] = fline
         for name, field, mline in undefined:
-            warnings.append([f"undefined macro {name!r} in field {field!r} of entry {key!r}: "
+            warnings.append([(f"undefined macro {name!r} in field {field!r} of entry {key!r}: "
                              "it stands for nothing (as in biber); define it with @string or "
-                             "put the value in braces", mline])
+                             "put the value in braces"), mline])
         fatal = _check_entry(key, fields, lines, warnings)
         if fatal:
-            broken.append([key, fatal[1], fatal[0], "the entry is skipped, as biber does; "
-                           "fix the name list"])
+            broken.append([key, fatal[1], fatal[0], ("the entry is skipped, as biber does; "
+                           "fix the name list")])
             continue
         entries.append([kind, key, line, fields, [lines[f] for f in fields], warnings])
     return {"version": LOADER_VERSION, "entries": entries, "broken": broken,
@@ -1424,7 +1449,7 @@ class _Raw:
     """An entry as read from its file: type, key, line, fields (raw strings)
     and the line of each field (a list in field order)."""
 
-    __slots__ = ("type", "key", "line", "fields", "lines", "file")
+    __slots__ = ("fields", "file", "key", "line", "lines", "type")
 
     def __init__(self, type_, key, line, fields, lines, file):
         self.type, self.key, self.line = type_, key, line

@@ -52,6 +52,15 @@ REPORT_TYPES = {"techreport": "technical report", "resreport": "research report"
 #: supplementary material (@suppbook ``type``, or the role field that says it)
 SUPP_ROLES = ("introduction", "foreword", "afterword")
 ORDINALS = {1: "st", 2: "nd", 3: "rd"}
+#: fields a note of the type needs ("a|b": either); a missing one is a warning
+REQUIRED = {
+    "book": ("title", "publisher|organization|howpublished"), "collection": ("title", "publisher"),
+    "article": ("title", "journaltitle"), "incollection": ("title", "booktitle"),
+    "inbook": ("title", "booktitle"), "inproceedings": ("title", "booktitle"),
+    "thesis": ("title", "institution"), "phdthesis": ("title", "institution"),
+    "mastersthesis": ("title", "institution"), "report": ("title", "institution"),
+    "techreport": ("title", "institution"), "online": ("title", "url"),
+}
 
 
 # --------------------------------------------------------------------------
@@ -77,7 +86,7 @@ def curly(s: str, *, nested: bool = False) -> str:
     """Straight quotes to curly; inside a quoted title double quotes become
     single (``nested``)."""
     s = s.replace("``", "“").replace("''", "”").replace("`", "‘")
-    s = re.sub(r"(?<=\w)'(?=\w)|(?<=[\w.!?,])'(?=\s|$|[,.;:)])", "’", s)
+    s = re.sub(r"(?<=\w)'(?=\w)|(?<=[\w.!?,])'(?=\s|$|[,.;:)])|(?<!\S)'(?=\d\d\b)", "’", s)
     s = re.sub(r'(^|[\s(\[—–/-])"', r"\1“", s)
     s = s.replace('"', "”")
     s = re.sub(r"(^|[\s(\[—–/-])'", r"\1‘", s)
@@ -215,13 +224,14 @@ class Names:
             persons = label_persons(entry)
             if not persons:
                 continue
-            people = tuple(self._identity(p) for p in self._visible(persons))
-            group = self.groups.setdefault(self._reading(self._visible(persons), persons), [])
+            visible = self._visible(persons, short=True)
+            people = tuple(self._identity(p) for p in visible)
+            group = self.groups.setdefault(self._reading(visible, persons), [])
             if people not in group:
                 group.append(people)
 
-    def _visible(self, persons) -> list:
-        cut = self.options.et_al_min
+    def _visible(self, persons, *, short: bool = False) -> list:
+        cut = self.options.short_et_al_min if short else self.options.et_al_min
         return list(persons[:1]) if cut and len(persons) >= cut else list(persons)
 
     def _reading(self, visible, persons) -> tuple[str, ...]:
@@ -247,7 +257,7 @@ class Names:
 
     def listed(self, persons, *, short: bool = False) -> str:
         """A name list: every name, or the first "et al." from ``et_al_min`` names on."""
-        visible = self._visible(persons)
+        visible = self._visible(persons, short=short)
         more = bool(getattr(persons, "more", False)) or len(visible) < len(persons)
         if not short:
             return self.join([self.full(p) for p in visible], more)
@@ -395,6 +405,7 @@ class Style(BaseStyle):
             options = replace(options, **settings)
         self.options = options
         self.names = Names(options, entries)
+        self._warned = set()
         super().__init__(**kwargs)
 
     def know(self, entries: Iterable) -> None:
@@ -584,19 +595,23 @@ class Style(BaseStyle):
         head_role = None if reference else self.head_role(e)
         main = has(e, "maintitle") and has(e, "volume")
         proceedings = e.type in ("proceedings", "mvproceedings")
+        first = self.options.edition_position == "before-contributors"
         body = units(
             Text() if reference else self.head(e),
             self.title(e),
-            Text() if main else self.edition(e),
+            Text() if main or not first else self.edition(e),
             self.contributors(e, skip=head_role),
+            Text() if main or first else self.edition(e),
             self.volumes(e) if main else Text(),
             self.edition(e) if main else Text(),
-            Text() if main else self.volumes(e),
+            Text() if main or self.options.volume_form == "labelled" else self.volumes(e),
             self.series(e),
             self.event(e) if proceedings else Text(),
             roman(rich(e, "note")),
         )
-        return units(units(body, self.publication(e, precise=proceedings), sep=" "), self.tail(e, context))
+        after = self.volumes(e) if self.options.volume_form == "labelled" and not main else Text()
+        return units(units(body, self.publication(e, precise=proceedings), sep=" "),
+                     self.tail(e, context, before_locator=[after]))
 
     get_collection_template = get_book_template
     get_proceedings_template = get_book_template
@@ -929,32 +944,39 @@ class Style(BaseStyle):
 
     def short_reference(self, e) -> Text:
         """Name and short title: what a short note says before its locator."""
+        lead, title = self.short_parts(e)
+        # a letter's short title goes on from the name: "Marx to Weydemeyer"
+        return units(lead, title, sep=" " if e.type == "letter" else ", ")
+
+    def short_parts(self, e) -> tuple[Text, Text]:
+        """The short note's lead (the names, or what stands for them) and its title."""
         subtype = e.fields.get("entrysubtype", "").strip().lower()
         name = self.short_name(e)
         short = self.short_title(e)
         if e.type == "letter":
-            return units(name, roman(short), sep=" ") if has(e, "shorttitle") else roman(short)
+            return (name, roman(short)) if has(e, "shorttitle") else (Text(), roman(short))
         if e.type == "suppbook":
             kind = lowered_type(e) or next((r for r in SUPP_ROLES if self.persons(e, r)), "introduction")
             kind = kind if kind.endswith(" to") else kind + " to"
-            return units(name, Text(kind, " ", italic(short)))
+            return name, Text(kind, " ", italic(short))
         if e.type == "review" and (has(e, "related") or str(rich(e, "title"))[:1].islower()):
-            return units(name, self.review_title(e, {"bibliography": self._bib}, short=True)
-                         if has(e, "related") else roman(rich(e, "title")))
+            return name, (self.review_title(e, {"bibliography": self._bib}, short=True)
+                          if has(e, "related") else roman(rich(e, "title")))
         if e.type == "periodical":
             if has(e, "issuetitle"):
                 issue = rich(e, "issuetitle")
-                return units(name, quoted(issue if has(e, "issuesubtitle") else self._cut(issue)))
-            return units(name, italic(short))
+                return name, quoted(issue if has(e, "issuesubtitle") else self._cut(issue))
+            return name, italic(short)
         if e.type in ("inreference", "reference", "mvreference"):
-            return italic(short) if has(e, "publisher") or has(e, "location") else roman(short)
+            return italic(short) if has(e, "publisher") or has(e, "location") else roman(short), Text()
         if e.type == "misc" and (str(short)[:1].islower() or subtype in ("letter", "interview")
                                  or _is_quotation(short)):
-            return units(name, roman(short))
-        if e.type == "article" and subtype in ("magazine", "newspaper") and not name:
+            return name, roman(short)
+        if e.type == "article" and subtype in ("magazine", "newspaper") and not name \
+                and self.options.unsigned_short == "journal":
             name = italic(title_of(e, "journal"))
         quoted_title = e.type in QUOTED_TYPES or (e.type == "periodical" and has(e, "journaltitle"))
-        return units(name, quoted(short) if quoted_title else italic(short))
+        return name, quoted(short) if quoted_title else italic(short)
 
     def get_short_template(self, e, context):
         ref = self.short_reference(e)
@@ -963,15 +985,18 @@ class Style(BaseStyle):
     # ---- entry points ----------------------------------------------------
 
     _bib = None
+    _warned: set = set()
 
     def get_template(self, entry, context, form: str = "full"):
         if form == "short":
             return self.get_short_template(entry, context)
-        if form == "repeat":   # ibid off: the author and the locator (CMOS 14.34)
-            name = self.short_name(entry)
-            if not name:
+        if form == "repeat":   # ibid off: the author (or what leads) and the locator (CMOS 14.34)
+            lead, _ = self.short_parts(entry)
+            if not lead and entry.type == "periodical":   # an unsigned issue: its journal
+                lead = italic(title_of(entry))
+            if not lead or self.options.repeat_form == "short":
                 return self.get_short_template(entry, context)
-            return units(name, self.locator(context))
+            return units(lead, self.locator(context))
         getter = getattr(self, f"get_{entry.type}_template", None) or self.get_misc_template
         return getter(entry, context)
 
@@ -992,7 +1017,22 @@ class Style(BaseStyle):
         self._bib = bibliography
         context = {"entry": entry, "locator": locator, "warn": warn,
                    "bibliography": bibliography, "seen_parent": seen_parent}
+        if form == "full" and warn is not None:
+            self.check_fields(entry, warn)
         return self.get_template(entry, context, form)
+
+    def check_fields(self, entry, warn: Callable[[str], None]) -> None:
+        """Warn, once per entry, about a field its note needs, or a type with no form
+        of its own (the note is still made from every field present)."""
+        if entry.key in self._warned:
+            return
+        self._warned.add(entry.key)
+        if not hasattr(self, f"get_{entry.type}_template"):
+            warn(f"entry {entry.key!r} is a @{entry.type}, which has no Chicago form of its own: "
+                 "its note is made from the fields it has, as for @misc")
+        for name in REQUIRED.get(entry.type, ()):
+            if not any(has(entry, n) for n in name.split("|")):
+                warn(f"entry {entry.key!r} has no {name.split('|')[0]!r}, which a {entry.type} note needs")
 
     def render(self, text: Text, fmt: str = "text") -> str:
         """Render rich text with a notes backend, quotes punctuated the

@@ -38,6 +38,9 @@ CHOICES = {
     "short_title": ("colon", "title"),
     "repeat_without_locator": ("ibid", "short"),
     "volume_form": ("chicago", "labelled"),
+    "edition_position": ("before-contributors", "after-contributors"),
+    "unsigned_short": ("journal", "title"),
+    "repeat_form": ("author", "short"),
 }
 
 
@@ -66,11 +69,20 @@ class ChicagoOptions:
     #: names in a note before "et al." takes over: four or more authors → the first
     #: "et al." (CMOS 14.76); 0 lists every name
     et_al_min: int = 4
+    #: the same for short notes (the house style shortens three names: "Goncharov et al.")
+    short_et_al_min: int = 4
     #: short notes: "colon": the short title, else the title up to its colon
     #: (CMOS 14.32); "title": the short title, else the whole title
     short_title: str = "colon"
     #: a repeat with no locator after one with a locator: "ibid" or the short note
     repeat_without_locator: str = "ibid"
+    #: with Ibid. off, an immediate repeat: "author" ("Spence, 45."; CMOS 14.34) or the short note
+    repeat_form: str = "author"
+    #: the edition before "ed."/"trans." (biblatex-chicago: "2nd ed., ed. A") or after them
+    edition_position: str = "before-contributors"
+    #: the short note of an unsigned magazine or newspaper article: "journal"
+    #: (*Time*, “Title,” 82) or "title" (“Title,” 82)
+    unsigned_short: str = "journal"
     #: multivolume works: "chicago": 2:101 and "vol. 2 of *Work*"; "labelled": Vol. 2, p. 101
     volume_form: str = "chicago"
     #: ISBN/ISSN after the note, as biblatex-chicago prints them by default
@@ -98,8 +110,9 @@ STYLES: dict[str, ChicagoOptions] = {
     "working-paper": ChicagoOptions(
         page_labels=True, volume_label="Vol.", number_label="No.", date_order="dmy",
         journal_form="labelled", chapter_editors="before-title", container_pages="articles",
-        abbreviate_ranges=True, et_al_min=0, repeat_without_locator="short",
-        volume_form="labelled", isbn=False, links=False, addon_brackets=True, no_date="n.d."),
+        abbreviate_ranges=True, et_al_min=0, short_et_al_min=3, repeat_without_locator="short",
+        volume_form="labelled", isbn=False, links=False, addon_brackets=True, no_date="n.d.",
+        repeat_form="short", edition_position="after-contributors", unsigned_short="title"),
 }
 DEFAULT_STYLE = "chicago"
 
@@ -122,8 +135,7 @@ def option_problem(option: str, value: Any, *, prefix: str = "") -> str | None:
     name = option.replace("-", "_")
     kind = option_kind(name)
     if kind is None:
-        known = ["style"] + sorted(n.replace("_", "-") for n in ChicagoOptions.names())
-        return f"one of the Chicago style's settings: {prefix}{f', {prefix}'.join(known)}"
+        return f"one of the Chicago style's settings ({prefix}style, {prefix}ibid, ...: docs/citation-styles.md)"
     if kind is bool and not isinstance(value, bool):
         return "true or false"
     if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):

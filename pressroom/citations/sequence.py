@@ -67,12 +67,18 @@ class CitationItem:
         dictionary or encyclopedia, cited by its headword ("s.v. “Mohism”",
         CMOS 14.130), which is the whole suffix."""
         s = self.suffix.strip()
-        if s.startswith(","):
+        after_comma = s.startswith(",")
+        if after_comma:
             s = s[1:]
         if headword and s.strip():
             word = re.sub(r"^s\.\s?v\.\s*", "", s.strip())
             return Locator("s.v.", word.strip().strip("“”\"")), ""
-        return parse_locator(s, warn=warn)
+        locator, rest = parse_locator(s, warn=warn)
+        if locator is None and after_comma and rest.strip():
+            # no page or label: what follows the comma is the place as typed ("aac4716-3",
+            # "emphasis added"), printed after a comma as biblatex prints its postnote
+            return Locator("", rest.strip()), ""
+        return locator, rest
 
 
 @dataclass
