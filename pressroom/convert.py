@@ -83,7 +83,7 @@ def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
         return doc
     from .citations.pandoc_filter import process
     return process(doc, source=settings.manuscript, fmt="latex",
-                   options=dict(settings.citation_options),
+                   options=dict(settings.citation_options), cache_dir=settings.out_dir,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
 
 

@@ -161,6 +161,23 @@ def read_options(meta: dict, options: dict | None) -> ChicagoOptions:
 # --------------------------------------------------------------------------
 
 
+def cited_keys(x) -> list[str]:
+    """The keys of every citation in ``x`` (blocks, inlines), in order."""
+    keys: list[str] = []
+
+    def go(y):
+        if isinstance(y, list):
+            for i in y:
+                go(i)
+        elif isinstance(y, dict):
+            if y.get("t") == "Cite":
+                keys.extend(c["citationId"] for c in y["c"][0])
+            elif "c" in y:
+                go(y["c"])
+    go(x)
+    return keys
+
+
 class _Locator:
     """Finds the Markdown line of a citation key (for messages)."""
 
@@ -186,7 +203,7 @@ class _Locator:
 
 class _Processor:
     def __init__(self, bib: Bibliography, style: Style, fmt: str, source: Path | None,
-                 warn: Callable[..., None]):
+                 warn: Callable[..., None], cited: list[str] = ()):
         self.bib = bib
         self.style = style
         self.fmt = fmt
@@ -196,7 +213,8 @@ class _Processor:
         self._warn = warn
         self._current_key: str | None = None
         self._key_counts: dict[str, int] = {}
-        self.seq = NoteSequencer(style, bib, warn=self._warn_here)
+        # every cited source is known up front: short notes tell apart authors who share a name
+        self.seq = NoteSequencer(style, bib, warn=self._warn_here, cited=cited)
 
     def _warn_here(self, message: str) -> None:
         line = self.where.line_of(self._current_key) if self._current_key else None
@@ -238,21 +256,6 @@ class _Processor:
         return self.seq.cluster(items, note_initial=note_initial)
 
     # ---- walking ---------------------------------------------------------
-
-    def _keys_in(self, x) -> list[str]:
-        keys: list[str] = []
-
-        def go(y):
-            if isinstance(y, list):
-                for i in y:
-                    go(i)
-            elif isinstance(y, dict):
-                if y.get("t") == "Cite":
-                    keys.extend(c["citationId"] for c in y["c"][0])
-                elif "c" in y:
-                    go(y["c"])
-        go(x)
-        return keys
 
     def walk(self, x, in_note: bool = False):
         """Rewrite ``x`` (blocks/inlines/anything) in document order."""
@@ -318,7 +321,7 @@ class _Processor:
 
     def _note_action(self, note: dict) -> dict:
         """An explicit footnote: its citations are rendered in place."""
-        self.seq.begin_note(self._keys_in(note["c"]))
+        self.seq.begin_note(cited_keys(note["c"]))
         self._first_inline_pending = True
         blocks = [self._block_in_note(b, first=(k == 0)) for k, b in enumerate(note["c"])]
         self.seq.end_note()
@@ -354,24 +357,30 @@ class _Processor:
 
 def process(doc: dict, *, source: Path | None = None,
             bibliography: Path | list[Path] | None = None, fmt: str = "latex",
-            options: dict | None = None, warn: Callable[..., None] | None = None) -> dict:
+            options: dict | None = None, warn: Callable[..., None] | None = None,
+            cache_dir: Path | None = None) -> dict:
     """Turn the citations of a Pandoc JSON AST into Chicago footnotes.
 
     ``bibliography``: ``.bib`` path(s); by default the ``bibliography`` key
     of the document's metadata, relative to ``source``'s folder. ``fmt``:
     "latex" or "markdown" (RawInline format of the rendered notes).
+    ``cache_dir``: where the parsed ``.bib`` files are kept between runs (a
+    build folder). Problems in the ``.bib`` are warnings (``warn``); an entry
+    that cannot be used is an error only when it is cited.
     Returns a new document; ``doc`` is not modified.
     """
     source = Path(source) if source is not None else None
     meta = doc.get("meta", {})
-    bib = _load(meta, source, bibliography)
+    warn = warn or _default_warn
+    bib = _load(meta, source, bibliography, warn=warn, cache_dir=cache_dir)
     style = Style(options=read_options(meta, options))
-    proc = _Processor(bib, style, fmt, source, warn or _default_warn)
+    cited = cited_keys(doc.get("blocks", []))
+    proc = _Processor(bib, style, fmt, source, warn, cited)
     blocks = proc.walk(doc.get("blocks", []))
     return {**doc, "blocks": blocks}
 
 
-def _load(meta: dict, source: Path | None, bibliography) -> Bibliography:
+def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None) -> Bibliography:
     if isinstance(bibliography, Bibliography):
         return bibliography
     if bibliography is None:
@@ -383,7 +392,7 @@ def _load(meta: dict, source: Path | None, bibliography) -> Bibliography:
         bibliography = [base / p for p in paths]
     elif isinstance(bibliography, (str, Path)):
         bibliography = [bibliography]
-    return load_bibliography([Path(p) for p in bibliography])
+    return load_bibliography([Path(p) for p in bibliography], warn=warn, cache_dir=cache_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
