@@ -83,7 +83,7 @@ def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
         return doc
     from .citations.pandoc_filter import process
     return process(doc, source=settings.manuscript, fmt="latex",
-                   options=dict(settings.citation_options), cache_dir=settings.out_dir,
+                   options=dict(settings.citation_options), cache_dir=settings.out_dir / BIB_CACHE,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
 
 
@@ -142,6 +142,8 @@ def _writer_args(settings: Settings) -> list[str]:
 
 #: In the build folder: the LaTeX of each top-level block of the last build, by the block's JSON.
 WRITE_CACHE = ".convert-cache.json"
+#: the parsed .bib files, kept between builds (named by the sha256 of their contents)
+BIB_CACHE = ".bib-cache"
 NEEDS, HIGHLIGHTING = "pandoc-needs", "pandoc-highlighting"
 _UNIT = "unit."
 

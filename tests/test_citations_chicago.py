@@ -199,3 +199,16 @@ def test_pybtex_format_entries_interface():
     style = WP()
     entries = list(style.format_entries([BIB["book"]]))
     assert entries[0].text.render_as("text").endswith("1992).")
+
+
+def test_a_type_with_no_chicago_form_is_built_from_its_fields_and_warned_once():
+    """@software, @dataset...: set like a book from every field present; one warning per entry."""
+    from pressroom.citations.sequence import CitationItem, NoteSequencer
+    bib = parse_bibtex("@software{r, author={{R Core Team}}, title={R: A Language}, version={4.3.1},"
+                       " organization={R Foundation}, location={Vienna}, date={2023}}", file="o.bib")
+    warnings: list[str] = []
+    style = Style(style="chicago")
+    seq = NoteSequencer(style, bib, warn=warnings.append)
+    notes = [style.render(seq.note([CitationItem("r", suffix=", 4")]), "text") for _ in range(2)]
+    assert notes[0] == "R Core Team, R: A Language, version 4.3.1 (Vienna: R Foundation, 2023), 4."
+    assert len(warnings) == 1 and "@software" in warnings[0] and "'r'" in warnings[0]

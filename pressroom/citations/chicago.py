@@ -922,6 +922,20 @@ class Style(BaseStyle):
                            Text("(", inner, ")") if inner else Text(), sep=" "),
                      self.tail(e, context))
 
+    def get_other_template(self, e, context):
+        """A type with no Chicago form of its own (``@software``, ``@dataset``, ``@audio``...):
+        every field a note could use, set like a book (CMOS 14.4, 14.169)."""
+        journal = has(e, "journaltitle")
+        version = Text("version ", rich(e, "version")) if has(e, "version") else Text()
+        publisher = next((n for n in ("publisher", "organization", "institution", "howpublished")
+                          if has(e, n)), "publisher")
+        body = units(self.head(e), self.title(e, form="quoted" if journal else "italic"),
+                     self.journal(e) if journal else Text(), roman(rich(e, "type")), version,
+                     self.edition(e), self.contributors(e, skip=self.head_role(e)), self.volumes(e),
+                     self.series(e), roman(rich(e, "note")))
+        pub = self.publication(e, publisher=publisher, precise=True)
+        return units(units(body, pub, sep=" "), self.tail(e, context, pages=True))
+
     # ---- short note ------------------------------------------------------
 
     def short_title(self, e) -> Text:
@@ -997,7 +1011,7 @@ class Style(BaseStyle):
             if not lead or self.options.repeat_form == "short":
                 return self.get_short_template(entry, context)
             return units(lead, self.locator(context))
-        getter = getattr(self, f"get_{entry.type}_template", None) or self.get_misc_template
+        getter = getattr(self, f"get_{entry.type}_template", None) or self.get_other_template
         return getter(entry, context)
 
     def format_note(self, entry, *, form: str = "full", locator: Locator | None = None,
@@ -1029,7 +1043,7 @@ class Style(BaseStyle):
         self._warned.add(entry.key)
         if not hasattr(self, f"get_{entry.type}_template"):
             warn(f"entry {entry.key!r} is a @{entry.type}, which has no Chicago form of its own: "
-                 "its note is made from the fields it has, as for @misc")
+                 "its note is made from the fields it has")
         for name in REQUIRED.get(entry.type, ()):
             if not any(has(entry, n) for n in name.split("|")):
                 warn(f"entry {entry.key!r} has no {name.split('|')[0]!r}, which a {entry.type} note needs")
