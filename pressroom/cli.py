@@ -173,9 +173,11 @@ def cmd_notes(argv: list[str]) -> int:
     from .citations.notes import list_notes
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
-    warnings = Warnings()
     path = resolve_manuscript_path(args.manuscript)
-    settings = build_settings(read_manuscript(path, warnings), template=args.template, warnings=warnings)
+    # only the notes style is read from the settings: their warnings (a missing version date...)
+    # concern the PDF, not the notes
+    quiet = Warnings(echo=False)
+    settings = build_settings(read_manuscript(path, quiet), template=args.template, warnings=quiet)
     notes = list_notes(path, options=dict(settings.citation_options))
     if args.json:
         print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))

@@ -85,6 +85,8 @@ class Warnings:
 
     strict: bool = False
     items: list[str] = field(default_factory=list)
+    #: print each warning as it comes (off: only collect them)
+    echo: bool = True
 
     def warn(self, message: str, *, file: str | Path | None = None,
              line: int | None = None) -> None:
@@ -94,4 +96,5 @@ class Warnings:
             raise PressroomError(message, file=file, line=line,
                                  hint="--strict makes warnings fatal")
         self.items.append(text)
-        print(f"warning: {text}", file=sys.stderr)
+        if self.echo:
+            print(f"warning: {text}", file=sys.stderr)
