@@ -52,6 +52,10 @@ REPORT_TYPES = {"techreport": "technical report", "resreport": "research report"
 #: supplementary material (@suppbook ``type``, or the role field that says it)
 SUPP_ROLES = ("introduction", "foreword", "afterword")
 ORDINALS = {1: "st", 2: "nd", 3: "rd"}
+#: ``editoratype`` and the words before the names (biblatex-chicago's cms-american.lbx)
+EDITOR_TYPES = {"collaborator": "in collab. with", "compiler": "comp.", "editor": "ed.",
+                "redactor": "red.", "founder": "found.", "continuator": "cont.",
+                "annotator": "annot.", "commentator": "comm.", "director": "dir."}
 #: fields a note of the type needs ("a|b": either); a missing one is a warning
 REQUIRED = {
     "book": ("title", "publisher|organization|howpublished"), "collection": ("title", "publisher"),
@@ -291,11 +295,19 @@ def initials(given: list[str]) -> str:
     return " ".join(out)
 
 
+#: the names a short note opens with, the first present (biblatex-chicago's labelname)
+LABEL_ROLES = ("shortauthor", "author", "shorteditor", "namea", "editor", "nameb", "translator", "namec")
+
+
 def label_persons(entry):
-    """The names a short note opens with: authors, else editors, else translators."""
-    for role in ("author", "editor", "translator"):
+    """The names a short note opens with: ``shortauthor``, authors, editors, translators,
+    compilers — the first present (``useauthor=false``/``useeditor=false`` skip theirs)."""
+    skip = {"author", "shortauthor"} if not _option(entry, "useauthor", True) else set()
+    if not _option(entry, "useeditor", True):
+        skip |= {"editor", "shorteditor"}
+    for role in LABEL_ROLES:
         persons = entry.persons.get(role)
-        if persons:
+        if persons and role not in skip:
             return persons
     return []
 
@@ -418,50 +430,87 @@ class Style(BaseStyle):
         return entry.persons.get(role) or []
 
     def head(self, entry, *, editors_lead: bool = True) -> Text:
-        """The names that open a full note: authors; else editors ("ed."/"eds."),
-        compilers ("comp."), translators ("trans.")."""
-        authors = self.persons(entry, "author")
-        if authors:
-            return Text(self.names.listed(authors))
-        if not editors_lead:
+        """The names that open a full note: authors (with ``nameaddon``: "Pen Name
+        [Real Name]"); else editors ("ed."/"eds."), translators ("trans."), compilers
+        (``namec``, "comp."). ``options = {useauthor=false}``: none (a "by" line follows
+        the title)."""
+        role = self.head_role(entry, editors_lead=editors_lead)
+        if role is None:
             return Text()
-        for role, one, many in (("editor", "ed.", "eds."), ("translator", "trans.", "trans.")):
-            persons = self.persons(entry, role)
-            if persons:
-                if role == "editor" and entry.fields.get("editortype", "").strip().lower() == "compiler":
-                    one, many = "comp.", "comps."
-                label = one if len(persons) == 1 and not getattr(persons, "more", False) else many
-                return Text(self.names.listed(persons), ", ", label)
-        return Text()
+        persons = self.persons(entry, role)
+        names = Text(self.names.listed(persons))
+        if role == "author":
+            addon = roman(rich(entry, "nameaddon"))
+            return Text(names, " [", addon, "]") if addon else names
+        one, many = {"editor": ("ed.", "eds."), "translator": ("trans.", "trans."),
+                     "namec": ("comp.", "comps.")}[role]
+        if role == "editor" and entry.fields.get("editortype", "").strip().lower() == "compiler":
+            one, many = "comp.", "comps."
+        label = one if len(persons) == 1 and not getattr(persons, "more", False) else many
+        return Text(names, ", ", label)
 
-    def head_role(self, entry) -> str | None:
-        """Which names opened the note (they are not repeated after the title)."""
-        if self.persons(entry, "author"):
+    def head_role(self, entry, *, editors_lead: bool = True) -> str | None:
+        """Which names open the note (they are not repeated after the title)."""
+        if self.persons(entry, "author") and _option(entry, "useauthor", True):
             return "author"
-        for role in ("editor", "translator"):
-            if self.persons(entry, role):
+        if not editors_lead:
+            return None
+        for role in ("editor", "translator", "namec"):
+            if self.persons(entry, role) and (role != "editor" or _option(entry, "useeditor", True)):
                 return role
         return None
 
-    def contributors(self, entry, *, skip: str | None = None, editors: bool = True) -> Text:
-        """"ed. A, trans. B" / "ed. and trans. A", then "with an introduction by C"."""
-        eds = [] if skip == "editor" or not editors else self.persons(entry, "editor")
-        trs = [] if skip == "translator" else self.persons(entry, "translator")
-        parts = []
-        compiler = entry.fields.get("editortype", "").strip().lower() == "compiler"
-        if eds and trs and [p.full() for p in eds] == [p.full() for p in trs]:
-            parts.append(Text("ed. and trans. ", self.names.listed(eds)))
+    def byline(self, entry) -> Text:
+        """"by Author" after the title when the author does not lead (``useauthor=false``)."""
+        authors = self.persons(entry, "author")
+        if authors and not _option(entry, "useauthor", True):
+            return Text("by ", self.names.listed(authors))
+        return Text()
+
+    def contributors(self, entry, *, skip: str | None = None, editors: bool = True,
+                     part: bool = False) -> Text:
+        """"in collab. with A", "ed. B, trans. from the German by C" / "ed. and trans. B",
+        then "with an introduction by D"; one person in two roles once: "ed., with an
+        introduction, by B" (CMOS 14.103–14.105). ``part``: the editor (``namea``) and
+        translator (``nameb``) of this part of a larger work instead."""
+        if part:
+            eds, trs = self.persons(entry, "namea"), self.persons(entry, "nameb")
         else:
-            if eds:
+            eds = [] if skip == "editor" or not editors else self.persons(entry, "editor")
+            trs = [] if skip == "translator" else self.persons(entry, "translator")
+        parts = []
+        if not part:
+            parts.append(self.editora(entry))
+        compiler = entry.fields.get("editortype", "").strip().lower() == "compiler"
+        trans = "trans. " + from_language(entry)
+        supp = {} if part or entry.type == "suppbook" else {
+            role: self.persons(entry, role) for role in SUPP_ROLES if self.persons(entry, role)}
+        same = [r for r, ps in supp.items() if eds and _same(ps, eds)]
+        if eds and trs and _same(eds, trs):
+            parts.append(Text(f"ed. and {trans}", self.names.listed(eds)))
+        else:
+            if eds and same:
+                role = same[0]
+                article = "an" if role[0] in "aeiou" else "a"
+                parts.append(Text(f"ed., with {article} {role}, by ", self.names.listed(eds)))
+                supp.pop(role)
+            elif eds:
                 parts.append(Text("comp. " if compiler else "ed. ", self.names.listed(eds)))
             if trs:
-                parts.append(Text("trans. ", self.names.listed(trs)))
-        for role in SUPP_ROLES:
-            persons = self.persons(entry, role)
-            if persons and entry.type != "suppbook":
-                article = "an" if role[0] in "aeiou" else "a"
-                parts.append(Text(f"with {article} {role} by ", self.names.listed(persons)))
+                parts.append(Text(trans, self.names.listed(trs)))
+        for role, persons in supp.items():
+            article = "an" if role[0] in "aeiou" else "a"
+            parts.append(Text(f"with {article} {role} by ", self.names.listed(persons)))
         return units(*parts)
+
+    def editora(self, entry) -> Text:
+        """``editora`` with its ``editoratype``: "in collab. with A", "comp. A", "ed. A"."""
+        persons = self.persons(entry, "editora")
+        if not persons:
+            return Text()
+        kind = entry.fields.get("editoratype", "").strip().lower()
+        label = EDITOR_TYPES.get(kind, "ed.")
+        return Text(label, " ", self.names.listed(persons))
 
     def translation(self, entry, name: str = "usere", *, bracket_always: bool = True) -> Text:
         """A translated title in brackets (``usere``; ``booktitleaddon``,
@@ -502,7 +551,10 @@ class Style(BaseStyle):
             if has(entry, "part"):
                 vol = Text(vol, ", bk. ", rich(entry, "part"))
             if with_maintitle and has(entry, "maintitle"):
-                return Text(vol, " of ", italic(title_of(entry, "main")))
+                addon = self.translation(entry, "maintitleaddon", bracket_always=False)
+                main = units(italic(title_of(entry, "main")), addon,
+                             sep=" " if self.options.addon_brackets else ", ")
+                return Text(vol, " of ", main)
             return vol
         if has(entry, "volumes"):
             return Text(rich(entry, "volumes"), " vols.")
@@ -527,6 +579,8 @@ class Style(BaseStyle):
             first = units(units(list_field(entry, "origlocation"), list_field(entry, "origpublisher"),
                                 sep=": "),
                           format_date(orig, self.options, precise=False))
+            if entry.fields.get("pubstate", "").strip().lower() == "reprint":
+                main = Text("repr., ", main)
             main = units(first, main, sep="; ")
         inner = units(*extra, main)
         return Text("(", inner, ")") if inner else Text()
@@ -572,8 +626,8 @@ class Style(BaseStyle):
             return units(*parts)
         accessed = format_date(entry_date(entry, "urldate"), self.options)
         has_url = has(entry, "url")
-        if accessed and has_url:
-            parts.append(Text("accessed ", accessed))
+        if accessed and has_url:   # ``userd`` names the date another way ("last modified")
+            parts.append(Text(roman(rich(entry, "userd")) or "accessed", " ", accessed))
         if has(entry, "doi"):
             doi = entry.fields["doi"].strip()
             doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I)
@@ -599,6 +653,7 @@ class Style(BaseStyle):
         body = units(
             Text() if reference else self.head(e),
             self.title(e),
+            self.byline(e),
             Text() if main or not first else self.edition(e),
             self.contributors(e, skip=head_role),
             Text() if main or first else self.edition(e),
@@ -629,6 +684,8 @@ class Style(BaseStyle):
         addon = self.translation(e, "booktitleaddon", bracket_always=False)
         book = units(book, addon, sep=" " if self.options.addon_brackets else ", ")
         bookauthor = self.persons(e, "bookauthor")
+        if bookauthor and _same(bookauthor, self.persons(e, "author")):
+            bookauthor = []   # a chapter of the author's own book: no "by" again
         byline = Text("by ", self.names.listed(bookauthor)) if bookauthor and by else Text()
         main = has(e, "maintitle")
         if self.options.chapter_editors == "before-title":
@@ -648,7 +705,14 @@ class Style(BaseStyle):
         if not parent_key or seen is None or not seen(parent_key):
             return None
         parent = context["bibliography"][parent_key]
-        return Text("in ", self.short_reference(parent))
+        lead, title = self.short_parts(parent)
+        if _same(label_persons(parent), self.persons(e, "author")):
+            lead = Text()   # the chapter's author wrote the volume: "in *Political Writings*"
+        return Text("in ", units(lead, title))
+
+    def chapter(self, e) -> str:
+        """"chap. 1 in" for a chapter numbered in ``chapter`` (CMOS 14.106)."""
+        return f"chap. {e.fields['chapter'].strip()} " if has(e, "chapter") else ""
 
     def volume_place(self, e, context) -> Text:
         """The place in a volume cited before: "1:4171–86" (CMOS 14.148)."""
@@ -663,9 +727,9 @@ class Style(BaseStyle):
         if parent is not None:
             return units(self.head(e, editors_lead=False), title, parent, self.volume_place(e, context))
         event = self.event(e) if e.type == "inproceedings" else Text()
-        inner = units(Text("in ", self.container(e, by=True)), self.series(e), event,
+        inner = units(Text(self.chapter(e), "in ", self.container(e, by=True)), self.series(e), event,
                       roman(rich(e, "note")))
-        return units(self.head(e, editors_lead=False), title,
+        return units(self.head(e, editors_lead=False), title, self.contributors(e, part=True),
                      units(inner, self.publication(e, precise=e.type == "inproceedings"), sep=" "),
                      self.tail(e, context, pages=self.container_pages("chapter")))
 
@@ -850,7 +914,8 @@ class Style(BaseStyle):
         owner = next((list_field(e, n) for n in ("organization", "publisher", "journaltitle")
                       if has(e, n)), Text())
         date = format_date(entry_date(e), self.options)
-        return units(self.head(e), self.title(e, form="quoted"), roman(rich(e, "note")), owner,
+        return units(self.head(e), self.title(e, form="quoted"), self.contributors(e, skip=self.head_role(e)),
+                     roman(rich(e, "note")), owner,
                      Text(date) if date else Text(), self.locator(context),
                      roman(rich(e, "addendum")), self.links(replace_fields(e, {}, keep_links=True)))
 
@@ -861,9 +926,8 @@ class Style(BaseStyle):
         """"*Encyclopedia*, ed. A (Place: Publisher, Year), s.v. “Word,” by Author"."""
         word = Text(self.sv(e, context))
         by = self.persons(e, "author")
-        online = e.fields.get("entrysubtype", "").strip().lower() == "online" or not (
-            has(e, "publisher") or has(e, "location") or entry_date(e))
-        title = roman(title_of(e)) if online and has(e, "url") else italic(title_of(e))
+        online = e.fields.get("entrysubtype", "").strip().lower() == "online"
+        title = roman(title_of(e)) if online else italic(title_of(e))
         body = units(title, self.edition(e), self.contributors(e), self.volumes(e), self.series(e))
         pub = Text() if online else self.publication(e)
         return units(units(body, pub, sep=" "), word,
@@ -982,7 +1046,8 @@ class Style(BaseStyle):
                 return name, quoted(issue if has(e, "issuesubtitle") else self._cut(issue))
             return name, italic(short)
         if e.type in ("inreference", "reference", "mvreference"):
-            return italic(short) if has(e, "publisher") or has(e, "location") else roman(short), Text()
+            online = e.fields.get("entrysubtype", "").strip().lower() == "online"
+            return roman(short) if online else italic(short), Text()
         if e.type == "misc" and (str(short)[:1].islower() or subtype in ("letter", "interview")
                                  or _is_quotation(short)):
             return name, roman(short)
@@ -993,8 +1058,12 @@ class Style(BaseStyle):
         return name, quoted(short) if quoted_title else italic(short)
 
     def get_short_template(self, e, context):
+        if has(e, "shorthand"):
+            return units(roman(rich(e, "shorthand")), self.locator(context))
         ref = self.short_reference(e)
-        return units(ref, self.locator(context))
+        # a classical work is cited by its own divisions: "Thucydides, *History* 2.40.1"
+        sep = " " if e.fields.get("entrysubtype", "").strip().lower() == "classical" else ", "
+        return units(ref, self.locator(context), sep=sep)
 
     # ---- entry points ----------------------------------------------------
 
@@ -1005,6 +1074,8 @@ class Style(BaseStyle):
         if form == "short":
             return self.get_short_template(entry, context)
         if form == "repeat":   # ibid off: the author (or what leads) and the locator (CMOS 14.34)
+            if has(entry, "shorthand") or entry.fields.get("entrysubtype", "").strip().lower() == "classical":
+                return self.get_short_template(entry, context)
             lead, _ = self.short_parts(entry)
             if not lead and entry.type == "periodical":   # an unsigned issue: its journal
                 lead = italic(title_of(entry))
@@ -1022,6 +1093,8 @@ class Style(BaseStyle):
         ``form``: "full", "short", "repeat" (ibid off: author and locator) or
         "ibid".
         """
+        if form == "ibid" and has(entry, "shorthand"):
+            form = "short"   # an abbreviation is shorter than "Ibid." and never ambiguous
         if form == "ibid":
             if locator is None:
                 return Text("Ibid.")
@@ -1033,7 +1106,12 @@ class Style(BaseStyle):
                    "bibliography": bibliography, "seen_parent": seen_parent}
         if form == "full" and warn is not None:
             self.check_fields(entry, warn)
-        return self.get_template(entry, context, form)
+        text = self.get_template(entry, context, form)
+        if form == "full" and has(entry, "shorthand"):   # CMOS 14.59
+            intro = roman(rich(entry, "shorthandintro")) or \
+                Text("(hereafter cited as ", roman(rich(entry, "shorthand")), ")")
+            text = units(text, intro, sep=" ")
+        return text
 
     def check_fields(self, entry, warn: Callable[[str], None]) -> None:
         """Warn, once per entry, about a field its note needs, or a type with no form
@@ -1059,6 +1137,27 @@ class Style(BaseStyle):
         return FormattedEntry(entry.key, text, label)
 
 
+def _option(entry, name: str, default: bool) -> bool:
+    """A biblatex per-entry option (``options = {useauthor=false}``)."""
+    value = (getattr(entry, "options", None) or {}).get(name)
+    if value is None:
+        return default
+    return str(value).strip().lower() not in ("false", "0", "no")
+
+
+def _same(a, b) -> bool:
+    return [p.full() for p in a] == [p.full() for p in b]
+
+
+def from_language(entry) -> str:
+    """"from the German by " for ``origlanguage`` (CMOS 14.104), else nothing."""
+    value = entry.fields.get("origlanguage", "").strip()
+    if not value:
+        return ""
+    name = re.sub(r"^lang", "", str(to_rich(value)).strip(), flags=re.I)
+    return f"from the {name[:1].upper()}{name[1:]} by "
+
+
 def _is_quotation(text: Text) -> bool:
     """A field that is one quotation (``\\mkbibquote{...}``): it brings its own marks."""
     parts = [p for p in text.parts if not (isinstance(p, String) and not p.value.strip())]
@@ -1082,5 +1181,6 @@ def replace_fields(entry, changes: dict[str, str], *, keep_links: bool = True):
 def without_authors(entry):
     from copy import copy
     clone = copy(entry)
-    clone.persons = type(entry.persons)({k: v for k, v in entry.persons.items() if k != "author"})
+    clone.persons = type(entry.persons)({k: v for k, v in entry.persons.items()
+                                         if k not in ("author", "shortauthor")})
     return clone

@@ -164,6 +164,9 @@ class NoteSequencer:
             return "full"
         prev = self._in_note_prev if self._in_note_prev is not None else self.prev
         keys = self._note_keys or {key}
+        entry = self.bib.get(key) if hasattr(self.bib, "get") else None
+        if entry is not None and entry.fields.get("shorthand", "").strip():
+            return "short"   # the abbreviation stands for every later citation (CMOS 14.59)
         if len(keys) == 1 and prev.key == key:
             repeat = locator is not None or prev.locator is None or \
                 self.style.options.repeat_without_locator == "ibid"
