@@ -202,8 +202,10 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
     template_dir = find_template(str(name), manuscript)
     tsettings = load_template_settings(template_dir)
     latex = dict(tsettings.get("latex", {}))
-    citation_options = dict(tsettings.get("citations", {}))
-    citation_options.update({k[len("citation-"):]: v for k, v in meta.items()
+    # one spelling for each setting (TOML `page_labels`, header `citation-page-labels`), so
+    # that the header's value replaces the template's rather than standing beside it
+    citation_options = {str(k).replace("-", "_"): v for k, v in tsettings.get("citations", {}).items()}
+    citation_options.update({str(k)[len("citation-"):].replace("-", "_"): v for k, v in meta.items()
                              if str(k).startswith("citation-")})
     epoch, origin = source_date(manuscript, warnings)
     from datetime import datetime, timezone

@@ -149,11 +149,11 @@ def test_warnings_for_unknown_label_and_missing_field(tmp_path):
     def warn(message, *, file=None, line=None):
         calls.append((message, file, line))
 
-    path = write(tmp_path, "A.[@nopub, para. 4]\n")
+    path = write(tmp_path, "A.[@nopub, sura 4]\n")
     doc = process(read_markdown(path), source=path, fmt="markdown", warn=warn)
-    assert texts(doc) == ["Ned Nopub, *No Publisher* (2000), para. 4."]
+    assert texts(doc) == ["Ned Nopub, *No Publisher* (2000), sura 4."]
     messages = [c[0] for c in calls]
-    assert any("para" in m for m in messages)
+    assert any("sura" in m for m in messages)
     assert any("'nopub'" in m and "publisher" in m for m in messages)
     assert all(c[1] == path and c[2] == 6 for c in calls)
 

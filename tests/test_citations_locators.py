@@ -69,9 +69,17 @@ def test_text_without_locator():
 
 def test_unknown_label_warns_and_is_kept():
     warnings = []
-    loc, rest = parse_locator("para. 4", warn=warnings.append)
-    assert loc == Locator("para.", "4")
-    assert warnings and "para" in warnings[0]
+    loc, rest = parse_locator("sura 4", warn=warnings.append)
+    assert loc == Locator("sura", "4")
+    assert warnings and "sura" in warnings[0]
+
+
+@pytest.mark.parametrize("typed, label", [("para. 4", "para."), ("paras. 4–5", "paras."), ("line 12", "line"),
+                                          ("table 3", "table"), ("bk. 2", "bk."), ("fol. 12", "fol.")])
+def test_more_chicago_labels_are_known(typed, label):
+    warnings: list[str] = []
+    loc, _ = parse_locator(typed, warn=warnings.append)
+    assert loc.label == label and not warnings
 
 
 def test_no_break_space_only_after_page_labels():

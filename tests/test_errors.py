@@ -170,16 +170,16 @@ def test_citation_without_a_bibliography(good):
 
 
 def test_unknown_locator_label_warns_and_strict_fails(good):
-    md = GOOD_MD.replace("@smith2001, 12", "@smith2001, para. 4")
-    line = line_of(md, "para. 4")
+    md = GOOD_MD.replace("@smith2001, 12", "@smith2001, sura 4")
+    line = line_of(md, "sura 4")
     # a warning: the notes listing (no TeX) goes on and names the place
     folder = good[0] / "locator-notes"
     notes = run_build("notes", write_manuscript(folder, md), check=False)
     assert notes.returncode == 0
-    assert f"warning: {folder / 'paper.md'}:{line}: unknown locator label 'para'" in notes.stderr
+    assert f"warning: {folder / 'paper.md'}:{line}: unknown locator label 'sura'" in notes.stderr
     # --strict makes it the build's one error
     err, path = fails(good, "locator", md, GOOD_BIB, "--strict")
-    assert f"error: {path}:{line}: unknown locator label 'para'" in err
+    assert f"error: {path}:{line}: unknown locator label 'sura'" in err
     assert "hint: --strict makes warnings fatal" in err
 
 

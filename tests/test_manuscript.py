@@ -80,3 +80,18 @@ def test_block_lines_follow_the_source(tmp_path):
 def test_header_markdown_as_plain_text(markdown, plain):
     from pressroom.manuscript import plain_text
     assert plain_text(markdown) == plain
+
+
+def test_a_citation_setting_in_the_header_wins_over_the_template(tmp_path):
+    """TOML writes `page_labels`, the header `citation-page-labels`: the same setting."""
+    from pressroom.config import build_settings
+    from pressroom.errors import Warnings
+    folder = tmp_path / "templates" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "template.tex.j2").write_text("\\VAR{body}\n", encoding="utf-8")
+    (folder / "settings.toml").write_text('[citations]\nstyle = "chicago"\npage_labels = true\n',
+                                          encoding="utf-8")
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: T\ntemplate: mine\ncitation-page-labels: false\n---\nText.\n", encoding="utf-8")
+    settings = build_settings(read_manuscript(md, Warnings(echo=False)), warnings=Warnings(echo=False))
+    assert dict(settings.citation_options) == {"style": "chicago", "page_labels": False}

@@ -43,7 +43,7 @@ QUOTED_TYPES = {"article", "incollection", "inbook", "inproceedings", "thesis", 
                 "mastersthesis", "unpublished", "online", "misc", "www", "electronic",
                 "periodical-issue", "suppperiodical", "review", "inreference"}
 SEASONS = {"spring": "Spring", "summer": "Summer", "autumn": "Autumn", "winter": "Winter"}
-#: the ``type`` of a thesis, as printed (CMOS 14.113)
+#: the ``type`` of a thesis, as printed (CMOS 14.224)
 THESIS_TYPES = {"phdthesis": "PhD diss.", "phd": "PhD diss.", "phd thesis": "PhD diss.",
                 "mathesis": "master’s thesis", "mastersthesis": "master’s thesis",
                 "masters": "master’s thesis", "ma thesis": "master’s thesis",
@@ -645,7 +645,7 @@ class Style(BaseStyle):
     # ---- full notes, one template per entry type ----------------------------
 
     def get_book_template(self, e, context):
-        reference = e.type in ("reference", "mvreference")   # cited by title (CMOS 14.130)
+        reference = e.type in ("reference", "mvreference")   # cited by title (CMOS 14.232–34)
         head_role = None if reference else self.head_role(e)
         main = has(e, "maintitle") and has(e, "volume")
         proceedings = e.type in ("proceedings", "mvproceedings")
@@ -711,11 +711,11 @@ class Style(BaseStyle):
         return Text("in ", units(lead, title))
 
     def chapter(self, e) -> str:
-        """"chap. 1 in" for a chapter numbered in ``chapter`` (CMOS 14.106)."""
+        """"chap. 1 in" for a chapter numbered in ``chapter``."""
         return f"chap. {e.fields['chapter'].strip()} " if has(e, "chapter") else ""
 
     def volume_place(self, e, context) -> Text:
-        """The place in a volume cited before: "1:4171–86" (CMOS 14.148)."""
+        """The place in a volume cited before: "1:4171–86"."""
         place = self.locator(context, pages=self.container_pages("chapter"))
         if place and has(e, "volume") and self.options.volume_form == "chicago":
             return Text(rich(e, "volume"), ":", place)
@@ -988,7 +988,7 @@ class Style(BaseStyle):
 
     def get_other_template(self, e, context):
         """A type with no Chicago form of its own (``@software``, ``@dataset``, ``@audio``...):
-        every field a note could use, set like a book (CMOS 14.4, 14.169)."""
+        every field a note could use, set like a book (CMOS 14.4)."""
         journal = has(e, "journaltitle")
         version = Text("version ", rich(e, "version")) if has(e, "version") else Text()
         publisher = next((n for n in ("publisher", "organization", "institution", "howpublished")
@@ -1009,7 +1009,7 @@ class Style(BaseStyle):
         return title if has(e, "subtitle") else self._cut(title)
 
     def _cut(self, title: Text) -> Text:
-        """The title up to its colon (CMOS 14.32), with the ``colon`` setting."""
+        """The title up to its colon (CMOS 14.33), with the ``colon`` setting."""
         if self.options.short_title == "colon":
             cut = re.search(r":\s", str(title))
             if cut:
@@ -1107,7 +1107,7 @@ class Style(BaseStyle):
         if form == "full" and warn is not None:
             self.check_fields(entry, warn)
         text = self.get_template(entry, context, form)
-        if form == "full" and has(entry, "shorthand"):   # CMOS 14.59
+        if form == "full" and has(entry, "shorthand"):   # the Manual's abbreviation for a work cited often
             intro = roman(rich(entry, "shorthandintro")) or \
                 Text("(hereafter cited as ", roman(rich(entry, "shorthand")), ")")
             text = units(text, intro, sep=" ")

@@ -35,6 +35,16 @@ for _forms, _sg, _pl in [
     (("n", "nn", "note", "notes"), "n.", "nn."),
     (("sec", "secs", "section", "sections", "§", "§§"), "sec.", "secs."),
     (("fig", "figs", "figure", "figures"), "fig.", "figs."),
+    (("para", "paras", "paragraph", "paragraphs", "par", "pars"), "para.", "paras."),
+    (("line", "lines", "l", "ll"), "line", "lines"),
+    (("table", "tables", "tab"), "table", "tables"),
+    (("bk", "bks", "book", "books"), "bk.", "bks."),
+    (("pt", "pts", "part", "parts"), "pt.", "pts."),
+    (("col", "cols", "column", "columns"), "col.", "cols."),
+    (("fol", "fols", "folio", "folios"), "fol.", "fols."),
+    (("art", "arts", "article", "articles"), "art.", "arts."),
+    (("no", "nos", "number", "numbers"), "no.", "nos."),
+    (("app", "appendix"), "app.", "apps."),
 ]:
     for _f in _forms:
         LABELS[_f] = (_sg, _pl)
@@ -42,9 +52,9 @@ for _forms, _sg, _pl in [
 PAGE_LABELS = ("p.", "pp.")
 
 _ROMAN = r"(?=[ivxlcdm]+\b)m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
-#: a page: 27, 27a, xii, or a newspaper's section page A16 (CMOS 14.191)
+#: a page: 27, 27a, xii, or a newspaper's section page A16
 _NUM = rf"(?:[A-Z]{{1,2}}\d+|\d+[a-z]?|{_ROMAN})"
-#: a place given with its volume or section, as typed: 2:101, 14.2, 3:12–14 (CMOS 14.148, 14.149)
+#: a place given with its volume or section, as typed: 2:101, 14.2, 3:12–14
 PLACE_RE = re.compile(r"^\d+(?:[:.]\d+)+(?:\s*(?:–|—|-{1,3})\s*\d+(?:[:.]\d+)*)?(?=$|[\s,;)])")
 _RANGE = rf"{_NUM}(?:\s*(?:–|—|-{{1,3}})\s*{_NUM})?"
 _VALUE = rf"{_RANGE}(?:\s*(?:,|&|and)\s*{_RANGE})*"
@@ -150,7 +160,7 @@ def parse_locator(text: str, *, warn=None) -> tuple[Locator | None, str]:
             if forms is None:
                 if warn:
                     warn(f"unknown locator label {m.group(1)!r} in {text.strip()!r}; "
-                         f"known: p., pp., chap., vol., n., sec., fig.")
+                         f"known: p., chap., vol., n., sec., fig., para., line, table, bk., pt., col., fol., art., no., app.")
                 typed = s[: m.end()].strip()
                 return Locator(typed, normalise_range(v.group(0), pages=False)), rest[v.end():]
             return _make(forms, v.group(0), pages=forms[0] == "p."), rest[v.end():]

@@ -72,7 +72,7 @@ class ChicagoOptions:
     #: the same for short notes (the house style shortens three names: "Goncharov et al.")
     short_et_al_min: int = 4
     #: short notes: "colon": the short title, else the title up to its colon
-    #: (CMOS 14.32); "title": the short title, else the whole title
+    #: (CMOS 14.33); "title": the short title, else the whole title
     short_title: str = "colon"
     #: a repeat with no locator after one with a locator: "ibid" or the short note
     repeat_without_locator: str = "ibid"

@@ -19,17 +19,11 @@ in the text and a note; SuppressAuthor (``[-@key]``) drops the author from
 the note.
 
 Options (``options=`` dict, or prefixed keys in the YAML metadata; the
-argument wins over the metadata):
-
-=========================== ============================== ==============
-metadata key                option                         default
-=========================== ============================== ==============
-``citation-ibid``           ``ibid`` (bool)                true
-``citation-page-labels``    ``page_labels`` (bool)         true
-``citation-volume-label``   ``volume_label``               ``Vol.``
-``citation-number-label``   ``number_label``               ``No.``
-``citation-date-order``     ``date_order`` (dmy/mdy)       ``dmy``
-=========================== ============================== ==============
+argument wins over the metadata): ``citation-style`` (``chicago``, the
+default, or ``working-paper``) and any single setting of the style,
+``citation-ibid: false``, ``citation-date-order: dmy``... — every one is in
+:class:`~pressroom.citations.options.ChicagoOptions` and
+docs/citation-styles.md.
 
 Errors: an unknown key raises :class:`~pressroom.errors.CitationError`
 naming the Markdown file and line and the closest keys. Warnings (unknown
@@ -297,12 +291,9 @@ class _Processor:
         note = {"t": "Note", "c": [{"t": "Para", "c": [self._render(text)]}]}
         before: list = []
         if items and items[0].mode == "author-in-text":
-            entry = self.bib[items[0].key]
-            persons = entry.persons.get("author") or entry.persons.get("editor") or []
-            if persons:
-                name = persons[0].short() + (" et al." if len(persons) >= 3 else "")
-                if len(persons) == 2:
-                    name = f"{persons[0].short()} and {persons[1].short()}"
+            # the names as a short note gives them ("Shen and Xia", "Adorno et al.")
+            name = str(self.style.short_name(self.bib[items[0].key]))
+            if name:
                 before = [{"t": "Str", "c": name}]
         # drop a space before the note (the note follows the word)
         if not before:

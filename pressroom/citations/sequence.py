@@ -65,7 +65,7 @@ class CitationItem:
     def split_suffix(self, warn=None, *, headword: bool = False) -> tuple[Locator | None, str]:
         """The locator and the rest. ``headword``: the entry is an article of a
         dictionary or encyclopedia, cited by its headword ("s.v. “Mohism”",
-        CMOS 14.130), which is the whole suffix."""
+        CMOS 14.232–34), which is the whole suffix."""
         s = self.suffix.strip()
         after_comma = s.startswith(",")
         if after_comma:
@@ -166,7 +166,7 @@ class NoteSequencer:
         keys = self._note_keys or {key}
         entry = self.bib.get(key) if hasattr(self.bib, "get") else None
         if entry is not None and entry.fields.get("shorthand", "").strip():
-            return "short"   # the abbreviation stands for every later citation (CMOS 14.59)
+            return "short"   # the abbreviation stands for every later citation
         if len(keys) == 1 and prev.key == key:
             repeat = locator is not None or prev.locator is None or \
                 self.style.options.repeat_without_locator == "ibid"
