@@ -1,31 +1,40 @@
 """The Chicago notes styles: full and short notes of every entry type.
 
-A pybtex formatting style (:class:`Style`, entry point ``chicago-notes``):
-one ``get_<type>_template`` per entry type for full notes, one short-note
-template, the result pybtex rich text rendered by :mod:`.backends`. The
-styles (``chicago``, ``working-paper``) and every setting on which they
-differ are :class:`~.options.ChicagoOptions`; docs/citation-styles.md shows
-each entry type's fields and notes, with the CMOS paragraphs.
+A pybtex formatting style (:class:`Style`, entry point ``chicago-notes``,
+a ``BaseStyle``): one ``get_<type>_template`` per entry type for full notes
+and one short-note template; notes are pybtex rich text (``Text``, ``Tag``,
+``String``, ``Symbol``, ``HRef``) rendered by pybtex backends
+(:mod:`.backends`). The styles (``chicago``, ``working-paper``) and every
+setting on which they differ are :class:`~.options.ChicagoOptions`;
+docs/citation-styles.md shows each entry type's fields and notes, with the
+CMOS paragraphs.
 
 The ``chicago`` style follows the Chicago Manual of Style, 17th edition,
-chapter 14, as biblatex-chicago prints it (tests/data/chicago/ holds its
-notes for our test entries; the deliberate differences are listed in
-tests/data/chicago/deviations.toml with their reasons).
+chapter 14, as biblatex-chicago prints it: tests/data/chicago/ holds its
+notes for 350 test entries, and the deliberate differences are listed in
+tests/data/chicago/deviations.toml with their reasons.
 
-How a note is put together: each template returns the units of the note in
-order, most joined by a comma and a space (biblatex's ``\\newcunit``), the
-publication parenthesis and a bracketed translation by a space. An empty
-unit disappears with its separator, so optional fields need no special
-cases. Quotation marks nest (double outside, single inside); an italic
-title inside an italic title is set roman (CMOS 14.94); a comma or full
-stop after a closing quotation mark moves inside it (American usage).
+How a note is put together: each template is a method that returns the
+units of the note in order, most joined by a comma and a space (biblatex's
+``\\newcunit``; :func:`units`), the publication parenthesis and a bracketed
+translation by a space. An empty unit disappears with its separator, so an
+optional field needs no special case. The templates are methods rather than
+pybtex's lazy template nodes (``join``, ``optional``, ``field``) because
+nearly every unit depends on other fields, on biblatex options or on what
+was cited before (a volume cited through one of its chapters), which that
+DSL expresses only through custom nodes; what pybtex does well — rich text,
+its backends, name parsing, the style plugin — is used as it is.
+
+Typography: quotation marks nest (double outside, single inside); an
+italic title inside an italic title is set roman (CMOS 14.94); a comma or
+full stop after a closing quotation mark moves inside it (American usage).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Callable, Iterable
 
 from pybtex.richtext import HRef, String, Symbol, Tag, Text
 from pybtex.style import FormattedEntry
@@ -69,21 +78,6 @@ REQUIRED = {
 
 # --------------------------------------------------------------------------
 # typography
-
-
-def map_strings(text, fn: Callable[[str], str]):
-    """Apply ``fn`` to every string of a rich text, keeping the markup."""
-    if isinstance(text, str):
-        return fn(text)
-    if isinstance(text, String):
-        return String(fn(text.value))
-    if isinstance(text, Tag):
-        return Tag(text.name, *[map_strings(p, fn) for p in text.parts])
-    if isinstance(text, HRef):
-        return text
-    if isinstance(text, Text):
-        return Text(*[map_strings(p, fn) for p in text.parts])
-    return text
 
 
 def curly(s: str, *, nested: bool = False) -> str:
@@ -151,10 +145,6 @@ def units(*parts, sep: str = ", ") -> Text:
     """The non-empty parts joined by ``sep``."""
     kept = [p for p in parts if p]
     return Text(sep).join(kept) if kept else Text()
-
-
-def ends_with_stop(text: Text) -> bool:
-    return str(text).rstrip("”’*").endswith((".", "?", "!"))
 
 
 # --------------------------------------------------------------------------
@@ -282,7 +272,7 @@ class Names:
         mine = initials(given)
         if sum(1 for r in rivals if initials(list(r[1])) == mine) > 1:
             return person.full()
-        return " ".join([mine, family]) if not person.lineage_names else person.full()
+        return f"{mine} {family}" if not person.lineage_names else person.full()
 
 
 def initials(given: list[str]) -> str:
@@ -630,7 +620,7 @@ class Style(BaseStyle):
             parts.append(Text(roman(rich(entry, "userd")) or "accessed", " ", accessed))
         if has(entry, "doi"):
             doi = entry.fields["doi"].strip()
-            doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I)
+            doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.IGNORECASE)
             parts.append(Text(HRef(f"https://doi.org/{doi}", f"https://doi.org/{doi}")))
         if has_url:
             url = entry.fields["url"].strip()
@@ -687,13 +677,12 @@ class Style(BaseStyle):
         if bookauthor and _same(bookauthor, self.persons(e, "author")):
             bookauthor = []   # a chapter of the author's own book: no "by" again
         byline = Text("by ", self.names.listed(bookauthor)) if bookauthor and by else Text()
-        main = has(e, "maintitle")
         if self.options.chapter_editors == "before-title":
             eds = self.persons(e, "editor")
             editors = Text(self.names.listed(eds), ", ed." if len(eds) == 1 else ", eds.") if eds else Text()
             return units(editors, book, byline, self.edition(e), self.contributors(e, editors=False),
-                         self.volumes(e) if not main else self.volumes(e))
-        if main and has(e, "volume"):
+                         self.volumes(e))
+        if has(e, "maintitle") and has(e, "volume"):
             return units(book, byline, self.volumes(e), self.edition(e), self.contributors(e))
         return units(book, byline, self.edition(e), self.contributors(e), self.volumes(e))
 
@@ -1038,7 +1027,7 @@ class Style(BaseStyle):
             kind = kind if kind.endswith(" to") else kind + " to"
             return name, Text(kind, " ", italic(short))
         if e.type == "review" and (has(e, "related") or str(rich(e, "title"))[:1].islower()):
-            return name, (self.review_title(e, {"bibliography": self._bib}, short=True)
+            return name, (self.review_title(e, {"bibliography": self.bibliography}, short=True)
                           if has(e, "related") else roman(rich(e, "title")))
         if e.type == "periodical":
             if has(e, "issuetitle"):
@@ -1067,8 +1056,8 @@ class Style(BaseStyle):
 
     # ---- entry points ----------------------------------------------------
 
-    _bib = None
-    _warned: set = set()
+    #: the bibliography of the note being made (a review's short note names the reviewed work)
+    bibliography = None
 
     def get_template(self, entry, context, form: str = "full"):
         if form == "short":
@@ -1101,7 +1090,7 @@ class Style(BaseStyle):
             return Text("Ibid., ", locator.rich(self.options.page_labels))
         if suppress_author:
             entry = without_authors(entry)
-        self._bib = bibliography
+        self.bibliography = bibliography
         context = {"entry": entry, "locator": locator, "warn": warn,
                    "bibliography": bibliography, "seen_parent": seen_parent}
         if form == "full" and warn is not None:
@@ -1154,7 +1143,7 @@ def from_language(entry) -> str:
     value = entry.fields.get("origlanguage", "").strip()
     if not value:
         return ""
-    name = re.sub(r"^lang", "", str(to_rich(value)).strip(), flags=re.I)
+    name = re.sub(r"^lang", "", str(to_rich(value)).strip(), flags=re.IGNORECASE)
     return f"from the {name[:1].upper()}{name[1:]} by "
 
 

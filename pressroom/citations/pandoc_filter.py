@@ -74,7 +74,7 @@ def stringify(x: Any) -> str:
         if t in ("Space", "SoftBreak", "LineBreak"):
             return " "
         if t in ("Code", "Math", "RawInline"):
-            return x["c"][1] if t != "Math" else x["c"][1]
+            return x["c"][1]
         if t == "Quoted":
             q = x["c"][0]["t"]
             inner = stringify(x["c"][1])
@@ -155,20 +155,25 @@ def read_options(meta: dict, options: dict | None) -> ChicagoOptions:
 # --------------------------------------------------------------------------
 
 
+#: inline elements with nothing to walk into (most of a document)
+_LEAVES = frozenset(("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline",
+                     "RawBlock", "CodeBlock", "HorizontalRule"))
+
+
 def cited_keys(x) -> list[str]:
     """The keys of every citation in ``x`` (blocks, inlines), in order."""
     keys: list[str] = []
-
-    def go(y):
+    stack = [x]
+    while stack:   # depth first, children pushed in reverse so that keys come in document order
+        y = stack.pop()
         if isinstance(y, list):
-            for i in y:
-                go(i)
+            stack.extend(reversed(y))
         elif isinstance(y, dict):
-            if y.get("t") == "Cite":
+            t = y.get("t")
+            if t == "Cite":
                 keys.extend(c["citationId"] for c in y["c"][0])
-            elif "c" in y:
-                go(y["c"])
-    go(x)
+            elif t not in _LEAVES and "c" in y:
+                stack.append(y["c"])
     return keys
 
 
