@@ -280,8 +280,20 @@ _WORDS = st.sampled_from(["van", "von", "de", "la", "Smith", "John", "A.", "Jr."
 def test_plain_name_fast_path_agrees_with_pybtex(groups, space):
     string = ", ".join(space.join(g) for g in groups)
     person, name = Person(string), Name(string)
+    first_letter = next((c for c in "".join(person.prelast_names[:1]) if c.isalpha()), "")
+    if person.prelast_names and "," in string and not first_letter.islower():
+        # biber's rule, applied on top of pybtex's: "Díaz del Castillo, Bernal" has no prefix
+        person.last_names[:0], person.prelast_names = person.prelast_names, []
     for part in ("first", "middle", "prelast", "last", "lineage"):
         assert getattr(name, f"{part}_names") == getattr(person, f"{part}_names"), string
+
+
+def test_a_prefix_starts_only_at_the_first_word_of_family_comma_given():
+    """biber (btparse) reads "Díaz del Castillo, Bernal" as one family name; pybtex alone
+    would make "Díaz del" the prefix and print "Castillo" in short notes."""
+    name = Name("D{\\'i}az del Castillo, Bernal")
+    assert name.short() == "Díaz del Castillo" and not name.prelast_names
+    assert Name("de La Fontaine, Jean").prelast_names == ["de"]
 
 
 # ---- lists -----------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_style_is_the_registered_pybtex_plugin():
     ("web", None, "“Home Page: About,” Acme, accessed 1 May 2020, https://example.org/a"),
     ("webauthor", None, "Wanda Web, “Post,” Blog, 2 March 2019, accessed 1 May 2020, https://example.org/p"),
     ("unpub", None, "Ed Poe, “Draft Paper” (paper presented at the Annual Meeting, Chicago, 4 March 2010)"),
-    ("misc", None, "Ed Poe, “A Thing,” typescript, 1950"),
+    ("misc", None, "Ed Poe, A Thing, typescript, 1950"),
 ])
 def test_full_notes(key, loc, expected):
     assert note(key, locator=loc) == expected

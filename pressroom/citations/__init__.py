@@ -22,7 +22,8 @@ _WHERE = {"Bibliography": "bibliography", "load_bibliography": "bibliography",
           "style_options": "options", "Style": "chicago", "list_notes": "notes",
           "process": "pandoc_filter"}
 
-__all__ = sorted(_WHERE)
+__all__ = ["Bibliography", "ChicagoOptions", "Style", "list_notes", "load_bibliography", "parse_bibtex",
+           "process", "style_options"]
 
 
 def __getattr__(name: str):

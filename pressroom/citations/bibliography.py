@@ -553,6 +553,11 @@ class Name(Person):
         for part, value in parts.items():  # first, middle, prelast, last, lineage
             if value:
                 getattr(self, f"{part}_names").extend(split_tex_string(value))
+        if self.prelast_names and not _starts_lower(self.prelast_names[0]) and "," in string:
+            # "Díaz del Castillo, Bernal": biber (btparse) starts a von part only at the
+            # first word of "von Last, First"; pybtex would make "Díaz del" the prefix
+            self.last_names[:0] = self.prelast_names
+            self.prelast_names = []
 
     def _parse_plain(self, name: str) -> None:
         """pybtex's name parser for a name without braces, backslashes or
@@ -617,6 +622,12 @@ class Name(Person):
 
 
 _PLAIN_NAME_RE = re.compile(r"[{}\\~]")
+
+
+def _starts_lower(word: str) -> bool:
+    """The word's first letter (after braces and accent commands) is lowercase."""
+    letters = [c for c in plain(word) if c.isalpha()]
+    return bool(letters) and letters[0].islower()
 
 
 def _is_von_plain(word: str) -> bool:

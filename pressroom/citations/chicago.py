@@ -292,6 +292,8 @@ LABEL_ROLES = ("shortauthor", "author", "shorteditor", "namea", "editor", "nameb
 def label_persons(entry):
     """The names a short note opens with: ``shortauthor``, authors, editors, translators,
     compilers — the first present (``useauthor=false``/``useeditor=false`` skip theirs)."""
+    if getattr(entry, "headless", False):
+        return []
     skip = {"author", "shortauthor"} if not _option(entry, "useauthor", True) else set()
     if not _option(entry, "useeditor", True):
         skip |= {"editor", "shorteditor"}
@@ -360,10 +362,12 @@ def format_date(d: BibDate | None, options: ChicagoOptions, *, precise: bool = T
         text = _year(d)
     if getattr(d, "open_end", False):
         text += "–"
+    if getattr(d, "uncertain", False):
+        text = f"{text}?"
     if getattr(d, "approximate", False):
         text = "ca. " + text
-    if getattr(d, "uncertain", False):
-        text = f"[{text}?]" if brackets else f"{text}?"
+    if brackets and (getattr(d, "uncertain", False) or getattr(d, "approximate", False)):
+        text = f"[{text}]"   # an inferred date (CMOS 14.145)
     return text
 
 
@@ -424,7 +428,7 @@ class Style(BaseStyle):
         [Real Name]"); else editors ("ed."/"eds."), translators ("trans."), compilers
         (``namec``, "comp."). ``options = {useauthor=false}``: none (a "by" line follows
         the title)."""
-        role = self.head_role(entry, editors_lead=editors_lead)
+        role = self.head_role(entry, editors_lead=editors_lead and not getattr(entry, "headless", False))
         if role is None:
             return Text()
         persons = self.persons(entry, role)
@@ -437,6 +441,8 @@ class Style(BaseStyle):
         if role == "editor" and entry.fields.get("editortype", "").strip().lower() == "compiler":
             one, many = "comp.", "comps."
         label = one if len(persons) == 1 and not getattr(persons, "more", False) else many
+        if role == "editor" and _same(persons, self.persons(entry, "translator")):
+            label += " and trans."   # the editors translated too: "eds. and trans."
         return Text(names, ", ", label)
 
     def head_role(self, entry, *, editors_lead: bool = True) -> str | None:
@@ -468,6 +474,8 @@ class Style(BaseStyle):
         else:
             eds = [] if skip == "editor" or not editors else self.persons(entry, "editor")
             trs = [] if skip == "translator" else self.persons(entry, "translator")
+            if skip == "editor" and _same(trs, self.persons(entry, "editor")):
+                trs = []   # named with the editors at the head ("eds. and trans.")
         parts = []
         if not part:
             parts.append(self.editora(entry))
@@ -523,7 +531,10 @@ class Style(BaseStyle):
         addon = roman(rich(entry, "titleaddon"))
         text = units(text, addon)
         translation = self.translation(entry)
-        return units(text, translation, sep=" ")
+        text = units(text, translation, sep=" ")
+        if entry.type != "review" and entry.fields.get("relatedtype", "").strip().lower() == "reviewof":
+            text = units(text, self.review_title(entry, {"bibliography": self.bibliography}, related_only=True))
+        return text
 
     def edition(self, entry) -> Text:
         return numeral(entry.fields["edition"]) if has(entry, "edition") else Text()
@@ -695,7 +706,7 @@ class Style(BaseStyle):
             return None
         parent = context["bibliography"][parent_key]
         lead, title = self.short_parts(parent)
-        if _same(label_persons(parent), self.persons(e, "author")):
+        if self.persons(parent, "author") and _same(self.persons(parent, "author"), self.persons(e, "author")):
             lead = Text()   # the chapter's author wrote the volume: "in *Political Writings*"
         return Text("in ", units(lead, title))
 
@@ -751,6 +762,9 @@ class Style(BaseStyle):
 
     def journal(self, e) -> Text:
         name = italic(title_of(e, "journal"))
+        subtype = e.fields.get("entrysubtype", "").strip().lower()
+        if subtype in ("magazine", "newspaper") and e.type in ("article", "review") and has(e, "location"):
+            name = Text(name, " (", list_field(e, "location"), ")")   # *Times* (London)
         addon = self.translation(e, "journaltitleaddon", bracket_always=False)
         return units(name, addon, sep=" ")
 
@@ -768,7 +782,7 @@ class Style(BaseStyle):
         if not number:
             return Text()
         label = self.options.number_label
-        if re.search(r"[–-]|,", number):
+        if re.search(r"[–/-]|,", number):
             label = label.replace("o.", "os.") if label.lower().startswith("no") else label
         return Text(label, " ", normalise_range(str(to_rich(number)), pages=False))
 
@@ -816,6 +830,10 @@ class Style(BaseStyle):
             vol = Text(opts.volume_label, " ", volume) if volume else Text()
             core = units(units(journal, vol, number), Text("(", when, ")") if when else Text(), sep=" ")
             return units(before_journal, core, loc, eid, roman(rich(e, "addendum")), self.links(e))
+        if not volume and not number and not has(e, "issue"):
+            # a journal with only a year: *Profession*, 1991, 34 (as a magazine)
+            return units(before_journal, journal, when, units(loc, eid), roman(rich(e, "addendum")),
+                         self.links(e))
         if volume:   # *J* 45, no. 1; with a series: *J*, n.s., 45, no. 1
             core = units(journal, volume, sep=", " if has(e, "series") else " ")
             core = units(core, number)
@@ -845,7 +863,7 @@ class Style(BaseStyle):
                          self.tail(e, context, pages=self.container_pages("article")))
         return self.journal_article(e, context, title=title)
 
-    def review_title(self, e, context, *, short: bool = False) -> Text:
+    def review_title(self, e, context, *, short: bool = False, related_only: bool = False) -> Text:
         """"review of *Book*, by Author" from ``related`` (``relatedtype = reviewof``),
         else the title as written (quoted when it is a title, not a description)."""
         related = [k.strip() for k in e.fields.get("related", "").split(",") if k.strip()]
@@ -858,6 +876,8 @@ class Style(BaseStyle):
                 works.append(units(italic(self.short_title(other) if short else title_of(other)),
                                    Text("by ", self.names.listed(by)) if by and not short else Text()))
             return Text("review of ", Text(", and ").join(works) if len(works) == 2 else units(*works))
+        if related_only:
+            return Text()
         title = rich(e, "title")
         if str(title)[:1].islower():
             return self.title_extras(e, roman(title_of(e)))
@@ -939,7 +959,8 @@ class Style(BaseStyle):
     def get_letter_template(self, e, context):
         """"A to B, Place, 5 March 1852, in *Collection*, ed. C (...)" (CMOS 14.111)."""
         when = format_date(entry_date(e, "origdate"), replace(self.options, date_order="dmy"))
-        head = units(roman(title_of(e)), list_field(e, "origlocation"), Text(when) if when else Text())
+        head = units(roman(title_of(e)), roman(rich(e, "titleaddon")), list_field(e, "origlocation"),
+                     Text(when) if when else Text())
         parent = self.parent_seen_reference(e, context)
         if parent is not None:
             return units(head, parent, self.volume_place(e, context))
@@ -950,25 +971,29 @@ class Style(BaseStyle):
                      self.tail(e, context, pages=self.container_pages("chapter")))
 
     def get_misc_template(self, e, context):
-        """Archival documents, interviews, speeches: the parts in the order given."""
+        """Archival documents, manuscripts, interviews, speeches (``entrysubtype`` names the
+        kind: the title is printed as written, the date after it); without a subtype, a
+        work with an italic title and its date at the end (biblatex-chicago's misc)."""
         subtype = e.fields.get("entrysubtype", "").strip().lower()
-        title = title_of(e)
-        form = "plain" if subtype in ("letter", "interview") or str(title)[:1].islower() else "quoted"
-        if str(title).startswith("“") or _is_quotation(title):
-            form = "plain"
-        when = entry_date(e, "origdate") or entry_date(e)
-        order = replace(self.options, date_order="dmy") if subtype == "letter" else self.options
-        date = format_date(when, order)
-        return units(self.head(e), self.title(e, form=form), roman(rich(e, "howpublished")),
-                     list_field(e, "venue"), Text(date) if date else Text(),
-                     list_field(e, "origlocation"), roman(rich(e, "note")),
+        if subtype:
+            when = entry_date(e, "origdate") or entry_date(e)
+            order = replace(self.options, date_order="dmy") if subtype == "letter" else self.options
+            date = format_date(when, order, brackets=True)
+            lead = units(self.title(e, form="plain"), list_field(e, "venue"), Text(date) if date else Text(),
+                         list_field(e, "origlocation"))
+        else:
+            lead = self.title(e, form="italic")
+        date = Text() if subtype else Text(format_date(entry_date(e), self.options, brackets=True))
+        return units(self.head(e), lead, self.byline(e), self.contributors(e, skip=self.head_role(e)),
+                     roman(rich(e, "howpublished")), roman(rich(e, "type")), roman(rich(e, "version")),
+                     roman(rich(e, "note")), Text() if subtype else list_field(e, "venue"),
                      list_field(e, "organization"), list_field(e, "institution"),
-                     list_field(e, "location"), self.tail(e, context))
+                     list_field(e, "location"), date, self.tail(e, context))
 
     def get_unpublished_template(self, e, context):
+        # biblatex-chicago prints no `type` here; a thesis type is the exception
         inner = units(roman(rich(e, "howpublished")), roman(rich(e, "note")),
-                      roman(rich(e, "type")) if not THESIS_TYPES.get(lowered_type(e)) else
-                      Text(THESIS_TYPES[lowered_type(e)]),
+                      Text(THESIS_TYPES[lowered_type(e)]) if lowered_type(e) in THESIS_TYPES else Text(),
                       roman(rich(e, "eventtitle")), list_field(e, "venue"),
                       list_field(e, "institution"), list_field(e, "location"), self.pub_date(e, precise=True))
         return units(units(units(self.head(e), self.title(e, form="quoted")),
@@ -1037,9 +1062,8 @@ class Style(BaseStyle):
         if e.type in ("inreference", "reference", "mvreference"):
             online = e.fields.get("entrysubtype", "").strip().lower() == "online"
             return roman(short) if online else italic(short), Text()
-        if e.type == "misc" and (str(short)[:1].islower() or subtype in ("letter", "interview")
-                                 or _is_quotation(short)):
-            return name, roman(short)
+        if e.type == "misc":
+            return name, roman(short) if subtype else italic(short)
         if e.type == "article" and subtype in ("magazine", "newspaper") and not name \
                 and self.options.unsigned_short == "journal":
             name = italic(title_of(e, "journal"))
@@ -1101,6 +1125,18 @@ class Style(BaseStyle):
                 Text("(hereafter cited as ", roman(rich(entry, "shorthand")), ")")
             text = units(text, intro, sep=" ")
         return text
+
+    def opens_with_particle(self, entry, form: str, *, suppress_author: bool = False) -> bool:
+        """Whether the note opens with a name particle ("de Bary and Bloom, *Sources*"), which
+        takes a capital there (CMOS 8.5); other lowercase openings stay as written."""
+        if suppress_author or form == "ibid":
+            return False
+        if form == "full":
+            role = self.head_role(entry)
+            persons = self.persons(entry, role) if role else []
+            return bool(persons) and persons[0].family_first and bool(persons[0].prelast_names)
+        persons = label_persons(entry)
+        return bool(persons) and bool(persons[0].prelast_names) and persons[0].useprefix
 
     def check_fields(self, entry, warn: Callable[[str], None]) -> None:
         """Warn, once per entry, about a field its note needs, or a type with no form
@@ -1168,8 +1204,11 @@ def replace_fields(entry, changes: dict[str, str], *, keep_links: bool = True):
 
 
 def without_authors(entry):
+    """The entry cited without the names its notes open with (``[-@key]``, biblatex's
+    headless cite): no authors, and no editor or translator standing in for them."""
     from copy import copy
     clone = copy(entry)
     clone.persons = type(entry.persons)({k: v for k, v in entry.persons.items()
                                          if k not in ("author", "shortauthor")})
+    clone.headless = True
     return clone

@@ -53,7 +53,7 @@ PAGE_LABELS = ("p.", "pp.")
 
 _ROMAN = r"(?=[ivxlcdm]+\b)m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 #: a page: 27, 27a, xii, or a newspaper's section page A16
-_NUM = rf"(?:[A-Z]{{1,2}}\d+|\d+[a-z]?|{_ROMAN})"
+_NUM = rf"(?:(?-i:[A-Z]{{1,2}})\d+|\d+[a-z]?|{_ROMAN})"
 #: a place given with its volume or section, as typed: 2:101, 14.2, 3:12–14
 PLACE_RE = re.compile(r"^\d+(?:[:.]\d+)+(?:\s*(?:–|—|-{1,3})\s*\d+(?:[:.]\d+)*)?(?=$|[\s,;)])")
 _RANGE = rf"{_NUM}(?:\s*(?:–|—|-{{1,3}})\s*{_NUM})?"
@@ -179,5 +179,12 @@ def page_text(pages: str, page_labels: bool = True) -> Text:
     return loc.rich(page_labels)
 
 
-__all__ = ["Locator", "parse_locator", "abbreviate_range", "normalise_range",
-           "page_text", "LABELS", "String"]
+__all__ = [
+    "LABELS",
+    "Locator",
+    "String",
+    "abbreviate_range",
+    "normalise_range",
+    "page_text",
+    "parse_locator",
+]

@@ -37,8 +37,9 @@ import difflib
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pybtex.richtext import String, Tag, Text
 
@@ -138,8 +139,7 @@ def read_options(meta: dict, options: dict | None) -> ChicagoOptions:
             settings[key[len(META_PREFIX):].replace("-", "_")] = _meta_value(value)
     for key, value in (options or {}).items():
         name = key.replace("-", "_")
-        if name.startswith("citation_"):
-            name = name[len("citation_"):]
+        name = name.removeprefix("citation_")
         settings[name] = value
     for name, value in list(settings.items()):
         if option_kind(name) is bool and not isinstance(value, bool):

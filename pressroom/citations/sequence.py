@@ -37,8 +37,8 @@ Locators: see :mod:`.locators` (re-exported here).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from pybtex.richtext import Text
 
@@ -48,8 +48,15 @@ from .locators import Locator, abbreviate_range, normalise_range, parse_locator
 #: entry types cited by a headword, not a page
 HEADWORD_TYPES = {"inreference", "mvinreference"}
 
-__all__ = ["CitationItem", "NoteSequencer", "Locator", "parse_locator",
-           "abbreviate_range", "normalise_range", "add_final_stop"]
+__all__ = [
+    "CitationItem",
+    "Locator",
+    "NoteSequencer",
+    "abbreviate_range",
+    "add_final_stop",
+    "normalise_range",
+    "parse_locator",
+]
 
 
 @dataclass
@@ -97,11 +104,13 @@ def add_final_stop(text: Text) -> Text:
 
 
 def _entries(bibliography, keys):
+    """The usable entries of ``keys`` (a broken one is reported where it is cited)."""
+    from pressroom.errors import PressroomError
     for key in keys:
         try:
             yield bibliography[key]
-        except Exception:  # a broken entry: reported when it is cited
-            continue
+        except (KeyError, PressroomError):
+            pass
 
 
 class NoteSequencer:
@@ -178,19 +187,20 @@ class NoteSequencer:
         """A citation of a chapter counts as a citation of its volume (biblatex-chicago)."""
         self.printed.add(key)
         parent = getattr(entry, "crossref", None) or getattr(entry, "xref", None)
-        if parent and parent in self.bib and parent not in self.printed:
+        if parent and parent in self.bib:
             self.printed.add(parent)
             self.seen.add(parent)
 
     def cluster(self, items: list[CitationItem], *, note_initial: bool = False) -> Text:
         """Render one cluster (items joined by "; "), without final stop.
 
-        ``note_initial``: the cluster opens its note, so its first letter is
-        capitalised.
+        ``note_initial``: the cluster opens its note, so a prefix or a name
+        particle that opens it gets a capital ("See", "Van de Ven").
         """
         if self._note_keys is None:  # used outside begin/end: a note of its own
             self.begin_note(i.key for i in items)
         parts = []
+        capital = False   # does the note open with a word that takes a capital there?
         for n, item in enumerate(items):
             headword = getattr(self.bib.get(item.key), "type", "") in HEADWORD_TYPES \
                 if item.key in self.bib else False
@@ -210,6 +220,11 @@ class NoteSequencer:
             self._mark_printed(item.key, entry)
             if form == "ibid" and not opens:
                 text = Text("i", text[1:])
+            if note_initial and n == 0:
+                # a prefix ("see") or a name particle ("van de Ven") opens the note with a
+                # capital; a name or title that is lowercase itself ("al-Jabartī") stays so
+                capital = bool(str(item.prefix).strip()) or self.style.opens_with_particle(
+                    entry, form, suppress_author=item.mode == "suppress-author")
             self._in_note_prev = _Previous(item.key, locator)
             piece = []
             if str(item.prefix).strip():
@@ -220,6 +235,6 @@ class NoteSequencer:
                 piece.append(rest if re.match(r"^[,;:.)\]]", rest) else " " + rest)
             parts.append(Text(*piece))
         text = Text("; ").join(parts)
-        if note_initial:
+        if capital:
             text = text.capfirst()
         return text
