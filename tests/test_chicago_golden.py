@@ -1,7 +1,7 @@
 """The `chicago` style against biblatex-chicago, note by note.
 
 Each case is one note of tests/data/chicago/golden/<file>.<ibid|noibid>.json: the standard
-citation sequence of tests/data/chicago/README.md (first, repeated and later citations of 260
+citation sequence of tests/data/chicago/README.md (first, repeated and later citations of 446
 entries written from real publications) as biblatex-chicago 3.18b prints it, with Ibid. on and
 off. Our note must be the same after light normalisation (no-break spaces, Markdown escapes),
 or differ in a way tests/data/chicago/deviations.toml explains with its reason. The golden
