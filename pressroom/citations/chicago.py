@@ -147,10 +147,6 @@ def units(*parts, sep: str = ", ") -> Text:
     return Text(sep).join(kept) if kept else Text()
 
 
-# --------------------------------------------------------------------------
-# fields
-
-
 def rich(entry, name: str) -> Text:
     """A field as rich text (empty when absent)."""
     value = entry.fields.get(name, "")
@@ -412,11 +408,13 @@ class Style(BaseStyle):
         self.options = options
         self.names = Names(options, entries)
         self._warned = set()
+        self._short_memo: dict[tuple[int, bool], tuple[object, tuple[Text, Text]]] = {}
         super().__init__(**kwargs)
 
     def know(self, entries: Iterable) -> None:
         """The entries the document cites: short names are told apart among them."""
         self.names = Names(self.options, entries)
+        self._short_memo.clear()
 
     # ---- shared units -------------------------------------------------------
 
@@ -1041,7 +1039,14 @@ class Style(BaseStyle):
         return units(lead, title, sep=" " if e.type == "letter" else ", ")
 
     def short_parts(self, e) -> tuple[Text, Text]:
-        """The short note's lead (the names, or what stands for them) and its title."""
+        """The short note's lead (the names, or what stands for them) and its title; made
+        once per entry (a paper cites most sources again and again)."""
+        memo = (id(e), getattr(e, "headless", False))
+        if memo not in self._short_memo:   # the entry is kept with its parts: its id stays its own
+            self._short_memo[memo] = (e, self._short_parts(e))
+        return self._short_memo[memo][1]
+
+    def _short_parts(self, e) -> tuple[Text, Text]:
         subtype = e.fields.get("entrysubtype", "").strip().lower()
         name = self.short_name(e)
         short = self.short_title(e)
