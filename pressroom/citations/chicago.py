@@ -80,9 +80,14 @@ REQUIRED = {
 # typography
 
 
+_QUOTES_RE = re.compile("[\"'`“”]")
+
+
 def curly(s: str, *, nested: bool = False) -> str:
     """Straight quotes to curly; inside a quoted title double quotes become
     single (``nested``)."""
+    if not _QUOTES_RE.search(s):
+        return s   # most strings: nothing to do
     s = s.replace("``", "“").replace("''", "”").replace("`", "‘")
     s = re.sub(r"(?<=\w)'(?=\w)|(?<=[\w.!?,])'(?=\s|$|[,.;:)])|(?<!\S)'(?=\d\d\b)", "’", s)
     s = re.sub(r'(^|[\s(\[—–/-])"', r"\1“", s)
