@@ -68,6 +68,14 @@ class ToolError(PressroomError):
     """An external tool (pandoc, latexmk, apt-get) failed."""
 
 
+class ToolMissing(ToolError):
+    """An external tool is not installed (the set-up installs it)."""
+
+
+class LimitExceeded(ToolError):
+    """An external tool hit its time or memory limit and was stopped."""
+
+
 class LatexError(ToolError):
     """TeX stopped with an error, or reported a missing glyph."""
 

@@ -1,17 +1,93 @@
-"""The one place external tools run: output captured, failures made readable."""
+"""The one place external tools run: output captured, limits applied, failures made readable.
+
+Every tool (pandoc, the TeX engines, latexmk, xdvipdfmx, pdftotext, git) runs
+through :func:`run` or :func:`start`, which guarantee three things:
+
+- **No path is read as an option.** Callers give every path the user chose (a
+  manuscript named ``-d.md``, a PDF named ``--help.pdf``) through
+  :func:`operand`, which gives a relative path starting with ``-`` a ``./``;
+  pandoc's inputs go after ``--`` (``run_pandoc(inputs=...)``), and paths in
+  pandoc's options are written ``--opt=PATH``. :func:`run_pandoc` also refuses
+  any option-like argument it does not know, so a file name that reached the
+  options by mistake fails instead of loading a defaults file or a Lua filter.
+  (Names TeX itself would read as TeX are refused by the compile stage.)
+- **Limits.** Each run has a wall-clock time limit and a memory limit
+  (:class:`Limits`, from the settings): the tool starts in a session of its
+  own with ``RLIMIT_AS`` (address space, per process) and ``RLIMIT_CPU`` (a
+  backstop that ends a looping tool even if pressroom itself is killed), and
+  at the time limit its whole process group is killed, so latexmk's TeX dies
+  with it. Hitting a limit is a :class:`LimitExceeded` naming the stage, the
+  tool and the limit.
+- **Readable failures.** A missing tool is a :class:`ToolMissing` saying what
+  installs it; a missing working folder is said as such; a failed tool is a
+  :class:`ToolError` with the tail of its error output.
+"""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import math
 import os
+import re
+import resource
+import signal
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
-from .errors import ToolError
+from .errors import LimitExceeded, ToolError, ToolMissing
+
+#: Seconds one run of one tool may take. The corpus paper (28 pages) takes about 1 s per TeX
+#: pass and 0.25 s of pandoc; ten times that paper, 300 pages, 5.5 s for the whole build.
+DEFAULT_TIME_LIMIT = 300.0
+#: MB of address space one process may map. Measured on the corpus paper: pandoc runs in
+#: 250 MB, XeLaTeX needs 250-400 MB, LuaLaTeX 400 MB; pandoc on the paper ten times over, 300 MB.
+DEFAULT_MEMORY_LIMIT = 2048
+
+_INSTALL_HINT = "run `python3 build.py` once: its set-up installs {what}"
+#: What installs each tool (build.py's set-up does, from Debian, or pypandoc-binary in .venv).
+_PROVIDED_BY = {
+    "xelatex": "TeX Live (Debian package texlive-xetex)",
+    "lualatex": "TeX Live (Debian package texlive-luatex)",
+    "xdvipdfmx": "TeX Live (Debian package texlive-xetex)",
+    "latexmk": "latexmk (Debian package latexmk)",
+    "kpsewhich": "TeX Live (Debian package texlive-binaries)",
+    "pdftotext": "poppler-utils (Debian package poppler-utils)",
+    "git": "git (Debian package git)",
+}
+#: What a tool says when an allocation failed (pandoc, TeX's xmalloc, C++, Python).
+_OUT_OF_MEMORY = re.compile(rb"out of memory|memory exhausted|cannot allocate memory|bad_alloc|"
+                            rb"MemoryError|not enough memory", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run of one external tool may use."""
+
+    time: float = DEFAULT_TIME_LIMIT     # seconds, wall clock (and CPU, as a backstop)
+    memory: int = DEFAULT_MEMORY_LIMIT   # MB of address space, for each process the tool starts
+
+    def describe_time(self) -> str:
+        return f"{self.time:g} s"
+
+
+#: The limits of a tool run whose caller has no settings (the notes command, the tests).
+DEFAULT_LIMITS = Limits()
+
+
+def operand(path: str | os.PathLike) -> str:
+    """A path as a command-line operand that no tool can read as an option.
+
+    A relative path starting with ``-`` gets ``./``; every other path is
+    unchanged (so the usual names give the usual command lines and bytes).
+    """
+    text = os.fspath(path)
+    return f"./{text}" if text.startswith("-") else text
 
 
 @functools.cache
@@ -25,33 +101,163 @@ def pandoc_path() -> str:
     spec = importlib.util.find_spec("pypandoc")
     exe = Path(spec.origin).parent / "files" / "pandoc" if spec and spec.origin else None
     if exe is None or not exe.is_file():
-        raise ToolError("the pandoc of pypandoc-binary is missing",
-                        hint="run `python3 build.py` once to set up (requirements.lock pins pypandoc-binary)")
+        raise ToolMissing("pandoc is not installed (the pandoc of pypandoc-binary is missing from .venv)",
+                          hint="run `python3 build.py` once: its set-up installs pypandoc-binary "
+                               "(pinned in requirements.lock) into .venv")
     return str(exe)
+
+
+class Running:
+    """A tool started by :func:`start`; :meth:`wait` collects it within its time limit."""
+
+    def __init__(self, proc: subprocess.Popen, *, name: str, limits: Limits, stage: str | None,
+                 file: Path | None, input: bytes | None, started: float):
+        self.proc, self.name, self.limits = proc, name, limits
+        self.stage, self.file, self._input, self.started = stage, file, input, started
+
+    def wait(self, *, check: bool = True) -> subprocess.CompletedProcess:
+        """Wait for the tool; raise LimitExceeded at its limits, ToolError on failure (``check``)."""
+        remaining = max(0.0, self.started + self.limits.time - time.monotonic())
+        try:
+            out, err = self.proc.communicate(self._input, timeout=remaining)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise self._time_error() from None
+        except BaseException:          # Ctrl-C: the tool is in a session of its own, so it
+            self._kill()               # did not get the terminal's SIGINT; stop it here
+            raise
+        code = self.proc.returncode
+        if code != 0:
+            if code == -signal.SIGXCPU or (code == -signal.SIGKILL
+                                           and self._elapsed() >= self.limits.time * 0.9):
+                raise self._time_error()   # the CPU-time backstop (soft, then hard) ended it
+            if code in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGKILL, -signal.SIGBUS) \
+                    or _OUT_OF_MEMORY.search(err or b""):
+                raise self._memory_error(code, err)
+        if check and code != 0:
+            text = (err or out).decode("utf-8", "replace").strip()
+            tail = "\n".join(text.splitlines()[-15:])
+            raise ToolError(f"{self._who()} failed (exit {code}):\n{tail}", file=self.file)
+        return subprocess.CompletedProcess(self.proc.args, code, out, err)
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _who(self) -> str:
+        return f"{self.stage}: {self.name}" if self.stage else self.name
+
+    def _kill(self) -> None:
+        """Kill the tool's whole process group (latexmk's TeX too), then reap it."""
+        if self.proc.returncode is None:   # not reaped: its pid, the group's id, is still ours
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a member that left the group
+            pass
+
+    def _time_error(self) -> LimitExceeded:
+        return LimitExceeded(
+            f"{self._who()} did not finish within the time limit of {self.limits.describe_time()} "
+            "and was stopped", file=self.file,
+            hint=f"the limit is per tool run; an honest paper needs seconds, while some inputs make "
+                 f"a tool run forever (deeply nested brackets, a TeX macro that calls itself). "
+                 f"If this paper needs longer, raise it: --time-limit SECONDS, or `time_limit` in "
+                 f"the template's settings.toml (default {DEFAULT_TIME_LIMIT:g})")
+
+    def _memory_error(self, code: int, err: bytes | None) -> LimitExceeded:
+        how = ("ran out of memory" if _OUT_OF_MEMORY.search(err or b"") else
+               f"was ended by {signal.Signals(-code).name}, most likely for lack of memory,")
+        return LimitExceeded(
+            f"{self._who()} {how} under the memory limit of {self.limits.memory} MB per process",
+            file=self.file,
+            hint=f"an honest paper needs a few hundred MB; if this one needs more, raise it: "
+                 f"--memory-limit MB, or `memory_limit` in the template's settings.toml "
+                 f"(default {DEFAULT_MEMORY_LIMIT})")
+
+
+def _set_limits(memory: int, cpu: int, cpu_hard: int) -> None:
+    """In the child, between fork and exec: only setrlimit, no imports, no locks."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # soft: SIGXCPU, which ends the tool; hard, a few seconds later: SIGKILL
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu_hard))
+
+
+def _lowered(kind: int, wanted: int) -> int:
+    """``wanted``, or the current hard limit if that is lower (raising it is not allowed)."""
+    hard = resource.getrlimit(kind)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
+def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
+          env: dict[str, str] | None = None, input: bytes | None = None,
+          what: str | None = None, limits: Limits = DEFAULT_LIMITS, stage: str | None = None,
+          file: Path | None = None) -> Running:
+    """Start a tool in a session of its own, under ``limits``; :meth:`Running.wait` collects it.
+
+    Paths in ``args`` must already be operands (:func:`operand`, or after ``--``).
+    ``stage`` and ``file`` (what the tool works on) go into the error messages.
+    """
+    name = what or Path(str(args[0])).name
+    memory = _lowered(resource.RLIMIT_AS, limits.memory * 1024 * 1024)
+    cpu_hard = _lowered(resource.RLIMIT_CPU, math.ceil(limits.time) + 6)
+    cpu = min(math.ceil(limits.time) + 1, cpu_hard)
+    who = f"{stage}: {name}" if stage else name
+    try:
+        proc = subprocess.Popen([os.fspath(a) for a in args], cwd=cwd, env=env,
+                                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True,
+                                # _set_limits only calls setrlimit: safe beside other threads
+                                preexec_fn=functools.partial(_set_limits, memory, cpu, cpu_hard))  # noqa: PLW1509
+    except FileNotFoundError as exc:
+        if cwd is not None and exc.filename is not None and os.fspath(exc.filename) == os.fspath(cwd):
+            raise ToolError(f"{who}: the folder to run it in does not exist", file=cwd,
+                            hint="was it removed while the build ran? build again") from None
+        raise ToolMissing(f"{who} is not installed (`{args[0]}` not found)", file=file,
+                          hint=_INSTALL_HINT.format(what=_PROVIDED_BY.get(name, name))) from None
+    except PermissionError as exc:
+        raise ToolError(f"{who} cannot be run: {exc.strerror}: {exc.filename}", file=file,
+                        hint="check the permissions of the tool and of the build folder") from None
+    return Running(proc, name=name, limits=limits, stage=stage, file=file, input=input,
+                   started=time.monotonic())
 
 
 def run(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
         env: dict[str, str] | None = None, input: bytes | None = None,
-        what: str | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run a tool; on failure raise ToolError with the tail of its error output."""
-    name = what or Path(str(args[0])).name
+        what: str | None = None, limits: Limits = DEFAULT_LIMITS, stage: str | None = None,
+        file: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a tool under ``limits``; on failure (``check``) raise ToolError with its error output."""
+    return start(args, cwd=cwd, env=env, input=input, what=what, limits=limits, stage=stage,
+                 file=file).wait(check=check)
+
+
+#: The pandoc options pressroom passes (``--name`` or ``--name=value``). Anything else that
+#: looks like an option is a file name that reached the options by mistake: refused.
+PANDOC_OPTIONS = frozenset({"--from", "--to", "--wrap", "--standalone", "--template", "--citeproc",
+                            "--csl", "--version"})
+
+
+def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.PathLike] = (),
+               cwd: Path | None = None, input: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
+               stage: str | None = None, file: Path | None = None) -> bytes:
+    """pandoc ``args`` then ``--`` and the ``inputs`` (files, never read as options); its stdout."""
+    for arg in map(os.fspath, args):
+        if arg.startswith("-") and arg.split("=", 1)[0] not in PANDOC_OPTIONS:
+            raise ToolError(f"refusing to pass `{arg}` to pandoc: it is not an option pressroom uses, "
+                            "so it is most likely a file name read as an option",
+                            file=file or (Path(cwd) / arg if cwd is not None else None),
+                            hint="rename the file so that it does not start with `-`")
     try:
-        result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, input=input,
-                                capture_output=True, timeout=timeout)
-    except FileNotFoundError:
-        raise ToolError(f"{name} is not installed", hint="run `python3 build.py` once to set up") from None
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{name} did not finish within {timeout:.0f} s") from None
-    if result.returncode != 0:
-        err = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-        tail = "\n".join(err.splitlines()[-15:])
-        raise ToolError(f"{name} failed (exit {result.returncode}):\n{tail}")
-    return result
-
-
-def run_pandoc(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
-               input: bytes | None = None) -> bytes:
-    return run([pandoc_path(), *args], cwd=cwd, input=input, what="pandoc").stdout
+        exe = pandoc_path()
+    except ToolMissing as exc:
+        raise ToolMissing(f"{stage}: {exc.message}" if stage else exc.message, file=file,
+                          hint=exc.hint) from None
+    command = [exe, *args, *(["--", *map(operand, inputs)] if inputs else [])]
+    return run(command, cwd=cwd, input=input, what="pandoc", limits=limits, stage=stage,
+               file=file).stdout
 
 
 @contextmanager
