@@ -10,9 +10,11 @@ and the draft stamp is, in order of preference:
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
+
+from .errors import LimitExceeded, ToolError
+from .tools import DEFAULT_LIMITS, Limits, operand, run
 
 if TYPE_CHECKING:
     from .errors import Warnings
@@ -32,25 +34,36 @@ def parse_full_date(text: str) -> datetime | None:
     return None
 
 
-def git_commit_epoch(manuscript: "Manuscript") -> int | None:
+#: The manuscript's folder may be a repository the manuscript's author made, with a
+#: ``.git/config`` of their choosing: nothing in it may make ``git log`` run a program
+#: (``gpg.program`` runs for a signed commit when ``log.showSignature`` is set).
+_GIT_SAFE = ("-c", "log.showSignature=false", "-c", "core.fsmonitor=false")
+
+
+def git_commit_epoch(manuscript: "Manuscript", limits: Limits = DEFAULT_LIMITS) -> int | None:
+    """The time of the last commit touching the manuscript; None without git or history."""
     try:
-        result = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", manuscript.path.name],
-            cwd=manuscript.folder, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
+        result = run(["git", *_GIT_SAFE, "log", "--no-show-signature", "-1", "--format=%ct", "--",
+                      operand(manuscript.path.name)],
+                     cwd=manuscript.folder, limits=limits, stage="settings", file=manuscript.path,
+                     check=False)
+    except LimitExceeded:
+        raise
+    except ToolError:          # no git: the date comes from elsewhere
         return None
-    out = result.stdout.strip()
+    out = result.stdout.decode("utf-8", "replace").strip()
     return int(out) if result.returncode == 0 and out.isdigit() else None
 
 
-def source_date(manuscript: "Manuscript", warnings: "Warnings") -> tuple[int, str]:
+def source_date(manuscript: "Manuscript", warnings: "Warnings",
+                limits: Limits = DEFAULT_LIMITS) -> tuple[int, str]:
     """(epoch seconds, where it came from)."""
     version_date = manuscript.get("version-date")
     if version_date:
         parsed = parse_full_date(str(version_date))
         if parsed:
             return int(parsed.timestamp()), "version-date"
-    epoch = git_commit_epoch(manuscript)
+    epoch = git_commit_epoch(manuscript, limits)
     if epoch is not None:
         return epoch, "git"
     warnings.warn("no full `version-date` and no git history: dates in the PDF use the fixed "
