@@ -1,6 +1,7 @@
 """The command line, run inside the project's venv (build.py sets it up first).
 
     build.py [MANUSCRIPT] [--out DIR] [--template NAME] [-v] [--strict] [--safe] [--debug]
+             [--time-limit SECONDS] [--memory-limit MB]
     build.py notes MANUSCRIPT.md [--json]
     build.py check [PDF ...] [--manuscript PATH] [--json]
     build.py test [PYTEST ARGS ...]
@@ -31,6 +32,31 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, hint=f"see `python3 build.py {self.prog.split()[-1]} --help`")
 
 
+def _positive(kind):
+    """An argparse type: a positive number of ``kind`` (float or int)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(
+                f"must be a positive {'number' if kind is float else 'whole number'}, not {text!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
+    p.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
+                   help=f"time limit of each run of an external tool (default: the template's "
+                        f"time_limit, else {DEFAULT_TIME_LIMIT:g})")
+    p.add_argument("--memory-limit", type=_positive(int), metavar="MB",
+                   help=f"memory limit of each process of an external tool (default: the template's "
+                        f"memory_limit, else {DEFAULT_MEMORY_LIMIT})")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="build.py build", description="Build a manuscript: .tex, PDF, stamped draft, check.")
     p.add_argument("manuscript", nargs="?", default=str(ROOT / "manuscript"),
@@ -41,6 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="make warnings fatal")
     p.add_argument("--safe", action="store_true", help="untrusted manuscript: no raw LaTeX")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_limits(p)
     return p
 
 
@@ -92,6 +119,7 @@ def cmd_build(argv: list[str]) -> int:
         manuscript = read_manuscript(path, warnings)
         settings = build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
                                   template=args.template, verbose=args.verbose, safe=args.safe,
+                                  time_limit=args.time_limit, memory_limit=args.memory_limit,
                                   warnings=warnings)
     except PressroomError:
         # Bad input caught before any stage ran: the last good PDFs are stale all the same.
@@ -195,13 +223,15 @@ def cmd_check(argv: list[str]) -> int:
     p.add_argument("--template", help="the template whose page size applies")
     p.add_argument("--json", action="store_true", help="findings as JSON")
     p.add_argument("--debug", action="store_true")
+    _add_limits(p)
     args = p.parse_args(argv)
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
     from .stages import check_rows
     warnings = Warnings()
     settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
-                              template=args.template, warnings=warnings)
+                              template=args.template, time_limit=args.time_limit,
+                              memory_limit=args.memory_limit, warnings=warnings)
     pdfs = [Path(p) for p in args.pdfs] or [settings.output(".pdf"), settings.output("-draft.pdf")]
     report = []
     for pdf in pdfs:
@@ -222,7 +252,8 @@ def cmd_verify(argv: list[str]) -> int:
     warnings = Warnings(strict=args.strict)
     settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
                               out_dir=Path(args.out) if args.out else None, template=args.template,
-                              verbose=args.verbose, safe=args.safe, warnings=warnings)
+                              verbose=args.verbose, safe=args.safe, time_limit=args.time_limit,
+                              memory_limit=args.memory_limit, warnings=warnings)
     print(f"verifying {_show(settings.out_dir)}: rebuilding from scratch in a temporary folder")
     verdict = verify(settings, warnings, run_tasks)
     print("\n".join(verdict.lines()))

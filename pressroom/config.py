@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import TemplateError, ManuscriptError, Warnings
+from .errors import ManuscriptError, TemplateError, Warnings
 from .manuscript import Manuscript, author_names, citation_option_problem, plain_text
 from .reproducible import source_date
+from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATES = PROJECT_ROOT / "templates"
@@ -65,6 +66,9 @@ class Settings:
     creator: str = f"pressroom {__version__}"
     verbose: bool = False
     safe: bool = False
+    #: every run of an external tool: seconds (wall clock) and MB of address space per process
+    time_limit: float = DEFAULT_TIME_LIMIT
+    memory_limit: int = DEFAULT_MEMORY_LIMIT
 
     @property
     def stem(self) -> str:
@@ -73,6 +77,10 @@ class Settings:
     def output(self, suffix: str) -> Path:
         """The path of an output, named after the manuscript's stem."""
         return self.out_dir / f"{self.stem}{suffix}"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(time=self.time_limit, memory=self.memory_limit)
 
     @property
     def page_size(self) -> tuple[float, float]:
@@ -135,6 +143,25 @@ def load_template_settings(template_dir: Path) -> dict[str, Any]:
     return data
 
 
+def tool_limits(tsettings: dict[str, Any], template_dir: Path, *, time_limit: float | None = None,
+                memory_limit: int | None = None) -> Limits:
+    """The limits of every tool run: the command line's, else the template's, else the defaults."""
+    path = template_dir / "settings.toml"
+    values = {}
+    for key, given, kind, default in (("time_limit", time_limit, float, DEFAULT_TIME_LIMIT),
+                                      ("memory_limit", memory_limit, int, DEFAULT_MEMORY_LIMIT)):
+        value = tsettings.get(key, default) if given is None else given
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (
+                kind is int and value != int(value)):
+            line = next((i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                         if re.match(rf"\s*{key}\s*=", text)), None) if path.exists() else None
+            unit = "seconds" if kind is float else "a whole number of MB"
+            raise TemplateError(f"`{key}` must be a positive number ({unit}), not {value!r}", file=path,
+                                line=line, hint=f"e.g. {key} = {default:g}")
+        values[key] = kind(value)
+    return Limits(time=values["time_limit"], memory=values["memory_limit"])
+
+
 def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manuscript) -> StampOptions:
     draft = meta.get("draft") or {}
     if not isinstance(draft, dict):
@@ -194,8 +221,13 @@ def short_title(meta: dict) -> str:
 
 def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                    template: str | None = None, verbose: bool = False, safe: bool = False,
+                   time_limit: float | None = None, memory_limit: int | None = None,
                    warnings: Warnings | None = None) -> Settings:
-    """Layer defaults < template < YAML header < command line into one Settings."""
+    """Layer defaults < template < YAML header < command line into one Settings.
+
+    The tool limits come from the template or the command line only: a manuscript
+    does not choose its own limits.
+    """
     warnings = warnings or Warnings()
     meta = manuscript.meta
     name = template or meta.get("template") or DEFAULT_TEMPLATE
@@ -207,7 +239,8 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
     citation_options = {str(k).replace("-", "_"): v for k, v in tsettings.get("citations", {}).items()}
     citation_options.update({str(k)[len("citation-"):].replace("-", "_"): v for k, v in meta.items()
                              if str(k).startswith("citation-")})
-    epoch, origin = source_date(manuscript, warnings)
+    limits = tool_limits(tsettings, template_dir, time_limit=time_limit, memory_limit=memory_limit)
+    epoch, origin = source_date(manuscript, warnings, limits=limits)
     from datetime import datetime, timezone
     built = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d")
     version_date = str(meta.get("version-date", "") or "")
@@ -247,4 +280,6 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         anonymous=anonymous,
         verbose=verbose,
         safe=safe,
+        time_limit=limits.time,
+        memory_limit=limits.memory,
     )
