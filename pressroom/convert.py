@@ -44,7 +44,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ManuscriptError, TemplateError, Warnings
 from .manuscript import header_end
-from .tools import run_pandoc, write_text_atomic
+from .tools import DEFAULT_LIMITS, Limits, run_pandoc, write_text_atomic
 
 #: Pandoc's Markdown as the README documents it; --safe rejects the raw TeX it reads.
 READER = "markdown"
@@ -68,9 +68,10 @@ class ConvertResult:
     front: Path
 
 
-def read_ast(markdown: Path, *, safe: bool = False) -> dict:
+def read_ast(markdown: Path, *, safe: bool = False, limits: Limits = DEFAULT_LIMITS) -> dict:
     """Pandoc's AST of the manuscript; with ``safe``, raw LaTeX is an error."""
-    data = run_pandoc(["--from", READER, "--to", "json", markdown.name], cwd=markdown.parent)
+    data = run_pandoc(["--from", READER, "--to", "json"], inputs=[markdown.name], cwd=markdown.parent,
+                      limits=limits, stage="convert", file=markdown)
     doc = json.loads(data)
     if safe:
         reject_raw_tex(doc, markdown)
@@ -99,7 +100,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     md = settings.manuscript
     if settings.safe:
         check_safe_paths(settings)
-    doc = read_ast(md, safe=settings.safe)
+    doc = read_ast(md, safe=settings.safe, limits=settings.limits)
     images = _check_images(doc, md)
     starts = block_lines(md.read_text(encoding="utf-8"), doc["blocks"])
     doc = apply_citations(doc, settings, warnings)
@@ -107,7 +108,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         doc["blocks"] = mark_lines(doc["blocks"], starts)
     fields, authors = _field_blocks(doc["meta"], anonymous=settings.anonymous)
     meta = {k: v for k, v in doc["meta"].items() if k in ("bibliography", "csl", "lang", "link-citations")}
-    writer = BlockWriter(doc["pandoc-api-version"], meta, _writer_args(settings), cwd=md.parent)
+    writer = BlockWriter(doc["pandoc-api-version"], meta, _writer_args(settings), cwd=md.parent,
+                         limits=settings.limits, source=md)
     if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
         parts = writer.whole(doc["blocks"], fields)
     else:
@@ -132,9 +134,9 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
 
 
 def _writer_args(settings: Settings) -> list[str]:
-    args = ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", "--template", str(BODY_TEMPLATE)]
-    if settings.citations == "csl":
-        args += ["--citeproc", "--csl", str(settings.csl or default_csl())]
+    args = ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", f"--template={BODY_TEMPLATE}"]
+    if settings.citations == "csl":   # `--opt=PATH`: a path can never be read as an option of its own
+        args += ["--citeproc", f"--csl={settings.csl or default_csl()}"]
     return args
 
 
@@ -167,12 +169,15 @@ class BlockWriter:
     every block is written again.
     """
 
-    def __init__(self, api_version: list, meta: dict, args: list[str], *, cwd: Path):
+    def __init__(self, api_version: list, meta: dict, args: list[str], *, cwd: Path,
+                 limits: Limits = DEFAULT_LIMITS, source: Path | None = None):
         self.api_version, self.meta, self.args, self.cwd = api_version, meta, args, cwd
+        self.limits, self.source = limits, source
 
     def _pandoc(self, blocks: list[dict]) -> dict[str, str]:
         doc = {"pandoc-api-version": self.api_version, "meta": self.meta, "blocks": blocks}
-        latex = run_pandoc(self.args, cwd=self.cwd, input=json.dumps(doc).encode()).decode("utf-8")
+        latex = run_pandoc(self.args, cwd=self.cwd, input=json.dumps(doc).encode(), limits=self.limits,
+                           stage="convert", file=self.source).decode("utf-8")
         return _split_fields(latex)
 
     def whole(self, blocks: list[dict], fields: list[dict]) -> dict[str, str]:
