@@ -33,8 +33,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import Settings
-from .errors import LatexError, ToolError
-from .tools import run
+from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolMissing
+from .tools import operand, run
 
 AUX_DIR = "tex"
 _MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) \(U\+([0-9A-F]+)\) in font (.+?)!")
@@ -63,8 +63,10 @@ class TexEnvironment:
         return env
 
 
-#: What reads back the .aux file of the previous pass: cross-references, citations, table widths, page totals.
-_AUX_READERS = re.compile(r"\\(?:(?:page|eq|auto|name|c|C|v)?ref\*?\s*\{|hyperref\s*\[|(?:no)?cite[a-zA-Z]*\s*[\[{]|"
+#: What reads back the .aux file of the previous pass: cross-references, citations, table widths,
+#: page totals.
+_AUX_READERS = re.compile(r"\\(?:(?:page|eq|auto|name|c|C|v)?ref\*?\s*\{|hyperref\s*\[|"
+                          r"(?:no)?cite[a-zA-Z]*\s*[\[{]|"
                           r"begin\s*\{longtable\}|tableofcontents|listof|PreviousTotalPages)|lastpage|zref")
 
 
@@ -81,22 +83,40 @@ def needs_one_pass(tex: Path) -> bool:
 _UNRESOLVED = re.compile(r"LaTeX Warning: (?:Reference|Citation) `[^']*' on page \d+ undefined")
 
 
+#: Characters a manuscript's name cannot have, because its stem names the TeX file: TeX reads
+#: the file name as TeX (``\\``, ``^^5c``, ``%``, ``~``, ...), and latexmk hands it to a shell in
+#: double quotes (``$``, `````, ``"``). A leading ``-`` is harmless: the name is given as ``./-...``.
+_UNSAFE_IN_TEX_NAME = re.compile(r'[\\{}$&#^~%`"\x00-\x1f\x7f]')
+
+
+def check_tex_name(settings: Settings) -> None:
+    """Refuse a manuscript whose name TeX or latexmk would read as something else than a name."""
+    bad = sorted(set(_UNSAFE_IN_TEX_NAME.findall(settings.stem)))
+    if bad:
+        shown = " ".join(repr(c)[1:-1] for c in bad)
+        raise ManuscriptError(
+            f"compile: the file name cannot go to TeX: it holds {shown}", file=settings.manuscript,
+            hint="TeX reads its special characters in a file name as TeX, and latexmk gives the name "
+                 "to a shell; rename the file without \\ { } $ & # ^ ~ % ` \"")
+
+
 def tex_commands(settings: Settings, tex: Path) -> list[list[str]]:
     """The commands that turn ``tex`` into ``tex/<stem>.pdf``, run in the build folder in order."""
     if not needs_one_pass(tex):
         return [latexmk_command(settings, tex)]
     engine = [settings.engine, *_TEX_FLAGS, f"-output-directory={AUX_DIR}"]
     if settings.engine == "lualatex":
-        return [[*engine, tex.name]]
+        return [[*engine, operand(tex.name)]]
     # What latexmk -xelatex runs: the same PDF whichever path a document takes.
     xdv, pdf = (f"{AUX_DIR}/{settings.stem}{ext}" for ext in (".xdv", ".pdf"))
-    return [[*engine, "-no-pdf", tex.name], ["xdvipdfmx", "-E", "-o", pdf, xdv]]
+    return [[*engine, "-no-pdf", operand(tex.name)], ["xdvipdfmx", "-E", "-o", pdf, xdv]]
 
 
 def latexmk_command(settings: Settings, tex: Path) -> list[str]:
     engine_flag = {"xelatex": "-xelatex", "lualatex": "-lualatex"}[settings.engine]
+    # latexmk knows no `--`: a name starting with `-` is given as `./-...`
     return ["latexmk", "-norc", engine_flag, *_TEX_FLAGS, f"-outdir={AUX_DIR}",
-            "-silent" if not settings.verbose else "-verbose", tex.name]
+            "-silent" if not settings.verbose else "-verbose", operand(tex.name)]
 
 
 def stage_figures(settings: Settings) -> list[Path]:
@@ -118,6 +138,7 @@ def stage_figures(settings: Settings) -> list[Path]:
 def compile_pdf(settings: Settings) -> Path:
     """Run TeX, check the log, write ``<stem>.pdf`` with its metadata."""
     tex = settings.output(".tex")
+    check_tex_name(settings)
     stage_figures(settings)
     env = TexEnvironment(settings.source_date_epoch).variables()
     log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
@@ -136,14 +157,35 @@ def compile_pdf(settings: Settings) -> Path:
     return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
 
 
-def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path, tex: Path) -> None:
+def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
+             tex: Path) -> None:
     for command in commands:
         try:
-            result = run(command, cwd=settings.out_dir, env=env)
+            result = run(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage="compile",
+                         file=settings.manuscript)
+        except ToolMissing:
+            raise   # TeX did not run: the log (maybe an old one) says nothing about it
+        except (LimitExceeded, KeyboardInterrupt):
+            forget_stopped_run(settings)
+            raise
         except ToolError as exc:
             raise latex_error(log, tex, fallback=exc.message, source=settings.manuscript) from None
         if settings.verbose:
             print(result.stdout.decode("utf-8", "replace"))
+
+
+#: What a TeX run writes for the next pass (and latexmk's record of it): a run that was
+#: killed may have left them cut off mid-line, which would break every later build.
+_READ_BACK = (".aux", ".toc", ".lof", ".lot", ".out", ".fdb_latexmk", ".xdv")
+
+
+def forget_stopped_run(settings: Settings) -> None:
+    """After TeX was stopped (a limit, Ctrl-C): remove what it may have half-written.
+
+    The next build starts those files afresh; it costs at most one more pass.
+    """
+    for suffix in _READ_BACK:
+        (settings.out_dir / AUX_DIR / f"{settings.stem}{suffix}").unlink(missing_ok=True)
 
 
 def pdf_metadata(settings: Settings, *, draft: bool):
