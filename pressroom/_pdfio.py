@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pikepdf
 
-from .errors import PressroomError, SetupError, ToolError
+from .errors import PressroomError, ToolError
+from .tools import DEFAULT_LIMITS, Limits, operand, start
 
 
 def open_pdf(path: Path) -> pikepdf.Pdf:
@@ -44,33 +43,26 @@ def save_atomic(pdf: pikepdf.Pdf, out: Path) -> Path:
     return out
 
 
-def _pdftotext() -> str:
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        raise SetupError("pdftotext not found", hint="install the Debian package poppler-utils")
-    return exe
-
-
 class PageText:
     """pdftotext started in the background; ``pages()`` waits for its text.
 
-    Starting it first lets the pikepdf checks run while poppler works.
+    Starting it first lets the pikepdf checks run while poppler works. A PDF that
+    makes pdftotext run past the time limit (or its memory) is a LimitExceeded.
     """
 
-    def __init__(self, pdf: Path):
+    def __init__(self, pdf: Path, limits: Limits = DEFAULT_LIMITS):
         self.pdf = Path(pdf)
-        self._proc = subprocess.Popen(
-            [_pdftotext(), "-enc", "UTF-8", str(self.pdf), "-"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._running = start(["pdftotext", "-enc", "UTF-8", operand(self.pdf), "-"], limits=limits,
+                              stage="check", file=self.pdf)
         self._pages: list[str] | None = None
 
     def pages(self) -> list[str]:
         if self._pages is None:
-            out, err = self._proc.communicate()
-            if self._proc.returncode != 0:
-                raise ToolError(f"pdftotext failed: {err.decode(errors='replace').strip()}",
+            result = self._running.wait(check=False)
+            if result.returncode != 0:
+                raise ToolError(f"pdftotext failed: {result.stderr.decode(errors='replace').strip()}",
                                 file=self.pdf)
-            text = out.decode("utf-8", errors="replace")
+            text = result.stdout.decode("utf-8", errors="replace")
             pages = text.split("\f")
             if pages and pages[-1].strip() == "":
                 pages.pop()
@@ -78,6 +70,6 @@ class PageText:
         return self._pages
 
 
-def page_texts(pdf: Path) -> list[str]:
+def page_texts(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
     """The text of each page, in reading order, as pdftotext extracts it."""
-    return PageText(pdf).pages()
+    return PageText(pdf, limits).pages()

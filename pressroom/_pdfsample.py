@@ -8,11 +8,10 @@ real embedded TrueType/OpenType subsets as in a pressroom build.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
-from .errors import LatexError, SetupError
+from .errors import LatexError
+from .tools import operand, run
 
 BODY_SENTENCE = "The quick brown fox jumps over the lazy dog near the riverbank."
 
@@ -39,21 +38,17 @@ fugiat nulla pariatur.
 def make_sample_pdf(folder: Path, *, pages: int = 3, paper: str = "letterpaper",
                     name: str = "sample") -> Path:
     """Compile a ``pages``-page document in ``folder``; return the PDF path."""
-    xelatex = shutil.which("xelatex")
-    if xelatex is None:
-        raise SetupError("xelatex not found", hint="install TeX Live (texlive-xetex)")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     body = "".join(_PAGE % {"n": n, "sentence": BODY_SENTENCE} for n in range(1, pages + 1))
     tex = folder / f"{name}.tex"
     tex.write_text(_TEMPLATE % {"paper": paper, "body": body}, encoding="utf-8")
     env = dict(os.environ, SOURCE_DATE_EPOCH="1514764800", FORCE_SOURCE_DATE="1")
-    proc = subprocess.run(
-        [xelatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=folder, env=env, capture_output=True, text=True, errors="replace")
+    proc = run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", operand(tex.name)],
+               cwd=folder, env=env, check=False)
     pdf = folder / f"{name}.pdf"
     if proc.returncode != 0 or not pdf.exists():
-        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
+        errors = [ln for ln in proc.stdout.decode("utf-8", "replace").splitlines() if ln.startswith("!")]
         raise LatexError("xelatex failed: " + ("; ".join(errors) or "no PDF"),
                          file=folder / f"{name}.log")
     return pdf

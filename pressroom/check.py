@@ -36,9 +36,10 @@ import pikepdf
 from pikepdf import Name
 
 from ._pdfio import PageText, open_pdf
-from .errors import PressroomError
+from .errors import LimitExceeded, PressroomError
 from .pdfmeta import PdfMetadata, info_metadata, xmp_metadata, xmp_subject_bag
 from .stamp import page_stamps
+from .tools import DEFAULT_LIMITS, Limits
 
 PAGE_SIZES: dict[str, tuple[float, float]] = {
     "letter": (612.0, 792.0),
@@ -290,14 +291,18 @@ def _check_structure(pdf: pikepdf.Pdf) -> Finding:
 # -- entry points -------------------------------------------------------------
 
 def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float] | str = "letter",
-              draft: bool, stamp_text: str = "WORK IN PROGRESS — DO NOT CITE") -> list[Finding]:
-    """Run all checks on ``pdf``; one Finding per check, in ``CHECKS`` order."""
+              draft: bool, stamp_text: str = "WORK IN PROGRESS — DO NOT CITE",
+              limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+    """Run all checks on ``pdf``; one Finding per check, in ``CHECKS`` order.
+
+    pdftotext runs under ``limits``; hitting one is an error, not a finding.
+    """
     _paper(page_size)                      # a bad page size is a usage error, before any work
     try:
         doc = open_pdf(pdf)
     except PressroomError as exc:
         return [Finding("structure", False, exc.message)]
-    text = PageText(pdf)                   # poppler works while pikepdf checks
+    text = PageText(pdf, limits)           # poppler works while pikepdf checks
     with doc:
         metadata = _check_metadata(doc, expected)
         fonts = _check_fonts(doc)
@@ -306,6 +311,8 @@ def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float
         structure = _check_structure(doc)
     try:
         texts = text.pages()
+    except LimitExceeded:
+        raise
     except PressroomError as exc:
         failed = Finding("references", False, exc.message)
         return [metadata, fonts, size, Finding("stamp", False, exc.message), failed, structure]

@@ -22,12 +22,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sysconfig
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .tools import write_text_atomic
+from .errors import LimitExceeded, ToolError
+from .tools import DEFAULT_LIMITS, Limits, run, write_text_atomic
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -83,13 +83,16 @@ def _name(path: Path, folder: Path) -> str:
     return str(path)  # e.g. a CSL style shipped by a Python package
 
 
-def _run_version(args: list[str]) -> str:
+def _run_version(args: list[str], limits: Limits = DEFAULT_LIMITS) -> str:
     """The first line a tool prints for its version (latexmk: the last; it starts with a blank line)."""
     try:
-        out = subprocess.run(args, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        out = run(args, limits=limits, stage="manifest", check=False)
+    except LimitExceeded:
+        raise
+    except ToolError:
         return "not found"
-    lines = [l.strip() for l in (out.stdout or out.stderr).splitlines() if l.strip()]
+    text = (out.stdout or out.stderr).decode("utf-8", "replace")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return "unknown"
     return lines[-1].replace("Latexmk, ", "latexmk ") if args[-1] == "-v" else lines[0]
@@ -116,7 +119,8 @@ def tool_versions(settings: "Settings") -> dict[str, str]:
         exe = shutil.which(args[0]) or args[0]
         hit = cache.get(name)
         key = _file_key(exe)
-        version = hit["version"] if hit and hit.get("key") == key else _run_version([exe, *args[1:]])
+        version = (hit["version"] if hit and hit.get("key") == key
+                   else _run_version([exe, *args[1:]], settings.limits))
         fresh[name] = {"key": key, "version": version}
         versions[name] = version
     # Asking importlib.metadata costs 40 ms for the ten packages; installing or removing one

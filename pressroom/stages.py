@@ -217,7 +217,7 @@ def check_rows(settings: Settings, pdf: Path, *, draft: bool) -> list[dict]:
     from .check import check_pdf
     from .compile import pdf_metadata
     findings = check_pdf(pdf, expected=pdf_metadata(settings, draft=draft), page_size=settings.paper,
-                         draft=draft, stamp_text=settings.stamp.text)
+                         draft=draft, stamp_text=settings.stamp.text, limits=settings.limits)
     return [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
 
 
