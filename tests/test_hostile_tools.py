@@ -1,0 +1,176 @@
+"""Hostile manuscripts against the tools pressroom runs (issue 12, classes 1 and 4).
+
+Names: a manuscript folder, the manuscript, its .bib, its figure and the build
+folder named like options, beside a pandoc defaults file and Lua filters that
+would create a marker file if any tool read one of those names as an option;
+a name latexmk would hand to a shell. Each builds, or fails with one located
+error, and the marker is never created.
+
+Limits: a 34-byte line of nested brackets (pandoc's reader is exponential in
+their depth: 16 take 4.5 s, 18 take 19 s, 33 never end), a TeX macro that calls
+itself in math, a TeX loop in raw TeX, and a memory limit too small for pandoc.
+Each ends within the limit and a margin, with an error naming the stage, the
+tool and the limit, exit 1, no traceback, and the last good PDFs unchanged.
+Real pandoc and TeX.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, pdf_text, run_build
+from test_errors import GOOD_BIB, GOOD_MD, digests, write_manuscript
+
+FIGURE = ROOT / "manuscript" / "figures" / "newspapers-per-decade.png"
+#: Seconds a test allows beyond a time limit: the stages before it, the kill, a loaded machine.
+MARGIN = 8.0
+
+
+def plant(folder: Path, marker: Path) -> None:
+    """Everything a tool would run if it read a file name as an option: it creates ``marker``."""
+    lua = f'function Pandoc(doc) os.execute("touch {marker}") return doc end\n'
+    (folder / "evil.lua").write_text(lua)
+    (folder / "x.lua").write_text(lua)
+    (folder / ".md").write_text("filters: [evil.lua]\n")           # what `-d.md` would load
+    (folder / ".bib").write_text("filters: [evil.lua]\n")          # ... `-d.bib`
+    (folder / ".png").write_text("filters: [evil.lua]\n")          # ... `-d.png`
+
+
+def optioned_manuscript(root: Path, name: str) -> tuple[Path, Path]:
+    """A folder named like an option holding a manuscript, .bib and figure named like options."""
+    folder = root / "-d"
+    folder.mkdir(parents=True)
+    marker = root / "MARKER"
+    plant(folder, marker)
+    (folder / "-d.bib").write_text(GOOD_BIB)
+    (folder / "--lua-filter=x.bib").write_text(GOOD_BIB)
+    shutil.copyfile(FIGURE, folder / "-d.png")
+    md = (GOOD_MD.replace("bibliography: refs.bib", "bibliography: [-d.bib]")
+          + "\n![A figure named like an option](-d.png)\n\nThe last paragraph.\n")
+    (folder / name).write_text(md, encoding="utf-8")
+    return folder / name, marker
+
+
+@pytest.mark.parametrize("name", ["-d.md", "--lua-filter=x.lua"])
+@pytest.mark.parametrize("safe", [False, True], ids=["trusted", "safe"])
+def test_names_like_options_are_read_as_names(tmp_path, name, safe):
+    md, marker = optioned_manuscript(tmp_path, name)
+    out = tmp_path / "--lua-filter=x.lua"              # the build folder too
+    result = run_build(md, f"--out={out}", *(["--safe"] if safe else []))
+    stem = Path(name).stem
+    text = pdf_text(out / f"{stem}.pdf")
+    assert "The last paragraph." in text and "Smith, A Book" in text
+    assert (out / f"{stem}-draft.pdf").is_file()
+    assert not marker.exists(), result.stdout + result.stderr
+    # the other commands that run tools on these paths
+    check = run_build("check", "--manuscript", md, "--", *(f"{stem}{s}.pdf" for s in ("", "-draft")),
+                      cwd=out)
+    assert "FAIL" not in check.stdout
+    notes = run_build("notes", md, check=False)
+    assert notes.returncode in (0, 1) and "Traceback" not in notes.stderr
+    assert notes.returncode == 0 or "error: " in notes.stderr
+    assert not marker.exists()
+
+
+def test_a_name_latexmk_would_give_a_shell_is_refused(tmp_path):
+    marker = tmp_path / "SHELL-MARKER"
+    folder = tmp_path / "ms"
+    md = write_manuscript(folder, GOOD_MD + "\nSee the table.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    hostile = md.with_name(f"b`touch {marker.name}`$(touch {marker.name}).md")
+    md.rename(hostile)
+    result = run_build(hostile, "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: {hostile}: compile: the file name cannot go to TeX" in result.stderr
+    assert "hint: " in result.stderr
+    assert not marker.exists() and not (tmp_path / "out" / marker.name).exists()
+
+
+# ---- limits ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    root = tmp_path_factory.mktemp("limits")
+    out = root / "out"
+    run_build(write_manuscript(root / "good"), "--out", out)
+    return root, out, digests(out)
+
+
+def stopped(good, name: str, md: str, *options: str, limit: float = 0) -> str:
+    """Build ``md`` into the good build's folder; it fails, in time, and keeps the last good PDFs."""
+    root, out, before = good
+    began = time.monotonic()
+    result = run_build(write_manuscript(root / name, md), "--out", out, *options, check=False)
+    if limit:
+        assert time.monotonic() - began < limit + MARGIN
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("error: ") == 1, result.stderr
+    assert digests(out) == before
+    assert "is from the last good build and is now stale" in result.stderr
+    return result.stderr
+
+
+#: 32 opening brackets and an x: 34 bytes with the newline.
+BRACKETS = "[" * 32 + "x"
+
+
+@pytest.mark.parametrize("body, stage, tool", [
+    (BRACKETS, "convert", "pandoc"),
+    ("Text $\\def\\x{\\x}\\x$ here.", "compile", "xelatex"),
+    ("Text \\loop\\iftrue\\repeat here.", "compile", "xelatex"),
+    # a table makes the build go through latexmk, whose TeX must die with it
+    ("| a | b |\n|---|---|\n| 1 | 2 |\n\nText \\loop\\iftrue\\repeat here.", "compile", "latexmk"),
+], ids=["nested-brackets", "math-macro-loop", "raw-tex-loop", "loop-under-latexmk"])
+def test_a_hanging_input_ends_at_the_time_limit(good, body, stage, tool):
+    assert len(f"{BRACKETS}\n") == 34
+    md = GOOD_MD.replace("A second paragraph.", body)
+    err = stopped(good, f"hang-{stage}-{tool}", md, "--time-limit", "2", limit=2)
+    root = good[0]
+    assert (f"error: {root / f'hang-{stage}-{tool}' / 'paper.md'}: {stage}: {tool} did not finish "
+            f"within the time limit of 2 s and was stopped") in err
+    assert "hint: " in err and "--time-limit SECONDS" in err
+    if stage == "compile":   # what the killed TeX may have cut off mid-line is gone
+        assert not (good[1] / "tex" / "paper.aux").exists()
+
+
+def test_a_template_sets_the_time_limit(good):
+    root = good[0]
+    folder = root / "template-limit"
+    template = folder / "templates" / "quick"
+    shutil.copytree(ROOT / "templates" / "working-paper", template)
+    toml = template / "settings.toml"
+    toml.write_text("time_limit = 2   # top level, before any table\n" + toml.read_text())
+    md = GOOD_MD.replace("A second paragraph.", BRACKETS).replace("version-date", "template: quick\nversion-date")
+    err = stopped(good, "template-limit", md, limit=2)
+    assert "convert: pandoc did not finish within the time limit of 2 s" in err
+
+
+def test_a_memory_limit_too_small_for_pandoc_is_a_memory_error(good):
+    err = stopped(good, "memory", GOOD_MD, "--memory-limit", "100")
+    assert "convert: pandoc" in err and "under the memory limit of 100 MB per process" in err
+    assert "--memory-limit MB" in err
+
+
+def test_a_missing_tex_engine_is_named_with_how_to_install_it(good, tmp_path):
+    """No xelatex on PATH: the compile stage says so, not an old log's error."""
+    root, out, before = good
+    md = write_manuscript(root / "no-tex", GOOD_MD.replace("A second paragraph.", "Changed."))
+    env = {**os.environ, "PATH": str(tmp_path)}          # no TeX, no git
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), str(md), "--out", str(out)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: {md}: compile: xelatex is not installed" in result.stderr
+    assert "hint: run `python3 build.py` once" in result.stderr and "texlive-xetex" in result.stderr
+    assert digests(out) == before
+
+
+def test_after_the_stopped_builds_the_good_manuscript_builds_to_the_same_bytes(good):
+    root, out, before = good
+    run_build(root / "good" / "paper.md", "--out", out)
+    assert digests(out) == before
