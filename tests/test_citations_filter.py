@@ -205,3 +205,29 @@ def test_main_reports_errors(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(read_markdown(path))))
     assert main(["filter", "latex"]) == 1
     assert "unknown citation key 'nokey'" in capsys.readouterr().err
+
+
+def test_notes_are_pandocs_own_inlines_for_every_other_writer(tmp_path):
+    """fmt="pandoc": Str/Space/Emph, not raw text, so Word, ODT and HTML keep the notes."""
+    doc = run(tmp_path, "A.[@dittmer1992, 3]\n", fmt="pandoc")
+    note = next(i for i in para(doc) if i["t"] == "Note")
+    inlines = note["c"][0]["c"]
+    assert {"t": "Str", "c": "Lowell"} == inlines[0]
+    emph = next(i for i in inlines if i["t"] == "Emph")
+    assert [i.get("c") for i in emph["c"] if i["t"] == "Str"] == ["Sino-Soviet", "Normalization:", "Implications"]
+    assert not any(i["t"] == "RawInline" for i in inlines)
+
+
+def test_the_plain_filter_gives_a_word_file_real_notes_with_italics(tmp_path, monkeypatch, capsys):
+    """`pandoc --filter pressroom-citations -o paper.docx`: the notes have their text and italics."""
+    import zipfile
+    path = write(tmp_path, "A.[@dittmer1992, 3] B.[@lüthi2008]\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(read_markdown(path))))
+    assert main(["filter", "docx"]) == 0
+    out = tmp_path / "paper.docx"
+    pypandoc.convert_text(capsys.readouterr().out, "docx", format="json", outputfile=str(out))
+    footnotes = zipfile.ZipFile(out).read("word/footnotes.xml").decode("utf-8")
+    assert "Lowell Dittmer" in footnotes and "Lorenz M. Lüthi" in footnotes
+    italic_run = footnotes[footnotes.index("Sino-Soviet") - 300: footnotes.index("Sino-Soviet")]
+    assert "<w:i" in italic_run

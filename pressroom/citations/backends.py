@@ -1,4 +1,5 @@
-"""pybtex output backends for notes: LaTeX, Pandoc Markdown and plain text.
+"""pybtex output backends for notes: LaTeX, Pandoc Markdown, pandoc's own
+inlines, and plain text.
 
 pybtex's own backends are made for bibliographies: its LaTeX backend
 re-encodes Unicode as LaTeX accents (``ū`` → ``\\={u}``) and its Markdown
@@ -87,13 +88,54 @@ class TextBackend(plaintext.Backend):
         return text
 
 
+class PandocBackend(plaintext.Backend):
+    """Rich text as pandoc AST inlines (``Str``, ``Space``, ``Emph``, ``Strong``,
+    ``Link``), so that every pandoc writer — Word, ODT, HTML, Markdown — keeps a
+    note with its italics. A no-break space stays inside its ``Str``."""
+
+    name = "pressroom-pandoc"
+    RenderType = list
+    symbols = MappingProxyType({"ndash": [{"t": "Str", "c": "–"}], "newblock": [{"t": "Space"}],
+                                "nbsp": [{"t": "Str", "c": "\u00a0"}]})
+
+    def format_str(self, str_):
+        inlines: list = []
+        for k, word in enumerate(str_.split(" ")):
+            if k:
+                inlines.append({"t": "Space"})
+            if word:
+                inlines.append({"t": "Str", "c": word})
+        return inlines
+
+    def format_protected(self, text):
+        return text
+
+    def format_tag(self, tag_name, text):
+        kind = {"em": "Emph", "i": "Emph", "strong": "Strong", "b": "Strong",
+                "sc": "SmallCaps"}.get(tag_name)
+        return [{"t": kind, "c": text}] if kind else text
+
+    def format_href(self, url, text, external=False):
+        return [{"t": "Link", "c": [["", [], []], text or [{"t": "Str", "c": url}], [url, ""]]}]
+
+    def render_sequence(self, rendered_list):
+        out: list = []
+        for inlines in rendered_list:
+            for el in inlines:
+                if el.get("t") == "Str" and out and out[-1].get("t") == "Str":
+                    out[-1] = {"t": "Str", "c": out[-1]["c"] + el["c"]}   # one word, one Str
+                else:
+                    out.append(el)
+        return out
+
+
 BACKENDS = {"latex": LatexBackend, "markdown": MarkdownBackend, "text": TextBackend,
-            "plain": TextBackend}
+            "plain": TextBackend, "pandoc": PandocBackend}
 
 
 def get_backend(fmt: str):
-    """A backend instance for ``fmt`` ("latex", "markdown", "text")."""
+    """A backend instance for ``fmt`` ("latex", "markdown", "pandoc", "text")."""
     try:
         return BACKENDS[fmt]()
     except KeyError:
-        raise ValueError(f"unknown output format {fmt!r}; use latex, markdown or text") from None
+        raise ValueError(f"unknown output format {fmt!r}; use latex, markdown, pandoc or text") from None

@@ -1,7 +1,7 @@
 """The footnotes of a manuscript as Pandoc Markdown text.
 
 ``list_notes(path)`` parses the Markdown with pandoc, runs the citation
-filter with ``fmt="markdown"`` and returns every footnote of the finished
+filter with ``fmt="pandoc"`` (pandoc's own inlines) and returns every footnote of the finished
 document in order, one string per note (``build.py notes``). Two pandoc
 calls in all: one to read the manuscript, one to write every note (notes
 are separated by a marker paragraph and split afterwards).
@@ -68,5 +68,5 @@ def list_notes(markdown_path: Path, *, bibliography: Path | None = None,
     markdown_path = Path(markdown_path)
     doc = read_markdown(markdown_path)
     doc = process(doc, source=markdown_path, bibliography=bibliography,
-                  fmt="markdown", options=options, warn=warn)
+                  fmt="pandoc", options=options, warn=warn)
     return notes_to_markdown(doc, collect_notes(doc))

@@ -5,14 +5,16 @@ returns a new one in which:
 
 - every ``Cite`` in running text is a ``Note`` holding the rendered cluster
   and a full stop; the note goes after punctuation that follows the
-  citation (``text [@k].`` → ``text.`` + note; house-style §1);
+  citation (``text [@k].`` → ``text.`` + note; docs/citation-styles.md);
 - a ``Cite`` inside an explicit footnote is rendered in place;
-- rendered text is a ``RawInline`` of format ``fmt`` (``latex`` or
-  ``markdown``).
+- rendered text is pandoc's own inlines (``fmt="pandoc"``: ``Str``,
+  ``Emph``, ``Link``...), which every writer keeps, or one ``RawInline`` of
+  format ``fmt`` (``latex``, ``markdown``).
 
 ``main()`` runs it as a real filter (``pandoc --filter <script>`` with a
 script calling ``sys.exit(main())``): JSON on stdin, pandoc's output format
-in ``argv[1]``; latex/beamer targets get LaTeX, every other target Markdown.
+in ``argv[1]``; latex/beamer targets get raw LaTeX (the build's exact
+output), every other target (docx, odt, html, markdown...) pandoc's inlines.
 
 AuthorInText citations (``@key [p. 3] says``) print the short author name
 in the text and a note; SuppressAuthor (``[-@key]``) drops the author from
@@ -246,8 +248,14 @@ class _Processor:
         raise CitationError(f"unknown citation key {key!r}", file=self.source,
                             line=self.where.line_of(key, nth), hint=hint)
 
-    def _render(self, text: Text) -> dict:
-        return {"t": "RawInline", "c": [self.fmt, american_punctuation(text.render(self.backend))]}
+    def _render(self, text: Text) -> list[dict]:
+        """Rich text as inlines: pandoc's own (``fmt="pandoc"``), or one raw LaTeX or
+        Markdown inline; commas and full stops go inside closing quotation marks."""
+        if self.fmt == "pandoc":
+            inlines = text.render(self.backend)
+            return [{"t": "Str", "c": american_punctuation(el["c"])} if el.get("t") == "Str" else el
+                    for el in inlines]
+        return [{"t": "RawInline", "c": [self.fmt, american_punctuation(text.render(self.backend))]}]
 
     def _cluster(self, cite: dict, *, note_initial: bool) -> Text:
         items = self._items(cite)
@@ -293,7 +301,7 @@ class _Processor:
         items = self._items(cite)
         self._current_key = items[0].key if items else None
         text = self.seq.note(items)
-        note = {"t": "Note", "c": [{"t": "Para", "c": [self._render(text)]}]}
+        note = {"t": "Note", "c": [{"t": "Para", "c": self._render(text)}]}
         before: list = []
         if items and items[0].mode == "author-in-text":
             # the names as a short note gives them ("Shen and Xia", "Adorno et al.")
@@ -336,20 +344,40 @@ class _Processor:
         full stop after a closing quote moves inside it."""
         initial = getattr(self, "_note_initial_cite", None) == id(cite)
         rendered = self._render(self._cluster(cite, note_initial=initial))
-        s = rendered["c"][1]
+        last = rendered[-1] if rendered else None
+        s = _text_of(last)
         nxt = inlines[i + 1] if i + 1 < len(inlines) else None
-        if nxt and isinstance(nxt, dict) and nxt.get("t") == "Str" and nxt["c"][:1] in (",", "."):
+        if s is not None and nxt and isinstance(nxt, dict) and nxt.get("t") == "Str" \
+                and nxt["c"][:1] in (",", "."):
             nc = nxt["c"]
             m = re.search(r"(’?”)$", s)
             if s.endswith(".") and nc.startswith("."):
                 nc = nc[1:]
             elif m:
-                rendered["c"][1] = s[: m.start()] + nc[0] + m.group(1)
+                _set_text(last, s[: m.start()] + nc[0] + m.group(1))
                 nc = nc[1:]
             else:
-                return [rendered], 0
-            return [rendered] + ([{"t": "Str", "c": nc}] if nc else []), 1
-        return [rendered], 0
+                return rendered, 0
+            return rendered + ([{"t": "Str", "c": nc}] if nc else []), 1
+        return rendered, 0
+
+def _text_of(inline: dict | None) -> str | None:
+    """The text of a ``Str`` or ``RawInline`` (what a note's last inline ends with)."""
+    if inline is None:
+        return None
+    if inline.get("t") == "Str":
+        return inline["c"]
+    if inline.get("t") == "RawInline":
+        return inline["c"][1]
+    return None
+
+
+def _set_text(inline: dict, text: str) -> None:
+    if inline.get("t") == "Str":
+        inline["c"] = text
+    else:
+        inline["c"][1] = text
+
 
 def process(doc: dict, *, source: Path | None = None,
             bibliography: Path | list[Path] | None = None, fmt: str = "latex",
@@ -359,7 +387,8 @@ def process(doc: dict, *, source: Path | None = None,
 
     ``bibliography``: ``.bib`` path(s); by default the ``bibliography`` key
     of the document's metadata, relative to ``source``'s folder. ``fmt``:
-    "latex" or "markdown" (RawInline format of the rendered notes).
+    "pandoc" (pandoc's own inlines, for every writer), or "latex" / "markdown"
+    (one RawInline of that format per rendered citation).
     ``cache_dir``: where the parsed ``.bib`` files are kept between runs (a
     build folder). Problems in the ``.bib`` are warnings (``warn``); an entry
     that cannot be used is an error only when it is cited.
@@ -394,13 +423,13 @@ def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir
 def main(argv: list[str] | None = None) -> int:
     """Pandoc JSON filter: ``pandoc --filter pressroom-citations ...``.
 
-    The output format is ``argv[1]`` (pandoc passes it); anything but
-    "latex"/"markdown" is rendered as LaTeX if it starts with "latex"/"beamer",
-    else as Markdown. Errors print ``error: ...`` and exit 1.
+    The output format is ``argv[1]`` (pandoc passes it): raw LaTeX for
+    "latex"/"beamer", pandoc's own inlines for every other writer. Errors print
+    ``error: ...`` and exit 1.
     """
     argv = sys.argv if argv is None else argv
     target = argv[1] if len(argv) > 1 else "latex"
-    fmt = "latex" if target.startswith(("latex", "beamer")) else "markdown"
+    fmt = "latex" if target.startswith(("latex", "beamer")) else "pandoc"
     doc = json.load(sys.stdin)
     try:
         result = process(doc, fmt=fmt)
