@@ -206,7 +206,7 @@ def cmd_notes(argv: list[str]) -> int:
     # concern the PDF, not the notes
     quiet = Warnings(echo=False)
     settings = build_settings(read_manuscript(path, quiet), template=args.template, warnings=quiet)
-    notes = list_notes(path, options=dict(settings.citation_options))
+    notes = list_notes(path, options=dict(settings.citation_options), limits=settings.limits)
     if args.json:
         print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
     else:

@@ -231,3 +231,15 @@ def test_the_plain_filter_gives_a_word_file_real_notes_with_italics(tmp_path, mo
     assert "Lowell Dittmer" in footnotes and "Lorenz M. Lüthi" in footnotes
     italic_run = footnotes[footnotes.index("Sino-Soviet") - 300: footnotes.index("Sino-Soviet")]
     assert "<w:i" in italic_run
+
+
+def test_notes_of_a_manuscript_named_like_an_option_and_a_note_naming_the_separator(tmp_path):
+    """`-d.md` is read as a file (never as pandoc's -d), and a note that contains the
+    listing's internal separator does not split the notes."""
+    from pressroom.citations.notes import _SEP
+    (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
+    path = tmp_path / "-d.md"
+    path.write_text(f"---\nbibliography: refs.bib\n---\n\nA.[@dittmer1992] {_SEP}.[^x]\n\n[^x]: {_SEP}\n",
+                    encoding="utf-8")
+    notes = list_notes(path)
+    assert len(notes) == 2 and notes[1] == _SEP and notes[0].startswith("Lowell Dittmer")

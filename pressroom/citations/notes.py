@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..tools import run_pandoc
+from ..tools import DEFAULT_LIMITS, Limits, run_pandoc
 from .pandoc_filter import process
 
 _SEP = "PRESSROOMNOTESEPARATOR"
 
 
-def read_markdown(path: Path) -> dict:
-    """The Pandoc JSON AST of a Markdown file."""
+def read_markdown(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """The Pandoc JSON AST of a Markdown file (its name after ``--``: never an option)."""
     path = Path(path)
-    return json.loads(run_pandoc(["--from", "markdown", "--to", "json", path.name], cwd=path.parent))
+    return json.loads(run_pandoc(["--from", "markdown", "--to", "json"], inputs=[path.name],
+                                 cwd=path.parent, limits=limits, stage="notes", file=path))
 
 
 def collect_notes(doc: dict) -> list[list[dict]]:
@@ -44,29 +45,32 @@ def collect_notes(doc: dict) -> list[list[dict]]:
     return notes
 
 
-def notes_to_markdown(doc: dict, notes: list[list[dict]]) -> list[str]:
+def notes_to_markdown(doc: dict, notes: list[list[dict]], *,
+                      limits: Limits = DEFAULT_LIMITS) -> list[str]:
     """Write the notes with pandoc's ``markdown-smart`` writer, one call."""
     if not notes:
         return []
+    content = json.dumps(notes)
+    sep = _SEP
+    while sep in content:   # a marker no note contains, whatever the manuscript says
+        sep += "X"
     blocks: list[dict] = []
     for k, note in enumerate(notes):
         if k:
-            blocks.append({"t": "Para", "c": [{"t": "Str", "c": _SEP}]})
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": sep}]})
         blocks.extend(note)
     out = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {}, "blocks": blocks}
-    text = run_pandoc(["--from", "json", "--to", "markdown-smart", "--wrap=none"],
-                      input=json.dumps(out).encode("utf-8")).decode("utf-8")
-    parts = text.replace("\r\n", "\n").split(f"\n{_SEP}\n")
-    if len(parts) != len(notes):  # pragma: no cover - marker must survive
-        raise RuntimeError("note separator lost while writing notes")
+    text = run_pandoc(["--from", "json", "--to", "markdown-smart", "--wrap=none"], stage="notes",
+                      input=json.dumps(out).encode("utf-8"), limits=limits).decode("utf-8")
+    parts = text.replace("\r\n", "\n").split(f"\n{sep}\n")
     return [p.strip() for p in parts]
 
 
 def list_notes(markdown_path: Path, *, bibliography: Path | None = None,
-               options: dict | None = None, warn=None) -> list[str]:
+               options: dict | None = None, warn=None, limits: Limits = DEFAULT_LIMITS) -> list[str]:
     """Every footnote of the finished manuscript, as Markdown inline text."""
     markdown_path = Path(markdown_path)
-    doc = read_markdown(markdown_path)
+    doc = read_markdown(markdown_path, limits=limits)
     doc = process(doc, source=markdown_path, bibliography=bibliography,
                   fmt="pandoc", options=options, warn=warn)
-    return notes_to_markdown(doc, collect_notes(doc))
+    return notes_to_markdown(doc, collect_notes(doc), limits=limits)
