@@ -39,6 +39,9 @@ from dataclasses import replace
 from pybtex.richtext import HRef, String, Symbol, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
+from pybtex.style.labels.number import LabelStyle as NumberLabelStyle
+from pybtex.style.names.plain import NameStyle as PlainNameStyle
+from pybtex.style.sorting.none import SortingStyle as NoSortingStyle
 
 from .backends import get_backend
 from .bibliography import MONTHS, BibDate, to_rich
@@ -146,16 +149,22 @@ def roman(text: Text) -> Text:
     return _styled(text) if text else Text()
 
 
+#: the empty text (pybtex's rich text is never changed in place, so one can be shared)
+EMPTY = Text()
+
+
 def units(*parts, sep: str = ", ") -> Text:
     """The non-empty parts joined by ``sep``."""
     kept = [p for p in parts if p]
-    return Text(sep).join(kept) if kept else Text()
+    if not kept:
+        return EMPTY
+    return kept[0] if len(kept) == 1 and isinstance(kept[0], Text) else Text(sep).join(kept)
 
 
 def rich(entry, name: str) -> Text:
     """A field as rich text (empty when absent)."""
     value = entry.fields.get(name, "")
-    return to_rich(value) if value.strip() else Text()
+    return to_rich(value) if value.strip() else EMPTY
 
 
 def has(entry, name: str) -> bool:
@@ -399,9 +408,11 @@ class Style(BaseStyle):
     or single settings as keywords (``Style(ibid=False)``); other keywords go to
     pybtex's ``BaseStyle``."""
 
-    default_name_style = "plain"
-    default_label_style = "number"
-    default_sorting_style = "none"
+    # the plugin classes themselves, not their names: looking a name up scans every installed
+    # package's entry points (15–20 ms per style, once per build)
+    default_name_style = PlainNameStyle
+    default_label_style = NumberLabelStyle
+    default_sorting_style = NoSortingStyle
 
     def __init__(self, options: ChicagoOptions | None = None, *, entries: Iterable = (), **kwargs):
         settings = {k: kwargs.pop(k) for k in list(kwargs)
