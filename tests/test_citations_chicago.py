@@ -212,3 +212,15 @@ def test_a_type_with_no_chicago_form_is_built_from_its_fields_and_warned_once():
     notes = [style.render(seq.note([CitationItem("r", suffix=", 4")]), "text") for _ in range(2)]
     assert notes[0] == "R Core Team, R: A Language, version 4.3.1 (Vienna: R Foundation, 2023), 4."
     assert len(warnings) == 1 and "@software" in warnings[0] and "'r'" in warnings[0]
+
+
+def test_a_url_cannot_carry_tex_code():
+    """TeX reads ``^^5c`` as a backslash and braces as groups, even inside \\url: a .bib URL
+    reaches the LaTeX with those characters percent-encoded (their meaning in a URL)."""
+    from pressroom.citations.sequence import CitationItem, NoteSequencer
+    bib = parse_bibtex("@online{u, title={T}, url={https://x.org/^^5cinput{/etc/passwd}\\\\x}, "
+                       "urldate={2020-01-01}}", file="u.bib")
+    style = Style(style="chicago")
+    latex = style.render(NoteSequencer(style, bib).note([CitationItem("u")]), "latex")
+    assert "^^" not in latex and "{/etc" not in latex and "\\input" not in latex
+    assert r"\url{https://x.org/\%5E\%5E5cinput\%7B/etc/passwd\%7D\%5C\%5Cx}" in latex

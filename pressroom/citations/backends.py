@@ -35,6 +35,18 @@ def latex_escape(text: str) -> str:
     return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
 
 
+#: characters of a URL that TeX could read as code (``^^5c`` is a backslash to TeX, braces
+#: group, a backslash starts a command): percent-encoded, which is what they mean in a URL
+_URL_UNSAFE_RE = re.compile(r'[\\^{}"<>`|\s]')
+
+
+def latex_url(url: str) -> str:
+    """A URL as the argument of ``\\url``/``\\href``: characters TeX could take for code
+    percent-encoded (RFC 3986), ``%`` and ``#`` escaped as hyperref expects."""
+    url = _URL_UNSAFE_RE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), url)
+    return url.replace("%", r"\%").replace("#", r"\#")
+
+
 _MD_RE = re.compile(r"([\\`*_\[\]<>$^~@#&|])")
 
 
@@ -56,7 +68,7 @@ class LatexBackend(latex.Backend):
     def format_href(self, url, text, external=False):
         if not text:
             return ""
-        safe = url.replace("\\", "/").replace("%", r"\%").replace("#", r"\#")
+        safe = latex_url(url)
         if text == self.format_str(url):
             return rf"\url{{{safe}}}"
         return rf"\href{{{safe}}}{{{text}}}"
