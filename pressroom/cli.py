@@ -139,27 +139,27 @@ def cmd_build(argv: list[str]) -> int:
 
 
 def run_tasks(settings, warnings: Warnings) -> list[str]:
-    """Run the doit tasks for these settings; returns the names of the stages that ran."""
-    from doit.cmd_base import ModuleTaskLoader
+    """Run the doit tasks for these settings; returns the names of the stages that ran.
+
+    The settings, warnings and progress reporter reach doit through a task
+    loader made for this build alone (pressroom.tasks.BuildLoader).
+    """
     from doit.doit_cmd import DoitMain
-    import dodo
+
     from .progress import StageReporter
-    dodo.SETTINGS = settings
-    dodo.WARNINGS = warnings
-    dodo.FAILURES.clear()
-    dodo.DOIT_CONFIG.update({"dep_file": str(settings.out_dir / ".doit.json"),
-                             "reporter": StageReporter})
-    StageReporter.verbose = settings.verbose
-    StageReporter.executed = []
-    rc = DoitMain(ModuleTaskLoader(dodo)).run(["run"])
+    from .tasks import BuildLoader
+    reporter = StageReporter(sys.stdout, verbose=settings.verbose)
+    loader = BuildLoader(settings, warnings, reporter)
+    # config_filenames=(): no `[tool.doit]` of whatever pyproject.toml is in the working folder
+    rc = DoitMain(loader, config_filenames=()).run(["run"])
     outputs = (settings.output(".pdf"), settings.output("-draft.pdf"))
-    if dodo.FAILURES:
+    if loader.failures:
         _say_stale(*outputs)
-        raise dodo.FAILURES[0]
+        raise loader.failures[0]
     if rc != 0:
         _say_stale(*outputs)
-        raise ToolError("the build failed (doit exit code %d)" % rc, hint="run again with --debug -v")
-    return list(StageReporter.executed)
+        raise ToolError(f"the build failed (doit exit code {rc})", hint="run again with --debug -v")
+    return list(reporter.executed)
 
 
 def _say_stale(*pdfs: Path) -> None:

@@ -17,17 +17,19 @@ class StageReporter(ConsoleReporter):
     """`convert   0.41 s` per stage; up-to-date stages only with -v.
 
     Failures are reported by build.py from the PressroomError the stage
-    raised, so doit's own failure dump is not printed (unless -v).
+    raised, so doit's own failure dump is not printed (unless -v). One
+    reporter per build, handed to doit as an instance (pressroom.tasks).
     """
 
     desc = "pressroom stages"
-    verbose = False
-    executed: list[str] = []
 
-    def __init__(self, outstream, options):
-        super().__init__(outstream, options)
+    def __init__(self, outstream, options=None, *, verbose: bool = False):
+        super().__init__(outstream, options or {})
+        self.verbose = verbose
+        #: the stages that ran, in order
+        self.executed: list[str] = []
         self._started: dict[str, float] = {}
-        self._live = not self.verbose and getattr(outstream, "isatty", lambda: False)()
+        self._live = not verbose and getattr(outstream, "isatty", lambda: False)()
 
     def execute_task(self, task):
         self._started[task.name] = time.perf_counter()
@@ -44,7 +46,7 @@ class StageReporter(ConsoleReporter):
         self.outstream.flush()
 
     def add_success(self, task):
-        type(self).executed.append(task.name)
+        self.executed.append(task.name)
         self._finished(task)
 
     def skip_uptodate(self, task):

@@ -1,0 +1,55 @@
+"""doit as a library: each build hands doit its own settings through a task loader
+(pressroom.tasks.BuildLoader), so builds in one process do not see each other."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import pdf_text
+from pressroom.cli import run_tasks
+from pressroom.config import build_settings
+from pressroom.errors import CitationError, Warnings
+from pressroom.manuscript import read_manuscript
+from pressroom.tasks import STAGE_NAMES
+
+
+def _settings(tmp_path: Path, name: str, body: str, template: str):
+    folder = tmp_path / name
+    folder.mkdir()
+    md = folder / "paper.md"
+    md.write_text(f"---\ntitle: {name.title()} Paper\nversion-date: 2026-01-02\n---\n\n{body}\n",
+                  encoding="utf-8")
+    warnings = Warnings(echo=False)
+    settings = build_settings(read_manuscript(md, warnings), out_dir=tmp_path / "out" / name,
+                              template=template, warnings=warnings)
+    return settings, warnings
+
+
+def test_two_builds_in_one_process_keep_their_own_state(tmp_path):
+    alpha = _settings(tmp_path, "alpha", "Alpha body text.", "working-paper")
+    beta = _settings(tmp_path, "beta", "Beta body text.", "journal-article")
+    # at the same time, in two threads: with the settings in module globals, one build
+    # would take the other's settings, failures or progress
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ran = list(pool.map(lambda pair: run_tasks(*pair), [alpha, beta]))
+    assert ran == [list(STAGE_NAMES), list(STAGE_NAMES)]
+    for (settings, _), own, other in ((alpha, "Alpha", "Beta"), (beta, "Beta", "Alpha")):
+        text = pdf_text(settings.output(".pdf"))
+        assert f"{own} body text." in text and other not in text
+        report = json.loads(settings.output(".check.json").read_text(encoding="utf-8"))
+        assert all(row["ok"] for row in report), report
+        assert (settings.out_dir / ".doit.json").is_file()
+    pages = {row["reason"].split(", ")[1] for row in
+             json.loads(beta[0].output(".check.json").read_text(encoding="utf-8"))
+             if row["check"] == "page-size"}
+    assert pages == {"a4 595.28×841.89 pt"}   # journal-article's paper, not working-paper's letter
+
+    # a failed build in the same process: its failure stays its own
+    broken = _settings(tmp_path, "broken", "Text [@nokey].", "working-paper")
+    with pytest.raises(CitationError, match="nokey"):
+        run_tasks(*broken)
+    assert run_tasks(*alpha) == []            # nothing changed, and no failure carried over
