@@ -6,6 +6,7 @@
     python3 build.py test             set up, run the whole test suite
     python3 build.py notes PATH       print the footnotes of a manuscript
     python3 build.py check [PDF ...]  preflight-check PDFs
+    python3 build.py --help           every command, one line each
 
 Set-up, done by every command and skipped in a few milliseconds once done:
 1. `.venv` with the exact versions in requirements.lock (rebuilt when that
@@ -99,17 +100,20 @@ def missing_tools() -> list[str]:
     return [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
 
 
-def _apt_install(packages: list[str], *, why: str) -> None:
+def _apt_install(packages: list[str], *, why: str, reason: str = "") -> None:
+    """Install ``packages`` (which give ``why``) from Debian; ``reason`` says what was missing."""
     line = "apt-get install -y --no-install-recommends " + " ".join(packages)
+    reason = reason or f"{why} is missing"
     if os.geteuid() == 0:
         prefix: list[str] = []
     elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
         prefix = ["sudo", "-n"]
     else:
-        fail(f"{why} is missing and installing it needs root. Run:\n"
+        fail(f"{reason}, and installing {why} needs root. Run:\n"
              f"  sudo apt-get update && sudo {line}\n"
              "then run this command again.")
-    say(f"installing {why} from Debian ({len(packages)} packages, a few minutes the first time) ...")
+    count = f"{len(packages)} package{'s' if len(packages) != 1 else ''}"
+    say(f"{reason}: installing {why} from Debian ({count}, a few minutes the first time) ...")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for cmd in (["apt-get", "update", "-q"], line.split()):
         result = subprocess.run(prefix + cmd, env=env, capture_output=True, text=True)
@@ -133,7 +137,8 @@ def ensure_tex() -> None:
         return   # checked since the lists last changed: kpsewhich costs 50 ms, so not on every build
     missing = missing or missing_tex_files()
     if missing:
-        _apt_install(list(DEBIAN_PACKAGES), why=f"TeX Live ({', '.join(missing)} not found)")
+        _apt_install(list(DEBIAN_PACKAGES), why="TeX Live and poppler-utils",
+                     reason=f"{', '.join(missing)} not found")
         still = missing_tools() or missing_tex_files()
         if still:
             fail(f"still not found after installing TeX Live: {', '.join(still)}")
@@ -149,12 +154,19 @@ def main(argv: list[str]) -> int:
         if sys.version_info < (3, 11):
             fail(f"pressroom needs Python 3.11 or newer; this is {sys.version.split()[0]}")
         ensure_venv()
-        if not (argv and argv[0] == "notes"):   # notes need no TeX
+        if needs_tex(argv):
             ensure_tex()
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *argv])
     sys.path.insert(0, str(ROOT))
     from pressroom.cli import main as cli_main
-    return cli_main(argv)
+    return cli_main(argv, prog="build.py")
+
+
+def needs_tex(argv: list[str]) -> bool:
+    """Everything but the notes, --help and --version runs TeX or poppler."""
+    asks_only = {"-h", "--help", "help", "--version"}
+    return not argv or not (argv[0] == "notes" or argv[0] in asks_only or
+                            (len(argv) > 1 and argv[1] in asks_only))
 
 
 if __name__ == "__main__":

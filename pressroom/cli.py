@@ -1,13 +1,15 @@
-"""The command line, run inside the project's venv (build.py sets it up first).
+"""The command line: ``pressroom`` when installed, ``python3 build.py`` in a checkout
+(which sets up the venv and TeX first).
 
-    build.py [MANUSCRIPT] [--out DIR] [--template NAME] [-v] [--strict] [--safe] [--debug]
-             [--time-limit SECONDS] [--memory-limit MB]
-    build.py notes MANUSCRIPT.md [--json]
-    build.py check [PDF ...] [--manuscript PATH] [--json]
-    build.py test [PYTEST ARGS ...]
-    build.py verify [MANUSCRIPT] [--out DIR] [--template NAME]
+    pressroom [build] [MANUSCRIPT] [--out DIR] [--template NAME] [-v] [--strict] [--safe] [--debug]
+                      [--time-limit SECONDS] [--memory-limit MB]
+    pressroom notes MANUSCRIPT [--json] [--template NAME]
+    pressroom check [PDF ...] [--manuscript PATH] [--json]
+    pressroom verify [MANUSCRIPT] [--out DIR] [--template NAME]
+    pressroom test [PYTEST ARGS ...]           (in a checkout)
+    pressroom --help | --version
 
-Exit codes: 0 success, 1 build or check failed (the message says which), 2 usage.
+Exit codes: 0 success, 1 build, check or verify failed (the message says which), 2 usage.
 """
 
 from __future__ import annotations
@@ -20,16 +22,23 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import (EXIT_CHECK_FAILED, PressroomError, ToolError, UsageError,
-                     Warnings)
+from . import __version__
+from .errors import EXIT_CHECK_FAILED, PressroomError, ToolError, UsageError, Warnings
+from .locations import CHECKOUT, default_manuscript
 
-ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("build", "notes", "check", "test", "verify")
+#: Every command, its arguments and its line in ``--help``, in the order --help lists them.
+COMMANDS = {
+    "build": ("[PATH]", "build a manuscript (.md file or its folder): .tex, PDF, stamped draft, check"),
+    "notes": ("PATH", "print every footnote of the finished document as Markdown (no TeX needed)"),
+    "check": ("[PDF ...]", "preflight-check PDFs against the manuscript their manifest.json names"),
+    "verify": ("[PATH]", "rebuild from scratch and compare with the build's manifest.json"),
+    "test": ("[PYTEST ARGS]", "run the test suite (in a checkout of the repository)"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors are PressroomErrors with exit code 2
-        raise UsageError(message, hint=f"see `python3 build.py {self.prog.split()[-1]} --help`")
+        raise UsageError(message, hint=f"see `{self.prog} --help`")
 
 
 def _positive(kind):
@@ -57,11 +66,18 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
                         f"memory_limit, else {DEFAULT_MEMORY_LIMIT})")
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="build.py build", description="Build a manuscript: .tex, PDF, stamped draft, check.")
-    p.add_argument("manuscript", nargs="?", default=str(ROOT / "manuscript"),
-                   help="a manuscript .md file or its folder (default: manuscript/)")
-    p.add_argument("--out", help="build folder (default: build/<manuscript folder name>/)")
+def _parser(prog: str, command: str) -> _Parser:
+    return _Parser(prog=f"{prog} {command}", description=COMMANDS[command][1][:1].upper()
+                   + COMMANDS[command][1][1:] + ".")
+
+
+def _build_parser(prog: str, command: str = "build") -> argparse.ArgumentParser:
+    p = _parser(prog, command)
+    where = "manuscript/" if CHECKOUT else "the current folder"
+    p.add_argument("manuscript", nargs="?", default=str(default_manuscript()),
+                   help=f"a manuscript .md file or its folder (default: {where})")
+    p.add_argument("--out", help="build folder (default: build/<manuscript folder name>/"
+                                 + ("" if CHECKOUT else " in the current folder") + ")")
     p.add_argument("--template", help="journal template (default: the header's `template:` or working-paper)")
     p.add_argument("-v", "--verbose", action="store_true", help="show tool output")
     p.add_argument("--strict", action="store_true", help="make warnings fatal")
@@ -71,15 +87,36 @@ def _build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str]) -> int:
+def overview(prog: str) -> str:
+    """What ``--help`` prints: every command with one line, git-style."""
+    width = max(len(f"{name} {args}") for name, (args, _) in COMMANDS.items())
+    lines = [f"usage: {prog} [COMMAND] [ARGS]", "",
+             "Markdown + BibTeX in; journal-styled LaTeX with Chicago footnotes, a submission PDF,",
+             "a stamped draft and a preflight check out.", "", "commands:"]
+    lines += [f"  {f'{name} {args}'.ljust(width)}  {line}" for name, (args, line) in COMMANDS.items()]
+    lines += ["", f"With no command, {prog} builds: `{prog} PATH` is `{prog} build PATH`.",
+              f"`{prog} COMMAND --help` shows a command's options; `{prog} --version` the version.",
+              "Exit codes: 0 success, 1 a build, check or verify failed, 2 usage error."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str], prog: str = "pressroom") -> int:
+    """Run one command; returns the exit code. ``prog`` is how the user called us."""
     debug = "--debug" in argv
     try:
+        if argv and argv[0] in ("-h", "--help", "help"):
+            print(overview(prog))
+            return 0
+        if argv and argv[0] == "--version":
+            print(f"pressroom {__version__}")
+            return 0
         if argv and argv[0] in COMMANDS:
             command, rest = argv[0], argv[1:]
         else:
             command, rest = "build", argv
-        return {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
-                "verify": cmd_verify}[command](rest)
+        run = {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
+               "verify": cmd_verify}[command]
+        return run(rest, prog)
     except PressroomError as exc:
         if debug:
             raise
@@ -89,10 +126,15 @@ def main(argv: list[str]) -> int:
         print("interrupted: outputs are written atomically, so nothing half-written was left", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader went away (`build.py notes paper.md | head`): stop quietly with the status
+        # The reader went away (`pressroom notes paper.md | head`): stop quietly with the status
         # of a process ended by SIGPIPE, as Unix tools do, not with a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13
+
+
+def entry_point() -> None:
+    """The ``pressroom`` console script."""
+    sys.exit(main(sys.argv[1:], prog="pressroom"))
 
 
 @contextmanager
@@ -108,8 +150,8 @@ def build_lock(out_dir: Path):
         yield
 
 
-def cmd_build(argv: list[str]) -> int:
-    args = _build_parser().parse_args(argv)
+def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
+    args = _build_parser(prog).parse_args(argv)
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
     from .config import default_out_dir
@@ -191,8 +233,8 @@ def format_report(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def cmd_notes(argv: list[str]) -> int:
-    p = _Parser(prog="build.py notes", description="Print every footnote of the finished document.")
+def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
+    p = _parser(prog, "notes")
     p.add_argument("manuscript", help="a manuscript .md file or its folder")
     p.add_argument("--json", action="store_true", help='[{"n": 1, "text": "..."}]')
     p.add_argument("--template", help="the template whose notes style applies (as for a build)")
@@ -215,10 +257,10 @@ def cmd_notes(argv: list[str]) -> int:
     return 0
 
 
-def cmd_check(argv: list[str]) -> int:
-    p = _Parser(prog="build.py check", description="Preflight-check finished PDFs.")
+def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
+    p = _parser(prog, "check")
     p.add_argument("pdfs", nargs="*", help="PDFs to check (default: the manuscript's two PDFs)")
-    p.add_argument("--manuscript", default=str(ROOT / "manuscript"),
+    p.add_argument("--manuscript", default=str(default_manuscript()),
                    help="the manuscript whose metadata the PDFs must carry (default: manuscript/)")
     p.add_argument("--template", help="the template whose page size applies")
     p.add_argument("--json", action="store_true", help="findings as JSON")
@@ -241,10 +283,9 @@ def cmd_check(argv: list[str]) -> int:
     return report_findings(report, as_json=args.json)
 
 
-def cmd_verify(argv: list[str]) -> int:
+def cmd_verify(argv: list[str], prog: str = "pressroom") -> int:
     """Rebuild from scratch in a temporary folder and compare with the build folder's manifest."""
-    p = _build_parser()
-    p.prog, p.description = "build.py verify", "Rebuild from scratch and compare with manifest.json."
+    p = _build_parser(prog, "verify")
     args = p.parse_args(argv)
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
@@ -260,9 +301,12 @@ def cmd_verify(argv: list[str]) -> int:
     return 0 if verdict.identical else EXIT_CHECK_FAILED
 
 
-def cmd_test(argv: list[str]) -> int:
+def cmd_test(argv: list[str], prog: str = "pressroom") -> int:
     """The whole test suite (set-up has made sure TeX and poppler are present)."""
-    os.chdir(ROOT)
+    if CHECKOUT is None or not (CHECKOUT / "tests").is_dir():
+        raise UsageError("the test suite runs in a checkout of the repository; this pressroom is installed",
+                         hint="clone the repository and run `python3 build.py test` there")
+    os.chdir(CHECKOUT)
     os.execv(sys.executable, [sys.executable, "-m", "pytest", *argv])
     return 0  # not reached
 

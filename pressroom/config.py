@@ -16,12 +16,13 @@ from typing import Any
 
 from . import __version__
 from .errors import ManuscriptError, TemplateError, Warnings
+from .locations import TEMPLATES, project_root
 from .manuscript import Manuscript, author_names, citation_option_problem, plain_text
 from .reproducible import source_date
 from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PROJECT_TEMPLATES = PROJECT_ROOT / "templates"
+#: The templates that come with pressroom (the checkout's templates/, or the installed package data).
+PROJECT_TEMPLATES = TEMPLATES
 DEFAULT_TEMPLATE = "working-paper"
 DEFAULT_STAMP_TEXT = "WORK IN PROGRESS — DO NOT CITE"
 
@@ -103,8 +104,9 @@ def _plain(value: Any) -> Any:
 
 
 def default_out_dir(manuscript: Path) -> Path:
-    """build/<folder name>/ under the project: never next to a (maybe read-only) source."""
-    return PROJECT_ROOT / "build" / manuscript.parent.name
+    """build/<folder name>/ under the project (the checkout, else the current folder): never
+    next to a (maybe read-only) source."""
+    return project_root() / "build" / manuscript.parent.name
 
 
 def find_template(name: str, manuscript: Manuscript) -> Path:

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LimitExceeded, ToolError, ToolMissing
+from .locations import CHECKOUT
 
 #: Seconds one run of one tool may take. The corpus paper (28 pages) takes about 1 s per TeX
 #: pass and 0.25 s of pandoc; ten times that paper, 300 pages, 5.5 s for the whole build.
@@ -49,7 +50,9 @@ DEFAULT_TIME_LIMIT = 300.0
 #: 250 MB, XeLaTeX needs 250-400 MB, LuaLaTeX 400 MB; pandoc on the paper ten times over, 300 MB.
 DEFAULT_MEMORY_LIMIT = 2048
 
-_INSTALL_HINT = "run `python3 build.py` once: its set-up installs {what}"
+#: In a checkout, build.py's set-up installs the tools; an installed pressroom says what to install.
+_INSTALL_HINT = ("run `python3 build.py` once: its set-up installs {what}" if CHECKOUT else
+                 "install {what}, which pressroom needs")
 #: What installs each tool (build.py's set-up does, from Debian, or pypandoc-binary in .venv).
 _PROVIDED_BY = {
     "xelatex": "TeX Live (Debian package texlive-xetex)",
@@ -101,9 +104,8 @@ def pandoc_path() -> str:
     spec = importlib.util.find_spec("pypandoc")
     exe = Path(spec.origin).parent / "files" / "pandoc" if spec and spec.origin else None
     if exe is None or not exe.is_file():
-        raise ToolMissing("pandoc is not installed (the pandoc of pypandoc-binary is missing from .venv)",
-                          hint="run `python3 build.py` once: its set-up installs pypandoc-binary "
-                               "(pinned in requirements.lock) into .venv")
+        raise ToolMissing("pandoc is not installed (the pandoc of pypandoc-binary is missing)",
+                          hint=_INSTALL_HINT.format(what="pypandoc-binary (pinned in requirements.lock)"))
     return str(exe)
 
 

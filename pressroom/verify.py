@@ -1,4 +1,4 @@
-"""``build.py verify``: rebuild from scratch and compare with the manifest.
+"""``pressroom verify`` (``build.py verify``): rebuild from scratch and compare with the manifest.
 
 The manuscript is built again in a temporary folder (no auxiliary files, no
 doit state: a cold build), and the new manifest is set against the one in
@@ -44,7 +44,7 @@ def verify(settings: "Settings", warnings: "Warnings",
     recorded = read_manifest(settings.out_dir)
     if recorded is None:
         raise PressroomError(f"no manifest in {settings.out_dir}",
-                             hint="build first (`python3 build.py PATH`), then verify")
+                             hint="build it first (same PATH and --out), then verify")
     with tempfile.TemporaryDirectory(prefix="pressroom-verify-") as tmp:
         fresh_settings = dataclasses.replace(settings, out_dir=Path(tmp).resolve())
         run_tasks(fresh_settings, warnings)

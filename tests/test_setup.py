@@ -34,8 +34,27 @@ def test_missing_files_after_the_install_stop_the_set_up(monkeypatch, tmp_path):
     installed = []
     monkeypatch.setattr(build, "TEX_STAMP", tmp_path / ".pressroom-tex")
     monkeypatch.setattr(build, "missing_tex_files", lambda: ["soul.sty"])
-    monkeypatch.setattr(build, "_apt_install", lambda packages, why: installed.append(why))
+    monkeypatch.setattr(build, "_apt_install", lambda packages, why, reason: installed.append((why, reason)))
     with pytest.raises(SystemExit):
         build.ensure_tex()
-    assert installed == ["TeX Live (soul.sty not found)"]
+    assert installed == [("TeX Live and poppler-utils", "soul.sty not found")]
     assert not (tmp_path / ".pressroom-tex").exists()
+
+
+def test_the_set_up_messages_read_as_sentences(monkeypatch, capsys):
+    """`soul.sty not found: installing TeX Live ...`, then `installed TeX Live ...` (not
+    `installed TeX Live (soul.sty not found)`)."""
+    monkeypatch.setattr(build.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(build.subprocess, "run", lambda *a, **k: build.subprocess.CompletedProcess(a, 0, "", ""))
+    build._apt_install(["texlive-xetex"], why="TeX Live and poppler-utils", reason="soul.sty not found")
+    assert capsys.readouterr().err.splitlines() == [
+        "setup: soul.sty not found: installing TeX Live and poppler-utils from Debian "
+        "(1 package, a few minutes the first time) ...",
+        "setup: installed TeX Live and poppler-utils"]
+
+
+@pytest.mark.parametrize(("argv", "tex"), [([], True), (["paper.md"], True), (["check", "x.pdf"], True),
+                                          (["notes", "paper.md"], False), (["--help"], False),
+                                          (["--version"], False), (["verify", "--help"], False)])
+def test_only_commands_that_run_tex_set_it_up(argv, tex):
+    assert build.needs_tex(argv) is tex
