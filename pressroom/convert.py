@@ -44,6 +44,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ManuscriptError, TemplateError, Warnings
 from .manuscript import header_end
+from .pandoc_ast import Plain, RawBlock, Str, elements
 from .tools import DEFAULT_LIMITS, Limits, run_pandoc, write_text_atomic
 
 #: Pandoc's Markdown as the README documents it; --safe rejects the raw TeX it reads.
@@ -89,9 +90,7 @@ def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
 
 
 def _has_citations(doc: dict) -> bool:
-    found = []
-    _walk(doc["blocks"], lambda node: found.append(1) if node.get("t") == "Cite" else None)
-    return bool(found)
+    return any(elements(doc["blocks"], "Cite"))
 
 
 def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResult:
@@ -289,17 +288,17 @@ def default_csl() -> Path:
 
 
 def _raw(text: str) -> dict:
-    return {"t": "RawBlock", "c": ["latex", text]}
+    return RawBlock("latex", text)
 
 
 def _meta_blocks(value: dict) -> list[dict]:
     kind = value.get("t")
     if kind == "MetaInlines":
-        return [{"t": "Plain", "c": value["c"]}]
+        return [Plain(value["c"])]
     if kind == "MetaBlocks":
         return value["c"]
     if kind == "MetaString":
-        return [{"t": "Plain", "c": [{"t": "Str", "c": value["c"]}]}]
+        return [Plain([Str(value["c"])])]
     if kind == "MetaBool":
         return []
     if kind == "MetaList":
@@ -339,26 +338,17 @@ def _split_fields(latex: str) -> dict[str, str]:
     return parts
 
 
-def _walk(node, visit) -> None:
-    if isinstance(node, dict):
-        visit(node)
-        for v in node.values():
-            _walk(v, visit)
-    elif isinstance(node, list):
-        for v in node:
-            _walk(v, visit)
-
-
 def image_targets(doc: dict) -> list[str]:
+    """The target of every image in the body, once each, in order (an image's caption may hold one)."""
     found: list[str] = []
 
-    def visit(node: dict) -> None:
-        if node.get("t") == "Image":
-            target = node["c"][2][0]
-            if target not in found:
-                found.append(target)
+    def collect(x) -> None:
+        for image in elements(x, "Image"):
+            if image["c"][2][0] not in found:
+                found.append(image["c"][2][0])
+            collect(image["c"][1])
 
-    _walk(doc["blocks"], visit)
+    collect(doc["blocks"])
     return found
 
 
@@ -471,23 +461,15 @@ def _probe(block: dict):
 
 
 def _leaf_texts(node):
-    if isinstance(node, dict):
-        kind = node.get("t")
-        if kind == "Str":
-            yield node["c"]
-            return
-        if kind in ("Code", "Math", "RawInline"):
-            yield node["c"][1]
-            return
-        if kind == "Image":
-            yield from _leaf_texts(node["c"][1])
-            yield node["c"][2][0]
-            return
-        for v in node.values():
-            yield from _leaf_texts(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _leaf_texts(v)
+    """The texts of a block, in order, as its source has them (an image: its alt text, then its target)."""
+    for leaf in elements(node, "Str", "Code", "Math", "RawInline", "Image"):
+        if leaf["t"] == "Str":
+            yield leaf["c"]
+        elif leaf["t"] == "Image":
+            yield from _leaf_texts(leaf["c"][1])
+            yield leaf["c"][2][0]
+        else:
+            yield leaf["c"][1]
 
 
 def mark_lines(blocks: list[dict], starts: list[int | None]) -> list[dict]:
@@ -505,19 +487,14 @@ def mark_lines(blocks: list[dict], starts: list[int | None]) -> list[dict]:
 
 def reject_raw_tex(doc: dict, md: Path) -> None:
     """--safe: raw LaTeX anywhere in the manuscript is an error naming its line."""
-    found: list[str] = []
-
-    def visit(node: dict) -> None:
-        if node.get("t") in ("RawInline", "RawBlock") and str(node["c"][0]).lower() in RAW_TEX:
-            found.append(node["c"][1])
-
     meta = doc.get("meta", {})
     # only the fields pandoc renders reach LaTeX as Markdown; keywords etc. are plain, escaped text
-    _walk([meta[k] for k in (*TEXT_FIELDS, "author") if k in meta], visit)
-    _walk(doc["blocks"], visit)
-    if not found:
+    fields = [meta[k] for k in (*TEXT_FIELDS, "author") if k in meta]
+    found = next((node["c"][1] for node in elements([fields, doc["blocks"]], "RawInline", "RawBlock")
+                  if str(node["c"][0]).lower() in RAW_TEX), None)
+    if found is None:
         return
-    raw = found[0].strip()
+    raw = found.strip()
     shown = raw.splitlines()[0] if raw else raw
     raise ManuscriptError(
         f"raw LaTeX is not allowed with --safe: {shown[:60]}", file=md, line=_line_of(md, shown),

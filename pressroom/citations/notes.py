@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..pandoc_ast import Para, Str, elements
 from ..tools import DEFAULT_LIMITS, Limits, run_pandoc
 from .pandoc_filter import process
 
@@ -27,22 +28,7 @@ def read_markdown(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> dict:
 
 def collect_notes(doc: dict) -> list[list[dict]]:
     """The blocks of every ``Note`` of ``doc``, in document order."""
-    notes: list[list[dict]] = []
-
-    def go(x):
-        if isinstance(x, list):
-            for i in x:
-                go(i)
-        elif isinstance(x, dict):
-            if x.get("t") == "Note":
-                notes.append(x["c"])
-                return  # notes do not nest
-            c = x.get("c")
-            if isinstance(c, list):
-                go(c)
-
-    go(doc.get("blocks", []))
-    return notes
+    return [note["c"] for note in elements(doc.get("blocks", []), "Note")]
 
 
 def notes_to_markdown(doc: dict, notes: list[list[dict]], *,
@@ -57,7 +43,7 @@ def notes_to_markdown(doc: dict, notes: list[list[dict]], *,
     blocks: list[dict] = []
     for k, note in enumerate(notes):
         if k:
-            blocks.append({"t": "Para", "c": [{"t": "Str", "c": sep}]})
+            blocks.append(Para([Str(sep)]))
         blocks.extend(note)
     out = {"pandoc-api-version": doc["pandoc-api-version"], "meta": {}, "blocks": blocks}
     text = run_pandoc(["--from", "json", "--to", "markdown-smart", "--wrap=none"], stage="notes",

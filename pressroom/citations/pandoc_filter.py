@@ -45,7 +45,8 @@ from typing import Any
 
 from pybtex.richtext import String, Tag, Text
 
-from pressroom.errors import CitationError
+from pressroom.errors import CitationError, PressroomError
+from pressroom.pandoc_ast import At, Note, Para, RawInline, Str, elements, stringify, walk
 
 from .backends import get_backend
 from .bibliography import Bibliography, load_bibliography
@@ -54,45 +55,13 @@ from .options import ChicagoOptions, option_kind, style_options
 from .sequence import CitationItem, NoteSequencer
 
 META_PREFIX = "citation-"
-_PUNCT = ".,;:!?"
+#: what moves before a running-text citation's note (``text [@k].`` → ``text.`` + note)
+_LEADING_PUNCT = re.compile(r"^[.,;:!?]+")
 
 
 def _default_warn(message: str, *, file=None, line=None) -> None:
     where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
     print(f"warning: {where}{message}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------
-# AST helpers
-
-
-def stringify(x: Any) -> str:
-    """Plain text of inlines/blocks (as pandoc's ``stringify``)."""
-    if isinstance(x, list):
-        return "".join(stringify(i) for i in x)
-    if isinstance(x, dict):
-        t = x.get("t")
-        if t == "Str":
-            return x["c"]
-        if t in ("Space", "SoftBreak", "LineBreak"):
-            return " "
-        if t in ("Code", "Math", "RawInline"):
-            return x["c"][1]
-        if t == "Quoted":
-            q = x["c"][0]["t"]
-            inner = stringify(x["c"][1])
-            return f"“{inner}”" if q == "DoubleQuote" else f"‘{inner}’"
-        if t == "Cite":
-            return stringify(x["c"][1])
-        if t in ("MetaString",):
-            return x["c"]
-        if t == "MetaBool":
-            return "true" if x["c"] else "false"
-        if t in ("Link", "Image", "Span"):
-            return stringify(x["c"][1])
-        if "c" in x:
-            return stringify(x["c"])
-    return ""
 
 
 def inlines_to_rich(inlines: list) -> Text:
@@ -157,26 +126,9 @@ def read_options(meta: dict, options: dict | None) -> ChicagoOptions:
 # --------------------------------------------------------------------------
 
 
-#: inline elements with nothing to walk into (most of a document)
-_LEAVES = frozenset(("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline",
-                     "RawBlock", "CodeBlock", "HorizontalRule"))
-
-
 def cited_keys(x) -> list[str]:
     """The keys of every citation in ``x`` (blocks, inlines), in order."""
-    keys: list[str] = []
-    stack = [x]
-    while stack:   # depth first, children pushed in reverse so that keys come in document order
-        y = stack.pop()
-        if isinstance(y, list):
-            stack.extend(reversed(y))
-        elif isinstance(y, dict):
-            t = y.get("t")
-            if t == "Cite":
-                keys.extend(c["citationId"] for c in y["c"][0])
-            elif t not in _LEAVES and "c" in y:
-                stack.append(y["c"])
-    return keys
+    return [c["citationId"] for cite in elements(x, "Cite") for c in cite["c"][0]]
 
 
 class _Locator:
@@ -216,6 +168,10 @@ class _Processor:
         self._key_counts: dict[str, int] = {}
         # every cited source is known up front: short notes tell apart authors who share a name
         self.seq = NoteSequencer(style, bib, warn=self._warn_here, cited=cited)
+        #: the citation that opens the current explicit footnote (its rendering opens the note)
+        self._note_initial_cite: int | None = None
+        self._in_text = {"Cite": self._cite_action, "Note": self._note_action}
+        self._in_note = {"Cite": self._cite_in_note_action, "Note": self._note_action}
 
     def _warn_here(self, message: str) -> None:
         line = self.where.line_of(self._current_key) if self._current_key else None
@@ -224,6 +180,7 @@ class _Processor:
     # ---- citations -------------------------------------------------------
 
     def _items(self, cite: dict) -> list[CitationItem]:
+        """The items of a citation cluster; the first one's key is where warnings point."""
         items = []
         for c in cite["c"][0]:
             key = c["citationId"]
@@ -235,6 +192,7 @@ class _Processor:
                     "SuppressAuthor": "suppress-author"}.get(c["citationMode"]["t"], "normal")
             items.append(CitationItem(key, inlines_to_rich(c["citationPrefix"]),
                                       stringify(c["citationSuffix"]), mode))
+        self._current_key = items[0].key if items else None
         return items
 
     def _unknown(self, key: str, nth: int):
@@ -253,113 +211,73 @@ class _Processor:
         Markdown inline; commas and full stops go inside closing quotation marks."""
         if self.fmt == "pandoc":
             inlines = text.render(self.backend)
-            return [{"t": "Str", "c": american_punctuation(el["c"])} if el.get("t") == "Str" else el
-                    for el in inlines]
-        return [{"t": "RawInline", "c": [self.fmt, american_punctuation(text.render(self.backend))]}]
-
-    def _cluster(self, cite: dict, *, note_initial: bool) -> Text:
-        items = self._items(cite)
-        self._current_key = items[0].key if items else None
-        return self.seq.cluster(items, note_initial=note_initial)
+            return [Str(american_punctuation(el["c"])) if el.get("t") == "Str" else el for el in inlines]
+        return [RawInline(self.fmt, american_punctuation(text.render(self.backend)))]
 
     # ---- walking ---------------------------------------------------------
 
-    def walk(self, x, in_note: bool = False):
-        """Rewrite ``x`` (blocks/inlines/anything) in document order."""
-        if isinstance(x, list):
-            if any(isinstance(i, dict) and i.get("t") in ("Cite", "Note") for i in x):
-                return self._inline_list(x, in_note)
-            return [self.walk(i, in_note) for i in x]
-        if isinstance(x, dict) and "c" in x and x.get("t") not in ("Str", "Code", "Math", "RawInline", "RawBlock", "CodeBlock"):
-            return {**x, "c": self.walk(x["c"], in_note)}
-        return x
+    def rewrite(self, blocks: list) -> list:
+        """The document's blocks with every citation rendered, in document order."""
+        return walk(blocks, self._in_text)
 
-    def _inline_list(self, inlines: list, in_note: bool) -> list:
-        out: list = []
-        i = 0
-        n = len(inlines)
-        while i < n:
-            el = inlines[i]
-            t = el.get("t") if isinstance(el, dict) else None
-            if t == "Note":
-                out.append(self._note_action(el))
-            elif t == "Cite" and in_note:
-                result, consumed = self._cite_in_note_action(el, inlines, i)
-                out.extend(result)
-                i += consumed
-            elif t == "Cite":
-                note, consumed = self._cite_action(el, inlines, i, out)
-                out.extend(note)
-                i += consumed
-            else:
-                out.append(self.walk(el, in_note))
-            i += 1
-        return out
-
-    def _cite_action(self, cite: dict, inlines: list, i: int, out: list):
+    def _cite_action(self, cite: dict, at: At) -> list:
         """Running-text citation → note, after following punctuation."""
         items = self._items(cite)
-        self._current_key = items[0].key if items else None
-        text = self.seq.note(items)
-        note = {"t": "Note", "c": [{"t": "Para", "c": self._render(text)}]}
+        note = Note([Para(self._render(self.seq.note(items)))])
         before: list = []
         if items and items[0].mode == "author-in-text":
             # the names as a short note gives them ("Shen and Xia", "Adorno et al.")
             name = str(self.style.short_name(self.bib[items[0].key]))
             if name:
-                before = [{"t": "Str", "c": name}]
+                before = [Str(name)]
+        if before:
+            return before + [note]
         # drop a space before the note (the note follows the word)
-        if not before:
-            while out and isinstance(out[-1], dict) and out[-1].get("t") in ("Space", "SoftBreak"):
-                out.pop()
-        nxt = inlines[i + 1] if i + 1 < len(inlines) else None
-        if not before and nxt and nxt.get("t") == "Str":
-            m = re.match(rf"^[{re.escape(_PUNCT)}]+", nxt["c"])
+        while at.before and isinstance(at.before[-1], dict) and at.before[-1].get("t") in ("Space", "SoftBreak"):
+            at.before.pop()
+        nxt = at.next
+        if nxt and nxt.get("t") == "Str":
+            m = _LEADING_PUNCT.match(nxt["c"])
             if m:
-                punct, rest = m.group(0), nxt["c"][m.end():]
-                result = [{"t": "Str", "c": punct}, note]
-                if rest:
-                    result.append({"t": "Str", "c": rest})
-                return result, 1
-        return before + [note], 0
+                at.skip()
+                rest = nxt["c"][m.end():]
+                return [Str(m.group(0)), note] + ([Str(rest)] if rest else [])
+        return [note]
 
-    def _note_action(self, note: dict) -> dict:
+    def _note_action(self, note: dict, at: At) -> dict:
         """An explicit footnote: its citations are rendered in place."""
         self.seq.begin_note(cited_keys(note["c"]))
-        self._first_inline_pending = True
-        blocks = [self._block_in_note(b, first=(k == 0)) for k, b in enumerate(note["c"])]
+        first = note["c"][0] if note["c"] else None
+        self._note_initial_cite = None
+        if first and first.get("t") in ("Para", "Plain") and first["c"] and first["c"][0].get("t") == "Cite":
+            self._note_initial_cite = id(first["c"][0])
+        blocks = walk(note["c"], self._in_note)
         self.seq.end_note()
-        return {"t": "Note", "c": blocks}
+        return Note(blocks)
 
-    def _block_in_note(self, block: dict, first: bool):
-        if block.get("t") in ("Para", "Plain") and first:
-            inlines = block["c"]
-            if inlines and inlines[0].get("t") == "Cite":
-                self._note_initial_cite = id(inlines[0])
-        return self.walk(block, in_note=True)
-
-    def _cite_in_note_action(self, cite: dict, inlines: list, i: int):
+    def _cite_in_note_action(self, cite: dict, at: At) -> list:
         """A citation inside an explicit footnote: rendered in place. A full
         stop that the rendering already ends with is not doubled; a comma or
         full stop after a closing quote moves inside it."""
-        initial = getattr(self, "_note_initial_cite", None) == id(cite)
-        rendered = self._render(self._cluster(cite, note_initial=initial))
+        initial = self._note_initial_cite == id(cite)
+        rendered = self._render(self.seq.cluster(self._items(cite), note_initial=initial))
         last = rendered[-1] if rendered else None
         s = _text_of(last)
-        nxt = inlines[i + 1] if i + 1 < len(inlines) else None
-        if s is not None and nxt and isinstance(nxt, dict) and nxt.get("t") == "Str" \
-                and nxt["c"][:1] in (",", "."):
-            nc = nxt["c"]
-            m = re.search(r"(’?”)$", s)
-            if s.endswith(".") and nc.startswith("."):
-                nc = nc[1:]
-            elif m:
-                _set_text(last, s[: m.start()] + nc[0] + m.group(1))
-                nc = nc[1:]
-            else:
-                return rendered, 0
-            return rendered + ([{"t": "Str", "c": nc}] if nc else []), 1
-        return rendered, 0
+        nxt = at.next
+        if s is None or not (isinstance(nxt, dict) and nxt.get("t") == "Str" and nxt["c"][:1] in (",", ".")):
+            return rendered
+        nc = nxt["c"]
+        m = re.search(r"(’?”)$", s)
+        if s.endswith(".") and nc.startswith("."):
+            nc = nc[1:]
+        elif m:
+            _set_text(last, s[: m.start()] + nc[0] + m.group(1))
+            nc = nc[1:]
+        else:
+            return rendered
+        at.skip()
+        return rendered + ([Str(nc)] if nc else [])
+
 
 def _text_of(inline: dict | None) -> str | None:
     """The text of a ``Str`` or ``RawInline`` (what a note's last inline ends with)."""
@@ -401,8 +319,7 @@ def process(doc: dict, *, source: Path | None = None,
     style = Style(options=read_options(meta, options))
     cited = cited_keys(doc.get("blocks", []))
     proc = _Processor(bib, style, fmt, source, warn, cited)
-    blocks = proc.walk(doc.get("blocks", []))
-    return {**doc, "blocks": blocks}
+    return {**doc, "blocks": proc.rewrite(doc.get("blocks", []))}
 
 
 def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None) -> Bibliography:
@@ -433,15 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     doc = json.load(sys.stdin)
     try:
         result = process(doc, fmt=fmt)
-    except CitationError as exc:
+    except PressroomError as exc:   # an unknown key, a .bib that cannot be read...
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # PressroomError and friends
-        from pressroom.errors import PressroomError
-        if isinstance(exc, PressroomError):
-            print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
-        raise
+        return exc.exit_code
     json.dump(result, sys.stdout, ensure_ascii=False)
     return 0
 
