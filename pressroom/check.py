@@ -21,8 +21,14 @@ always in this order:
 ``structure``
     qpdf's structural check (``qpdf --check``) finds no problem.
 
-``build.py`` prints the findings as a table (``cli.format_report``) or as
-JSON and exits with 1 when a check failed.
+Without a manuscript to compare with (``expected=None``: ``pressroom check
+PDF`` with no manifest beside the PDF), the metadata is not checked, the
+page size must be one for every page, and the stamp is checked for its
+presence on the draft and its absence from the submission, whatever it says.
+
+Each finding's reason is one short line (values are clipped around their
+first difference). ``pressroom`` prints the findings as a table
+(``cli.format_report``) or as JSON and exits with 1 when a check failed.
 pdftotext runs in the background while pikepdf does the other checks.
 """
 
@@ -49,6 +55,8 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
 }
 TOLERANCE = 1.0      # points
 MAX_LISTED = 3       # problems named in one reason line before "and N more"
+MAX_REASON = 160     # characters of a reason line, past which the other problems are counted
+VALUE_WIDTH = 40     # characters of a value shown in a reason (clipped around its first difference)
 CHECKS = ("metadata", "fonts", "page-size", "stamp", "references", "structure")
 
 _UNRESOLVED = [
@@ -67,9 +75,35 @@ class Finding:
 
 
 def _summary(problems: list[str]) -> str:
-    shown = "; ".join(problems[:MAX_LISTED])
-    more = len(problems) - MAX_LISTED
-    return shown + (f"; and {more} more" if more > 0 else "")
+    """The problems on one short line: the first few, then how many more."""
+    shown: list[str] = []
+    for problem in problems[:MAX_LISTED]:
+        if shown and len("; ".join([*shown, problem])) > MAX_REASON:
+            break
+        shown.append(problem if len(problem) <= MAX_REASON else problem[:MAX_REASON - 1] + "…")
+    more = len(problems) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _clip(text: str, start: int = 0) -> str:
+    """VALUE_WIDTH characters of ``text``, from a few before ``start`` (where it differs), … where cut."""
+    if len(text) <= VALUE_WIDTH:
+        return text
+    start = max(0, min(start - 12, len(text) - VALUE_WIDTH))
+    end = start + VALUE_WIDTH
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _values(have, want) -> tuple[str, str]:
+    """Two differing values, shown short: long strings from just before their first difference."""
+    if isinstance(have, str) and isinstance(want, str):
+        same = next((i for i, (a, b) in enumerate(zip(have, want)) if a != b), min(len(have), len(want)))
+        return repr(_clip(have, same)), repr(_clip(want, same))
+    return _clip(repr(have)), _clip(repr(want))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _finding(check: str, problems: list[str], ok_detail: str) -> Finding:
@@ -97,14 +131,21 @@ def _check_metadata(pdf: pikepdf.Pdf, expected: PdfMetadata) -> Finding:
         problems.append("no XMP metadata")
     else:
         sources.append(("XMP", 1, xmp))
-    for label, idx, got in sources:
-        for field, keys in _FIELDS.items():
-            want, have = getattr(expected, field), getattr(got, field)
-            if want != have:
-                problems.append(f"{label} {keys[idx]} is {have!r}, expected {want!r}")
+    for field, keys in _FIELDS.items():
+        want = getattr(expected, field)
+        # one problem per field and value: Info and XMP that give the same wrong title are one
+        wrong: dict[str, tuple[list[str], object]] = {}
+        for label, idx, got in sources:
+            have = getattr(got, field)
+            if have != want:
+                wrong.setdefault(repr(have), ([], have))[0].append(f"{label} {keys[idx]}")
+        for names, have in wrong.values():
+            have_text, want_text = _values(have, want)
+            verb = "is" if len(names) == 1 else "are"
+            problems.append(f"{' and '.join(names)} {verb} {have_text}, expected {want_text}")
     if xmp is not None and set(expected.keywords) != xmp_subject_bag(pdf):
-        problems.append(f"XMP dc:subject is {sorted(xmp_subject_bag(pdf))!r}, "
-                        f"expected {sorted(expected.keywords)!r}")
+        have_text, want_text = _values(sorted(xmp_subject_bag(pdf)), sorted(expected.keywords))
+        problems.append(f"XMP dc:subject is {have_text}, expected {want_text}")
     return _finding("metadata", problems, "Info and XMP match the manuscript")
 
 
@@ -130,10 +171,14 @@ class _FontWalk:
         self.count = 0
 
     def _once(self, obj) -> bool:
-        key = obj.objgen if obj.is_indirect else id(obj)
-        if key in self.seen:
+        # A direct object sits in one container and cannot close a cycle: always visited. (Its
+        # id() is no key: pikepdf makes a new wrapper on each access, and a freed wrapper's id is
+        # reused, so an unvisited dictionary could look seen: a flaky miss of a font.)
+        if not obj.is_indirect:
+            return True
+        if obj.objgen in self.seen:
             return False
-        self.seen.add(key)
+        self.seen.add(obj.objgen)
         return True
 
     def resources(self, res, where: str) -> None:
@@ -209,7 +254,32 @@ def _size(box) -> tuple[float, float]:
     return abs(x1 - x0), abs(y1 - y0)
 
 
+def _known_paper(w: float, h: float) -> str:
+    """The name of a paper size (``letter``), or the size in points."""
+    name = next((name for name, (pw, ph) in PAGE_SIZES.items()
+                 if abs(w - pw) <= TOLERANCE and abs(h - ph) <= TOLERANCE), None)
+    return f"{name} {w:g}×{h:g} pt" if name else f"{w:g}×{h:g} pt"
+
+
+def _check_one_page_size(pdf: pikepdf.Pdf) -> Finding:
+    """With no manuscript to say the paper: every page (and crop box) has the first page's size."""
+    first = _size(pdf.pages[0].mediabox) if len(pdf.pages) else (0.0, 0.0)
+    problems = []
+    for n, page in enumerate(pdf.pages, start=1):
+        boxes = [("MediaBox", page.mediabox)]
+        if Name.CropBox in page.obj:
+            boxes.append(("CropBox", page.obj.CropBox))
+        for box_name, box in boxes:
+            w, h = _size(box)
+            if abs(w - first[0]) > TOLERANCE or abs(h - first[1]) > TOLERANCE:
+                problems.append(f"page {n} {box_name} is {w:g}×{h:g} pt, page 1 {_known_paper(*first)}")
+    return _finding("page-size", problems, f"{_count(len(pdf.pages), 'page')}, all {_known_paper(*first)} "
+                                           "(no manuscript to name the paper)")
+
+
 def _check_page_size(pdf: pikepdf.Pdf, page_size) -> Finding:
+    if page_size is None:
+        return _check_one_page_size(pdf)
     label, want_w, want_h = _paper(page_size)
     problems = []
     for n, page in enumerate(pdf.pages, start=1):
@@ -222,7 +292,7 @@ def _check_page_size(pdf: pikepdf.Pdf, page_size) -> Finding:
                 problems.append(f"page {n} {box_name} is {w:g}×{h:g} pt, "
                                 f"expected {label} {want_w:g}×{want_h:g}")
     return _finding("page-size", problems,
-                    f"{len(pdf.pages)} pages, {label} {want_w:g}×{want_h:g} pt")
+                    f"{_count(len(pdf.pages), 'page')}, {label} {want_w:g}×{want_h:g} pt")
 
 
 # -- stamp ------------------------------------------------------------------
@@ -237,30 +307,31 @@ def _pages(numbers: list[int]) -> str:
 
 
 def _check_stamp(stamps: list[str | None], texts: list[str], draft: bool,
-                 stamp_text: str) -> Finding:
-    want = _squash(stamp_text)
-    extracted = [want in _squash(t) for t in texts]
+                 stamp_text: str | None) -> Finding:
+    """``stamp_text`` None (no manuscript): the watermark's presence is checked, not its words."""
+    def extracts(n: int, words: str) -> bool:
+        return n <= len(texts) and _squash(words) in _squash(texts[n - 1])
     problems = []
     if draft:
         missing = [n for n, s in enumerate(stamps, 1) if s is None]
         if missing:
             problems.append(f"no watermark on page {_pages(missing)}")
-        wrong = [n for n, s in enumerate(stamps, 1) if s is not None and _squash(s) != want]
+        wrong = [n for n, s in enumerate(stamps, 1)
+                 if s is not None and stamp_text is not None and _squash(s) != _squash(stamp_text)]
         if wrong:
-            problems.append(f"watermark on page {_pages(wrong)} says "
-                            f"{stamps[wrong[0] - 1]!r}, expected {stamp_text!r}")
-        unread = [n for n, s in enumerate(stamps, 1)
-                  if s is not None and n not in wrong
-                  and not (n <= len(extracted) and extracted[n - 1])]
+            have, want = _values(stamps[wrong[0] - 1], stamp_text)
+            problems.append(f"watermark on page {_pages(wrong)} says {have}, expected {want}")
+        unread = [n for n, s in enumerate(stamps, 1) if s is not None and n not in wrong and not extracts(n, s)]
         if unread:
             problems.append(f"watermark text does not extract on page {_pages(unread)}")
         return _finding("stamp", problems, f"watermark on all {len(stamps)} pages")
     stamped = [n for n, s in enumerate(stamps, 1) if s is not None]
     if stamped:
         problems.append(f"submission carries the watermark on page {_pages(stamped)}")
-    texted = [n for n, hit in enumerate(extracted, 1) if hit and n not in stamped]
-    if texted:
-        problems.append(f"watermark text {stamp_text!r} on page {_pages(texted)}")
+    if stamp_text is not None:
+        texted = [n for n in range(1, len(texts) + 1) if extracts(n, stamp_text) and n not in stamped]
+        if texted:
+            problems.append(f"watermark text {_clip(stamp_text)!r} on page {_pages(texted)}")
     return _finding("stamp", problems, "no watermark (submission)")
 
 
@@ -290,21 +361,26 @@ def _check_structure(pdf: pikepdf.Pdf) -> Finding:
 
 # -- entry points -------------------------------------------------------------
 
-def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float] | str = "letter",
-              draft: bool, stamp_text: str = "WORK IN PROGRESS — DO NOT CITE",
+def check_pdf(pdf: Path, *, expected: PdfMetadata | None,
+              page_size: tuple[float, float] | str | None = "letter", draft: bool,
+              stamp_text: str | None = "WORK IN PROGRESS — DO NOT CITE",
               limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
     """Run all checks on ``pdf``; one Finding per check, in ``CHECKS`` order.
 
+    With no manuscript to compare with, pass None for ``expected``, ``page_size``
+    and ``stamp_text``: the metadata check is left out (so the findings start with
+    fonts), the pages must have one size, and the stamp's words are not compared.
     pdftotext runs under ``limits``; hitting one is an error, not a finding.
     """
-    _paper(page_size)                      # a bad page size is a usage error, before any work
+    if page_size is not None:
+        _paper(page_size)                  # a bad page size is a usage error, before any work
     try:
         doc = open_pdf(pdf)
     except PressroomError as exc:
         return [Finding("structure", False, exc.message)]
     text = PageText(pdf, limits)           # poppler works while pikepdf checks
     with doc:
-        metadata = _check_metadata(doc, expected)
+        metadata = [] if expected is None else [_check_metadata(doc, expected)]
         fonts = _check_fonts(doc)
         size = _check_page_size(doc, page_size)
         stamps = page_stamps(doc)
@@ -315,6 +391,6 @@ def check_pdf(pdf: Path, *, expected: PdfMetadata, page_size: tuple[float, float
         raise
     except PressroomError as exc:
         failed = Finding("references", False, exc.message)
-        return [metadata, fonts, size, Finding("stamp", False, exc.message), failed, structure]
-    return [metadata, fonts, size, _check_stamp(stamps, texts, draft, stamp_text),
+        return [*metadata, fonts, size, Finding("stamp", False, exc.message), failed, structure]
+    return [*metadata, fonts, size, _check_stamp(stamps, texts, draft, stamp_text),
             _check_references(texts), structure]

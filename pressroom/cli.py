@@ -211,14 +211,19 @@ def _say_stale(*pdfs: Path) -> None:
 
 
 def report_findings(report: list[dict], *, as_json: bool) -> int:
+    """Print the findings (a table, or JSON); exit code 1 if a check failed.
+
+    Each failure is printed once, as its row; stderr gets one line naming the
+    failed checks, for logs that keep only stderr.
+    """
     failed = [r for r in report if not r["ok"]]
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         print(format_report(report))
     if failed:
-        for r in failed:
-            print(f"check failed: {r['pdf']}: {r['check']}: {r['reason']}", file=sys.stderr)
+        names = ", ".join(f"{r['pdf']} {r['check']}" for r in failed)
+        print(f"error: {len(failed)} of {len(report)} checks failed: {names}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     return 0
 
@@ -259,28 +264,64 @@ def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
 
 def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     p = _parser(prog, "check")
-    p.add_argument("pdfs", nargs="*", help="PDFs to check (default: the manuscript's two PDFs)")
-    p.add_argument("--manuscript", default=str(default_manuscript()),
-                   help="the manuscript whose metadata the PDFs must carry (default: manuscript/)")
-    p.add_argument("--template", help="the template whose page size applies")
+    p.add_argument("pdfs", nargs="*", help="PDFs to check (default: the two PDFs of the manuscript's build)")
+    where = "manuscript/" if CHECKOUT else "the current folder"
+    p.add_argument("--manuscript", help="the manuscript whose metadata the PDFs must carry (default: the one "
+                                        f"the manifest.json beside each PDF names; with no PDF: {where})")
+    p.add_argument("--template", help="the template whose page size applies (default: the build's)")
     p.add_argument("--json", action="store_true", help="findings as JSON")
     p.add_argument("--debug", action="store_true")
     _add_limits(p)
     args = p.parse_args(argv)
-    from .config import build_settings
-    from .manuscript import read_manuscript, resolve_manuscript_path
-    from .stages import check_rows
+    from .manifest import manuscript_of
+    from .manuscript import resolve_manuscript_path
     warnings = Warnings()
-    settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
-                              template=args.template, time_limit=args.time_limit,
-                              memory_limit=args.memory_limit, warnings=warnings)
-    pdfs = [Path(p) for p in args.pdfs] or [settings.output(".pdf"), settings.output("-draft.pdf")]
-    report = []
+    given = resolve_manuscript_path(args.manuscript) if args.manuscript else None
+    if args.pdfs:
+        pdfs = [Path(p) for p in args.pdfs]
+        for pdf in pdfs:
+            if not pdf.is_file():
+                raise UsageError(f"no such PDF: {pdf}")
+    else:
+        settings = _check_settings(given or resolve_manuscript_path(default_manuscript()), args, warnings)
+        pdfs = [settings.output(".pdf"), settings.output("-draft.pdf")]
+        for pdf in pdfs:
+            if not pdf.is_file():
+                raise UsageError(f"no such PDF: {_show(pdf)}", hint="build the manuscript first, or name the PDFs")
+    report, unmatched, settings_of = [], [], {}
     for pdf in pdfs:
-        if not pdf.is_file():
-            raise UsageError(f"no such PDF: {pdf}")
-        report += check_rows(settings, pdf, draft=pdf.name.endswith("-draft.pdf"))
-    return report_findings(report, as_json=args.json)
+        draft = pdf.name.endswith("-draft.pdf")
+        manuscript, template, why_not = (given, None, "") if given else manuscript_of(pdf)
+        if manuscript is None:
+            unmatched.append(f"{_show(pdf)}: metadata not compared: {why_not}")
+            report += _rows_without_manuscript(pdf, args, draft=draft)
+            continue
+        from .stages import check_rows
+        if (manuscript, template) not in settings_of:   # a build's two PDFs: read the manuscript once
+            settings_of[manuscript, template] = _check_settings(manuscript, args, warnings, template=template)
+        report += check_rows(settings_of[manuscript, template], pdf, draft=draft)
+    code = report_findings(report, as_json=args.json)
+    for line in unmatched:
+        print(f"note: {line}; name the manuscript with --manuscript", file=sys.stderr)
+    return code
+
+
+def _check_settings(manuscript: Path, args, warnings: Warnings, *, template: str | None = None):
+    """The settings a PDF of ``manuscript`` is checked against (the command line's template wins)."""
+    from .config import build_settings
+    from .manuscript import read_manuscript
+    return build_settings(read_manuscript(manuscript, warnings), template=args.template or template,
+                          time_limit=args.time_limit, memory_limit=args.memory_limit, warnings=warnings)
+
+
+def _rows_without_manuscript(pdf: Path, args, *, draft: bool) -> list[dict]:
+    """The checks that need no manuscript: fonts, one page size, the stamp's presence, references,
+    structure."""
+    from .check import check_pdf
+    from .tools import DEFAULT_LIMITS, Limits
+    limits = Limits(time=args.time_limit or DEFAULT_LIMITS.time, memory=args.memory_limit or DEFAULT_LIMITS.memory)
+    findings = check_pdf(pdf, expected=None, page_size=None, draft=draft, stamp_text=None, limits=limits)
+    return [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
 
 
 def cmd_verify(argv: list[str], prog: str = "pressroom") -> int:

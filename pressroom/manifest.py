@@ -9,7 +9,9 @@ compares with it.
 
 Paths are written relative to the manuscript's folder (inputs beside it),
 the template's folder (``template:``) or the build folder (outputs), so the
-manifest of the same sources is the same wherever they are built. Tool
+manifest of the same sources is the same wherever they are built. ``source``
+is the manuscript's path relative to the build folder: ``check`` reads it to
+find the manuscript a PDF must match. Tool
 versions are cached in ``.tools.json`` in the build folder, keyed by the
 executables' size and mtime (and the Python packages' by the site-packages
 folder's): asking latexmk (Perl) for its version costs a tenth of a second,
@@ -158,6 +160,7 @@ def _package_versions() -> dict[str, str]:
 def make_manifest(settings: "Settings", figures: list[Path], template_files: list[Path]) -> dict:
     return {
         "manuscript": settings.manuscript.name,
+        "source": Path(os.path.relpath(settings.manuscript, settings.out_dir)).as_posix(),
         "template": settings.template_name,
         "source_date_epoch": settings.source_date_epoch,
         "source_date_origin": settings.source_date_origin,
@@ -174,9 +177,30 @@ def write_manifest(settings: "Settings", figures: list[Path], template_files: li
 
 def read_manifest(out_dir: Path) -> dict | None:
     try:
-        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
+
+
+def manuscript_of(pdf: Path) -> tuple[Path | None, str | None, str]:
+    """The manuscript and template that the manifest beside ``pdf`` records, or why there are none.
+
+    Returns ``(manuscript, template, "")`` or ``(None, None, reason)``.
+    """
+    manifest = read_manifest(pdf.parent)
+    if manifest is None:
+        return None, None, f"no {MANIFEST} beside it"
+    if pdf.name not in (manifest.get("outputs") or {}):
+        return None, None, f"the {MANIFEST} beside it is not the build that made it"
+    source = manifest.get("source")
+    if not isinstance(source, str) or not source:
+        return None, None, f"the {MANIFEST} beside it names no manuscript (an older pressroom made it)"
+    manuscript = Path(os.path.normpath(pdf.parent.resolve() / source))
+    if not manuscript.is_file():
+        return None, None, f"the manuscript its {MANIFEST} names is not there ({manuscript})"
+    template = manifest.get("template")
+    return manuscript, template if isinstance(template, str) and template else None, ""
 
 
 def compare(old: dict, new: dict) -> list[str]:

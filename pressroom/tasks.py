@@ -76,6 +76,10 @@ def task_dicts(settings: Settings, warnings: Warnings,
             "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)})],
             "clean": True,
             "verbosity": 0,
+            # doit would swap the process's sys.stdout and sys.stderr around each action to capture
+            # them: the stages' warnings (and -v's tool output) were lost, and two builds running
+            # in two threads restored each other's streams. The stages print only what is meant.
+            "io": {"capture": False},
         }
 
 

@@ -44,7 +44,7 @@ def verify(settings: "Settings", warnings: "Warnings",
     recorded = read_manifest(settings.out_dir)
     if recorded is None:
         raise PressroomError(f"no manifest in {settings.out_dir}",
-                             hint="build it first (same PATH and --out), then verify")
+                             hint="build first (the same PATH and --out), then verify")
     with tempfile.TemporaryDirectory(prefix="pressroom-verify-") as tmp:
         fresh_settings = dataclasses.replace(settings, out_dir=Path(tmp).resolve())
         run_tasks(fresh_settings, warnings)

@@ -234,6 +234,56 @@ def test_unknown_page_size_is_an_error(built):
         check_pdf(built["submission"], expected=META, draft=False, page_size="tabloidish")
 
 
+# -- short reasons -------------------------------------------------------------------
+
+def test_a_wrong_value_in_info_and_xmp_is_one_short_problem(built, tmp_path):
+    abstract = "An abstract. " + "It goes on and on about ledgers. " * 25   # 800 characters
+    meta = PdfMetadata(**{**META.__dict__, "subject": abstract})
+    src = write_metadata(built["submission"], tmp_path / "long.pdf", meta)
+    changed = write_metadata(src, tmp_path / "changed.pdf",
+                             PdfMetadata(**{**meta.__dict__, "subject": abstract.replace("and on", "and ON", 3)}))
+    findings = check_pdf(changed, expected=meta, draft=False)
+    reason = by_name(findings)["metadata"].reason
+    assert reason.startswith("Info /Subject and XMP dc:description are '…")
+    assert "ON" in reason and len(reason) < 160 and reason.count("Subject") == 1
+
+
+def test_many_problems_make_one_line_of_bounded_length(built, tmp_path):
+    def change(pdf):
+        pdf.docinfo.Title = "T" * 300
+        pdf.docinfo.Author = "A" * 300
+        pdf.docinfo.Subject = "S" * 300
+    reason = check(tamper(built["submission"], tmp_path / "t.pdf", change), draft=False)["metadata"].reason
+    assert "\n" not in reason and len(reason) <= 200 and reason.endswith("more")
+
+
+# -- no manuscript to compare with ---------------------------------------------------
+
+def without_manuscript(pdf: Path, *, draft: bool) -> dict[str, Finding]:
+    findings = check_pdf(pdf, expected=None, page_size=None, stamp_text=None, draft=draft)
+    assert [f.check for f in findings] == [c for c in CHECKS if c != "metadata"]
+    return by_name(findings)
+
+
+def test_without_a_manuscript_good_pdfs_pass_and_metadata_is_left_out(built, tmp_path):
+    def change(pdf):
+        pdf.docinfo.Title = "Any Other Paper"        # not compared: no manuscript says the title
+    assert failed(without_manuscript(tamper(built["submission"], tmp_path / "t.pdf", change),
+                                     draft=False)) == set()
+    draft = without_manuscript(built["draft"], draft=True)
+    assert failed(draft) == set() and draft["stamp"].reason == "watermark on all 3 pages"
+    assert without_manuscript(built["a4"], draft=False)["page-size"].reason.startswith("1 page, all a4 ")
+
+
+def test_without_a_manuscript_the_stamp_and_one_page_size_are_still_checked(built, tmp_path):
+    assert without_manuscript(built["draft"], draft=False)["stamp"].reason.startswith(
+        "submission carries the watermark")
+    assert not without_manuscript(built["submission"], draft=True)["stamp"].ok
+    mixed = without_manuscript(tamper(built["submission"], tmp_path / "t.pdf", append_first_page_of(built["a4"])),
+                               draft=False)
+    assert mixed["page-size"].reason == "page 4 MediaBox is 595.28×841.89 pt, page 1 letter 612×792 pt"
+
+
 # -- output ---------------------------------------------------------------------
 
 def test_report_table():

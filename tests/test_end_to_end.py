@@ -151,19 +151,26 @@ def test_unknown_header_key_warns(tmp_path):
 
 
 def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):
-    """`build.py check PDF` prints the table and exits 1 with one line per failure."""
+    """`build.py check PDF` prints the table, each failure once as its row, and exits 1."""
     out, _ = sample_build
     tampered = tmp_path / "paper.pdf"
     with pikepdf.open(out / "paper.pdf") as pdf:
         pdf.docinfo["/Title"] = "Another Title"
         pdf.save(tampered)
-    good = run_build("check", out / "paper.pdf", "--json")
+    # the manuscript comes from the manifest.json beside the PDF
+    good = run_build("check", out / "paper.pdf", "--json", cwd=tmp_path)
+    assert [f["check"] for f in json.loads(good.stdout)][0] == "metadata"
     assert all(f["ok"] for f in json.loads(good.stdout))
-    bad = run_build("check", tampered, check=False)
+    bad = run_build("check", tampered, "--manuscript", SAMPLE, check=False)
     assert bad.returncode == 1
-    assert "paper.pdf metadata" in bad.stdout and "FAIL" in bad.stdout
-    failures = [l for l in bad.stderr.splitlines() if l.startswith("check failed:")]
-    assert len(failures) == 1 and "Another Title" in failures[0]
+    failures = [line for line in bad.stdout.splitlines() if "FAIL" in line]
+    assert len(failures) == 1 and failures[0].startswith("paper.pdf metadata") and "Another Title" in failures[0]
+    assert "Another Title" not in bad.stderr
+    assert bad.stderr.splitlines()[-1] == "error: 1 of 6 checks failed: paper.pdf metadata"
+    # no manifest beside it and no --manuscript: the other checks, and a note that metadata was not compared
+    unknown = run_build("check", tampered)
+    assert "metadata" not in unknown.stdout and "FAIL" not in unknown.stdout
+    assert "paper.pdf: metadata not compared: no manifest.json beside it" in unknown.stderr
 
 
 def test_notes_piped_into_a_reader_that_stops_early_end_quietly(corpus_paper):

@@ -85,6 +85,10 @@ def test_pressroom_builds_checks_and_lists_notes(installed):
     assert report and all(row["ok"] for row in report)
     assert "Ibid." in pdf_text(out / "paper.pdf")
     assert (out / "manifest.json").is_file() and (out / "paper-draft.pdf").is_file()
+    # check finds the manuscript through the manifest beside the PDFs
+    check = _run(pressroom, "check", out / "paper.pdf", out / "paper-draft.pdf", cwd=work)
+    assert check.returncode == 0 and "FAIL" not in check.stdout, check.stdout + check.stderr
+    assert "paper.pdf metadata" in check.stdout and "paper-draft.pdf metadata" in check.stdout
     notes = _run(pressroom, "notes", "paper", "--json", cwd=work)
     assert notes.returncode == 0 and json.loads(notes.stdout)[0]["n"] == 1
     # the tests live in the repository, not in the package

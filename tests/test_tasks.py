@@ -10,33 +10,40 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text
-from pressroom.cli import run_tasks
+from pressroom.cli import main, run_tasks
 from pressroom.config import build_settings
 from pressroom.errors import CitationError, Warnings
 from pressroom.manuscript import read_manuscript
 from pressroom.tasks import STAGE_NAMES
 
 
+BIB = "@book{smith2001, author = {Smith, Ann}, title = {A Book}, year = {2001}, publisher = {P}}\n"
+
+
 def _settings(tmp_path: Path, name: str, body: str, template: str):
     folder = tmp_path / name
     folder.mkdir()
     md = folder / "paper.md"
-    md.write_text(f"---\ntitle: {name.title()} Paper\nversion-date: 2026-01-02\n---\n\n{body}\n",
-                  encoding="utf-8")
-    warnings = Warnings(echo=False)
+    md.write_text(f"---\ntitle: {name.title()} Paper\nversion-date: 2026-01-02\nbibliography: refs.bib\n---\n\n"
+                  f"{body}\n", encoding="utf-8")
+    (folder / "refs.bib").write_text(BIB, encoding="utf-8")
+    warnings = Warnings()
     settings = build_settings(read_manuscript(md, warnings), out_dir=tmp_path / "out" / name,
                               template=template, warnings=warnings)
     return settings, warnings
 
 
-def test_two_builds_in_one_process_keep_their_own_state(tmp_path):
-    alpha = _settings(tmp_path, "alpha", "Alpha body text.", "working-paper")
+def test_two_builds_in_one_process_keep_their_own_state(tmp_path, capsys):
+    alpha = _settings(tmp_path, "alpha", "Alpha body text [@smith2001, sura 4].", "working-paper")
     beta = _settings(tmp_path, "beta", "Beta body text.", "journal-article")
     # at the same time, in two threads: with the settings in module globals, one build
     # would take the other's settings, failures or progress
     with ThreadPoolExecutor(max_workers=2) as pool:
         ran = list(pool.map(lambda pair: run_tasks(*pair), [alpha, beta]))
     assert ran == [list(STAGE_NAMES), list(STAGE_NAMES)]
+    # a stage's warning is printed (doit captured the stages' output and dropped it), once
+    assert capsys.readouterr().err.count("unknown locator label 'sura'") == 1
+    assert len(alpha[1].items) == 1 and not beta[1].items
     for (settings, _), own, other in ((alpha, "Alpha", "Beta"), (beta, "Beta", "Alpha")):
         text = pdf_text(settings.output(".pdf"))
         assert f"{own} body text." in text and other not in text
@@ -47,6 +54,15 @@ def test_two_builds_in_one_process_keep_their_own_state(tmp_path):
              json.loads(beta[0].output(".check.json").read_text(encoding="utf-8"))
              if row["check"] == "page-size"}
     assert pages == {"a4 595.28×841.89 pt"}   # journal-article's paper, not working-paper's letter
+
+    # `check PDF` finds each PDF's manuscript (and template) through the manifest beside it
+    capsys.readouterr()
+    assert main(["check", str(beta[0].output(".pdf")), str(alpha[0].output("-draft.pdf")), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["pdf"], row["check"]) for row in rows if row["check"] in ("metadata", "page-size")] == [
+        ("paper.pdf", "metadata"), ("paper.pdf", "page-size"),
+        ("paper-draft.pdf", "metadata"), ("paper-draft.pdf", "page-size")]
+    assert all(row["ok"] for row in rows)
 
     # a failed build in the same process: its failure stays its own
     broken = _settings(tmp_path, "broken", "Text [@nokey].", "working-paper")
