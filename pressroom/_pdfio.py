@@ -1,15 +1,13 @@
-"""Shared plumbing of the PDF stages (private): atomic saves, pdftotext."""
+"""Shared plumbing of the PDF stages (private): opening, atomic saves, pdftotext."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pikepdf
 
 from .errors import PressroomError, ToolError
-from .tools import DEFAULT_LIMITS, Limits, operand, start
+from .tools import DEFAULT_LIMITS, Limits, atomic_write, operand, start
 
 
 def open_pdf(path: Path) -> pikepdf.Pdf:
@@ -24,22 +22,16 @@ def open_pdf(path: Path) -> pikepdf.Pdf:
 
 
 def save_atomic(pdf: pikepdf.Pdf, out: Path) -> Path:
-    """Save reproducibly to a temp file beside ``out``, then ``os.replace``.
+    """Save reproducibly to a temp file beside ``out``, then ``os.replace`` (tools.atomic_write).
 
     ``deterministic_id=True`` makes the /ID from the content, so the same
     input gives the same bytes. ``out`` may be the file ``pdf`` was read
     from: the open handle keeps reading the old inode.
     """
     out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        pdf.save(tmp, deterministic_id=True, compress_streams=True,
+    with atomic_write(out, "wb") as fh:
+        pdf.save(fh, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return out
 
 
@@ -69,7 +61,3 @@ class PageText:
             self._pages = pages
         return self._pages
 
-
-def page_texts(pdf: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """The text of each page, in reading order, as pdftotext extracts it."""
-    return PageText(pdf, limits).pages()

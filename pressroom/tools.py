@@ -31,9 +31,9 @@ import math
 import os
 import re
 import resource
+import secrets
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -262,33 +262,43 @@ def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.P
                file=file).stdout
 
 
+def _new_file_beside(target: Path) -> tuple[int, Path]:
+    """Create an empty temporary file beside ``target``; its descriptor and path.
+
+    Made with mode 0666 less the umask, as the kernel makes any new file (not
+    tempfile.mkstemp's 0600): the output renamed into place is then readable by
+    whom the user's umask lets read a new file (0644 under umask 022).
+    """
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
 @contextmanager
 def atomic_write(target: Path, mode: str = "wb") -> Iterator:
     """Write to a temporary file beside ``target``, then rename it into place.
 
     A failure or Ctrl-C while writing leaves the previous ``target`` untouched.
+    The file gets the mode any new file gets under the umask. Text is UTF-8.
+    Every output of a build is written through here (PDFs: _pdfio.save_atomic).
     """
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp = _new_file_beside(target)
     try:
-        with os.fdopen(fd, mode) as fh:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
             yield fh
         os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
 
 
 def write_text_atomic(target: Path, text: str) -> Path:
     with atomic_write(target, "w") as fh:
         fh.write(text)
-    return target
-
-
-def write_bytes_atomic(target: Path, data: bytes) -> Path:
-    with atomic_write(target, "wb") as fh:
-        fh.write(data)
     return target

@@ -27,10 +27,11 @@ from conftest import ROOT, pdf_text
 PACKAGE_SOURCES = ("pyproject.toml", "README.md", "pressroom", "templates")
 
 
-def _run(*args, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+def _run(*args, cwd: Path, timeout: float = 180, umask: int | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     return subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+                          timeout=timeout, check=False,
+                          preexec_fn=None if umask is None else lambda: os.umask(umask))
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +79,12 @@ def test_pressroom_builds_checks_and_lists_notes(installed):
     for command in ("build", "notes", "check", "verify", "test"):
         assert f"\n  {command} " in overview.stdout
     # no PATH: the default build folder is build/<folder name>/ in the current folder
-    built = _run(pressroom, "paper", cwd=work)
+    built = _run(pressroom, "paper", cwd=work, umask=0o022)
     assert built.returncode == 0, built.stdout + built.stderr
     out = work / "build" / "paper"
+    # under umask 022 the outputs are readable by others, as any new file (not the temp file's 0600)
+    outputs = ("paper.tex", "paper.pdf", "paper-draft.pdf", "paper.check.json", "manifest.json")
+    assert {name: (out / name).stat().st_mode & 0o777 for name in outputs} == dict.fromkeys(outputs, 0o644)
     report = json.loads((out / "paper.check.json").read_text(encoding="utf-8"))
     assert report and all(row["ok"] for row in report)
     assert "Ibid." in pdf_text(out / "paper.pdf")

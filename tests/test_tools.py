@@ -257,3 +257,29 @@ def test_limits_reach_the_child_only(tmp_path):
     before = resource.getrlimit(resource.RLIMIT_AS)
     run(["true"], limits=Limits(memory=100))
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+# -- atomic writes ------------------------------------------------------------------
+
+_WRITE_BOTH = """
+import sys
+from pathlib import Path
+import pikepdf
+from pressroom._pdfio import save_atomic
+from pressroom.tools import write_text_atomic
+out = Path(sys.argv[1])
+write_text_atomic(out / "a.json", "{}\\n")
+write_text_atomic(out / "a.json", "{}\\n")          # replacing a file: the new one's mode too
+pdf = pikepdf.new()
+pdf.add_blank_page()
+save_atomic(pdf, out / "a.pdf")
+"""
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_outputs_get_the_mode_the_umask_gives_a_new_file(tmp_path, umask, mode):
+    """Not the temporary file's 0600: a PDF copied to a shared folder stays readable. (The umask
+    is set in a child process: a test does not change its own process's.)"""
+    subprocess.run([sys.executable, "-c", _WRITE_BOTH, str(tmp_path)], check=True,
+                   preexec_fn=lambda: os.umask(umask))
+    assert {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {"a.json": mode, "a.pdf": mode}
