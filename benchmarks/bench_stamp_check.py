@@ -18,10 +18,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pressroom._pdfsample import make_sample_pdf
 from pressroom.check import check_pdf
 from pressroom.pdfmeta import PdfMetadata, read_metadata
 from pressroom.stamp import StampSettings, stamp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from pdfsample import make_sample_pdf  # noqa: E402  (the tests' sample PDFs)
 
 TARGET = 0.3
 

@@ -83,10 +83,6 @@ class Settings:
     def limits(self) -> Limits:
         return Limits(time=self.time_limit, memory=self.memory_limit)
 
-    @property
-    def page_size(self) -> tuple[float, float]:
-        return PAPER_SIZES[self.paper]
-
     def for_stage(self, *names: str) -> dict[str, Any]:
         """The settings one stage reads, as a plain dict for doit's config_changed."""
         data = asdict(self)

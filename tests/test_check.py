@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name
 
-from pressroom._pdfsample import make_sample_pdf
+from pdfsample import make_sample_pdf
 from pressroom.check import CHECKS, Finding, check_pdf
 from pressroom.cli import format_report
 from pressroom.errors import PressroomError

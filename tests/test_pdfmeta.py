@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pressroom._pdfsample import make_sample_pdf
+from pdfsample import make_sample_pdf
 from pressroom.errors import PressroomError
 from pressroom.pdfmeta import PdfMetadata, info_metadata, read_metadata, write_metadata, xmp_metadata
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pressroom._pdfsample import BODY_SENTENCE, make_sample_pdf
+from pdfsample import BODY_SENTENCE, make_sample_pdf
 from pressroom.errors import PressroomError
 from pressroom.pdfmeta import PdfMetadata, read_metadata
 from pressroom.stamp import StampSettings, find_stamp, stamp

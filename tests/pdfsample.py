@@ -1,4 +1,4 @@
-"""Make small real PDFs with XeLaTeX, for the tests and the benchmark (private).
+"""Make small real PDFs with XeLaTeX, for the tests and benchmarks/bench_stamp_check.py.
 
 The PDFs are compiled, never committed: TeX Gyre Termes through fontspec,
 US Letter (or A4), body text and a footnote on every page, so the fonts are
@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import LatexError
-from .tools import operand, run
+from pressroom.errors import LatexError
+from pressroom.tools import operand, run
 
 BODY_SENTENCE = "The quick brown fox jumps over the lazy dog near the riverbank."
 
