@@ -24,17 +24,19 @@ from the clock.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import Settings
-from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolMissing
-from .tools import operand, run
+from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolMissing, Warnings
+from .frontfields import read_front
+from .pdfmeta import expected, write_metadata
+from .sourcelines import find_line_in, markdown_line
+from .tools import operand
+from .tools import run as run_tool
 
 AUX_DIR = "tex"
 _MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) \(U\+([0-9A-F]+)\) in font (.+?)!")
@@ -121,9 +123,8 @@ def latexmk_command(settings: Settings, tex: Path) -> list[str]:
 
 def stage_figures(settings: Settings) -> list[Path]:
     """Copy the figures the body includes into the build folder (TeX reads nothing else)."""
-    front = json.loads(settings.output(".front.json").read_text(encoding="utf-8"))
     copied = []
-    for rel in front.get("images", []):
+    for rel in read_front(settings.output(".front.json")).get("images", []):
         src = settings.manuscript.parent / rel
         dst = settings.out_dir / rel
         if not dst.resolve().is_relative_to(settings.out_dir):
@@ -153,15 +154,19 @@ def compile_pdf(settings: Settings) -> Path:
         # where the body check does not look): latexmk takes over from this pass.
         _run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
     check_log(log, tex, settings.manuscript, *settings.bibliographies)
-    from .pdfmeta import write_metadata
-    return write_metadata(raw_pdf, settings.output(".pdf"), pdf_metadata(settings, draft=False))
+    return write_metadata(raw_pdf, settings.output(".pdf"), expected(settings, draft=False))
+
+
+def run(settings: Settings, warnings: Warnings) -> None:
+    """The stage, as the task runs it."""
+    compile_pdf(settings)
 
 
 def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
              tex: Path) -> None:
     for command in commands:
         try:
-            result = run(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage="compile",
+            result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage="compile",
                          file=settings.manuscript)
         except ToolMissing:
             raise   # TeX did not run: the log (maybe an old one) says nothing about it
@@ -186,15 +191,6 @@ def forget_stopped_run(settings: Settings) -> None:
     """
     for suffix in _READ_BACK:
         (settings.out_dir / AUX_DIR / f"{settings.stem}{suffix}").unlink(missing_ok=True)
-
-
-def pdf_metadata(settings: Settings, *, draft: bool):
-    from .pdfmeta import PdfMetadata
-    return PdfMetadata(
-        title=settings.title, authors=settings.authors, subject=settings.subject,
-        keywords=settings.keywords, language=settings.lang, creator=settings.creator,
-        date=datetime.fromtimestamp(settings.source_date_epoch, timezone.utc),
-        draft=draft, version_date=settings.version_date)
 
 
 def check_log(log: Path, tex: Path, *sources: Path | None) -> None:
@@ -233,30 +229,12 @@ def _font_name(spec: str) -> str:
 def _locate_text(needles: list[str], tex: Path, sources: tuple[Path | None, ...]) -> tuple[Path, int | None]:
     """Where the first of ``needles`` occurs: in the sources (the Markdown, then the
     bibliography) if it is there, else the .tex line."""
-    for path in [*sources, tex]:
-        if path is None or not path.exists():
-            continue
-        for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-            if any(n in line for n in needles):
-                return path, i
-    return tex, None
-
-
-def markdown_line(tex: Path, tex_line: int) -> int | None:
-    """The Markdown line of the block the .tex line belongs to (the nearest ``%%md:`` above it).
-
-    None when the line is outside the body (the template or the front matter).
-    """
-    from .convert import LINE_MARK
-    try:
-        lines = tex.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines[:tex_line]):
-        if line.startswith(LINE_MARK):
-            value = line[len(LINE_MARK):].strip()
-            return int(value) if value.isdigit() else None
-    return None
+    pattern = re.compile("|".join(re.escape(n) for n in needles))
+    for path in sources:
+        line = find_line_in(path, pattern) if path is not None else None
+        if line is not None:
+            return path, line
+    return tex, find_line_in(tex, pattern)
 
 
 def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = None) -> LatexError:

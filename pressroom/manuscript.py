@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import ManuscriptError, Warnings
+from .sourcelines import find_line, header_close, header_end
 
 #: Every key the YAML header may hold, with what it is for (README documents them).
 KNOWN_KEYS = {
@@ -40,7 +41,6 @@ KNOWN_KEYS = {
 #: Keys with these prefixes are options for a stage (e.g. citation-ibid: false).
 KNOWN_PREFIXES = ("citation-",)
 
-_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _OPENS_QUOTE = re.compile(r'^\s*(-\s+)?([\w-]+:\s+)?"')
 
 
@@ -97,12 +97,24 @@ def resolve_manuscript_path(arg: str | Path) -> Path:
     return path.resolve()
 
 
-def header_end(lines: list[str]) -> int:
-    """0-based index of the first body line (after the YAML header's closing fence, if any)."""
-    if not lines or lines[0].strip() != "---":
-        return 0
-    end = next((i for i, l in enumerate(lines[1:], start=1) if _FENCE.match(l)), None)
-    return 0 if end is None else end + 1
+def text_without_key(text: str, key: str) -> str:
+    """``text`` with the top-level header key ``key`` and its indented block replaced by empty lines.
+
+    The lines stay where they were, so the body's line numbers do not change.
+    """
+    lines = text.splitlines(keepends=True)
+    end = header_end([line.rstrip("\r\n") for line in lines])
+    cut = re.compile(rf"(['\"]?){re.escape(key)}\1\s*:")
+    inside = False
+    for i in range(1, max(end - 1, 1)):
+        line = lines[i]
+        if cut.match(line):
+            inside = True
+        elif not (inside and (line[:1] in (" ", "\t") or not line.strip())):
+            inside = False
+        if inside:
+            lines[i] = "\n"
+    return "".join(lines)
 
 
 def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
@@ -117,7 +129,7 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return Manuscript(path, {}, 0)
-    end = next((i for i, l in enumerate(lines[1:], start=1) if _FENCE.match(l)), None)
+    end = header_close(lines)
     if end is None:
         raise ManuscriptError("the YAML header is not closed", file=path, line=1,
                               hint="end the header with a line holding only ---")
@@ -142,26 +154,29 @@ def _yaml_problem(exc: yaml.YAMLError, header_lines: list[str]) -> tuple[int, st
     line = mark.line + 2 if mark is not None else 2  # +1 for the fence, +1 for 1-based
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None) or ""
-    hint = "check indentation (spaces, not tabs) and quote values that contain ': ' or start with a special character"
+    hint = ("check indentation (spaces, not tabs) and quote values that contain ': ' or start with a "
+            "special character")
     for i, text in enumerate(header_lines[: line - 1]):
         if _OPENS_QUOTE.match(text) and text.replace('\\"', "").count('"') % 2:
-            return i + 2, "a quotation mark is not closed on this line", 'close the quotation with " (write \\" for a quotation mark inside it)'
+            return (i + 2, "a quotation mark is not closed on this line",
+                    'close the quotation with " (write \\" for a quotation mark inside it)')
     if "mapping values are not allowed" in problem:
-        return line, "a value contains ': '", 'put the value in quotation marks, e.g. title: "Part One: A Title"'
+        return (line, "a value contains ': '",
+                'put the value in quotation marks, e.g. title: "Part One: A Title"')
     if "'\\t'" in problem:
         return line, "a tab character", "indent with spaces: YAML does not allow tabs"
     if context_mark is not None and ("flow" in context or "quoted" in context):
         opened = context_mark.line + 2
-        return opened, f"{problem} ({context} that starts here)", "close the bracket or quotation opened on this line"
+        return (opened, f"{problem} ({context} that starts here)",
+                "close the bracket or quotation opened on this line")
     return line, problem, hint
 
 
 def key_line(header_lines: list[str], key: str) -> int:
-    """1-based line in the file of a top-level header key (for messages)."""
-    for i, line in enumerate(header_lines):
-        if line.startswith(f"{key}:"):
-            return i + 2
-    return 1
+    """1-based line in the file of a top-level header key, quoted or not (for messages)."""
+    key_at_start = re.compile(rf"^(['\"]?){re.escape(key)}\1[ \t]*:", re.MULTILINE)
+    found = find_line("\n".join(header_lines), key_at_start)
+    return found + 1 if found else 1
 
 
 def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warnings) -> None:
@@ -196,7 +211,8 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
         if not isinstance(files, list) or not files or not all(isinstance(b, str) and b for b in files):
             raise ManuscriptError("`bibliography` must be a file name or a list of them", file=path,
                                   line=key_line(header_lines, "bibliography"),
-                                  hint="e.g. `bibliography: references.bib` or `bibliography: [primary.bib, secondary.bib]`")
+                                  hint="e.g. `bibliography: references.bib` or "
+                                       "`bibliography: [primary.bib, secondary.bib]`")
         for b in files:
             if not (path.parent / b).is_file():
                 raise ManuscriptError(f"bibliography file not found: {b}", file=path,
@@ -216,7 +232,7 @@ _SCALAR = (str, int, float, datetime.date)
 def citation_option_problem(option: str, value: Any, *, prefix: str = "") -> str | None:
     """What a Chicago style setting's value must be, if it is not (the header's
     `citation-*` keys and a template's [citations] table); None when it is fine."""
-    from .citations.options import option_problem   # light: no pybtex
+    from .citations.options import option_problem  # light: no pybtex
     return option_problem(option, value, prefix=prefix)
 
 
@@ -263,7 +279,8 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
         color = draft.get("color")
         if "color" in draft and not isinstance(color, str) and not (
                 isinstance(color, list) and len(color) == 3
-                and all(isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1 for c in color)):
+                and all(isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1
+                        for c in color)):
             fail("draft", "a block whose `color` is a name, #rrggbb or three numbers from 0 to 1",
                  "e.g. `color: grey` or `color: \"#999999\"`")
 
@@ -308,21 +325,3 @@ def author_names(meta: dict) -> list[str]:
     for a in meta.get("author") or []:
         names.append(str(a.get("name", "")) if isinstance(a, dict) else str(a))
     return names
-
-
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
-
-
-def figure_paths(markdown: Path) -> list[Path]:
-    """The figure files a manuscript includes, found cheaply for doit's dependencies.
-
-    The convert stage checks them properly (from pandoc's AST); this scan only
-    has to find every existing figure so that a changed image recompiles.
-    """
-    text = markdown.read_text(encoding="utf-8")
-    paths = []
-    for target in _IMAGE.findall(text):
-        path = markdown.parent / target
-        if "://" not in target and path.is_file() and path not in paths:
-            paths.append(path)
-    return paths

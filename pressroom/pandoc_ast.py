@@ -20,12 +20,21 @@ tree into objects and back):
   curly, notes left out).
 - Constructors: ``Str``, ``Space``, ``Para``, ``Plain``, ``Note``,
   ``RawInline``, ``RawBlock``.
+- ``read_markdown(path)``: pandoc's reading of a Markdown file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
+
+from .tools import DEFAULT_LIMITS, Limits, run_pandoc
+
+#: Pandoc's Markdown as the README documents it.
+READER = "markdown"
 
 #: Elements with nothing to walk into.
 LEAVES = frozenset(("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline",
@@ -155,3 +164,27 @@ def RawInline(fmt: str, text: str) -> dict:
 
 def RawBlock(fmt: str, text: str) -> dict:
     return {"t": "RawBlock", "c": [fmt, text]}
+
+
+# ---- reading ----------------------------------------------------------------------
+
+_last_reading: tuple[tuple, bytes] | None = None
+
+
+def read_markdown(path: Path, *, limits: Limits = DEFAULT_LIMITS, stage: str = "convert") -> dict:
+    """Pandoc's AST of a Markdown file (its name after ``--``: never an option).
+
+    The last reading is kept, by the file's contents: a build reads its
+    manuscript once, though both its task list (the figures) and the convert
+    stage need the AST.
+    """
+    global _last_reading
+    path = Path(path)
+    key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest(), limits)
+    last = _last_reading
+    if last is not None and last[0] == key:
+        return json.loads(last[1])
+    data = run_pandoc(["--from", READER, "--to", "json"], inputs=[path.name], cwd=path.parent,
+                      limits=limits, stage=stage, file=path)
+    _last_reading = (key, data)
+    return json.loads(data)

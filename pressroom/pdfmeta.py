@@ -27,8 +27,9 @@ is saved with ``deterministic_id=True``: same input, same bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 from pikepdf import Name
@@ -36,8 +37,12 @@ from pikepdf.models.metadata import PdfMetadata as _Xmp
 from pikepdf.models.metadata import decode_pdf_date, encode_pdf_date
 
 from . import __version__ as _version
+from . import facts
 from ._pdfio import open_pdf, save_atomic
 from .errors import PressroomError
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 PRESSROOM_NS = "https://pressroom.invalid/ns/pdf/1.0/"
 _Xmp.register_xml_namespace(PRESSROOM_NS, "pressroom")
@@ -60,6 +65,20 @@ class PdfMetadata:
     version_date: str = ""       # ... and its version date (e.g. "January 2018")
 
 
+def expected(settings: Settings, *, draft: bool) -> PdfMetadata:
+    """The metadata a build's PDF carries (the draft: ``draft=True``); the check compares with it.
+
+    The title and subject are the plain text pandoc reads from the header,
+    as the page prints them (facts.py).
+    """
+    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    return PdfMetadata(
+        title=source.title, authors=settings.authors, subject=source.subject,
+        keywords=settings.keywords, language=settings.lang, creator=settings.creator,
+        date=datetime.fromtimestamp(settings.source_date_epoch, UTC),
+        draft=draft, version_date=settings.version_date)
+
+
 def _validate(meta: PdfMetadata) -> None:
     for author in meta.authors:
         if ";" in author:
@@ -73,8 +92,8 @@ def _validate(meta: PdfMetadata) -> None:
 
 def _utc(date: datetime) -> datetime:
     if date.tzinfo is None:
-        return date.replace(tzinfo=timezone.utc)
-    return date.astimezone(timezone.utc)
+        return date.replace(tzinfo=UTC)
+    return date.astimezone(UTC)
 
 
 def apply_metadata(pdf: pikepdf.Pdf, meta: PdfMetadata) -> None:
@@ -185,7 +204,7 @@ def xmp_metadata(pdf: pikepdf.Pdf) -> PdfMetadata | None:
         authors=tuple(xmp.get("dc:creator") or ()),
         subject=_str(xmp.get("dc:description")),
         keywords=keywords,
-        language=sorted(languages)[0] if languages else "",
+        language=min(languages) if languages else "",
         creator=_str(xmp.get("xmp:CreatorTool")),
         date=date,
         draft=_str(xmp.get("pressroom:Draft")).lower() == "true",

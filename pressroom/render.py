@@ -14,32 +14,22 @@ rendered, and the body). README.md lists every variable a template receives.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
-from . import __version__
+from . import __version__, facts
 from .config import PROJECT_TEMPLATES, Settings
-from .errors import TemplateError
+from .errors import TemplateError, Warnings
+from .frontfields import read_front
+from .latex import latex_escape
 from .tools import write_text_atomic
 
 TEMPLATE_FILE = "template.tex.j2"
 COMMON_DIR = "_common"
 
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}
-
 
 class Latex(str):
     """A string that is already LaTeX and must not be escaped again."""
-
-
-def latex_escape(value: Any) -> str:
-    """Make any text print literally in LaTeX."""
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(value))
 
 
 def _finalize(value: Any) -> Any:
@@ -54,8 +44,8 @@ if TYPE_CHECKING:
     import jinja2
 
 
-def make_environment(template_dir: Path) -> "jinja2.Environment":
-    import jinja2  # here, not at the top: dodo.py imports this module on every no-op build
+def make_environment(template_dir: Path) -> jinja2.Environment:
+    import jinja2  # here, not at the top: every build's task list reads template_files
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(template_dir), str(PROJECT_TEMPLATES)]),
         block_start_string=r"\BLOCK{", block_end_string="}",
@@ -76,7 +66,10 @@ def template_files(template_dir: Path) -> list[Path]:
     return files
 
 
-def template_context(settings: Settings, front: dict, body: str) -> dict[str, Any]:
+def template_context(settings: Settings, front: dict, body: str,
+                     source: facts.Facts | None = None) -> dict[str, Any]:
+    """What a template receives (README.md lists it); ``source``: the manuscript's facts (plain title)."""
+    source = source or facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
     fields = front.get("fields", {})
     authors = [{k: Latex(v) for k, v in a.items()} for a in front.get("authors", [])]
     return {
@@ -98,15 +91,15 @@ def template_context(settings: Settings, front: dict, body: str) -> dict[str, An
         "pandoc_highlighting": Latex(front.get("highlighting_macros", "")),
         "pressroom_version": __version__,
         # Plain strings for \hypersetup and running heads: escaped on output.
-        "plain_title": settings.title,
-        "short_title": settings.short_title,
+        "plain_title": source.title,
+        "short_title": source.short_title,
         "plain_authors": list(settings.authors),
     }
 
 
 def render(settings: Settings) -> Path:
     """``<stem>.body.tex`` + ``<stem>.front.json`` + template → ``<stem>.tex`` (atomic)."""
-    front = json.loads(settings.output(".front.json").read_text(encoding="utf-8"))
+    front = read_front(settings.output(".front.json"))
     body = settings.output(".body.tex").read_text(encoding="utf-8")
     import jinja2
     env = make_environment(settings.template_dir)
@@ -122,3 +115,8 @@ def render(settings: Settings) -> Path:
                             file=settings.template_dir / TEMPLATE_FILE,
                             hint="README.md lists the variables a template receives") from None
     return write_text_atomic(settings.output(".tex"), text)
+
+
+def run(settings: Settings, warnings: Warnings) -> None:
+    """The stage, as the task runs it."""
+    render(settings)

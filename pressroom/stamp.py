@@ -26,7 +26,7 @@ Same input, same bytes (``deterministic_id``); the output is written atomically.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
@@ -34,8 +34,9 @@ from pikepdf import Array, Dictionary, Name
 
 from ._pdffont import find_font, load_font
 from ._pdfio import open_pdf, save_atomic
-from .errors import PressroomError
-from .pdfmeta import PdfMetadata, apply_metadata
+from .config import Settings, StampOptions
+from .errors import PressroomError, Warnings
+from .pdfmeta import PdfMetadata, apply_metadata, expected
 
 WATERMARK_FONT = "DejaVuSans-Bold.ttf"
 FOOTER_FONT = "DejaVuSans.ttf"
@@ -44,12 +45,8 @@ FOOTER_BASELINE = 20.0   # points above the bottom edge of the page
 MARKER = Name("/Pressroom")
 
 
-@dataclass(frozen=True)
-class StampSettings:
-    text: str = "WORK IN PROGRESS — DO NOT CITE"
-    footer: str = ""           # e.g. "Draft · version date January 2018 · built 2026-11-25"
-    color: tuple[float, float, float] = (0.6, 0.6, 0.6)   # light grey, settable from YAML `draft:` block
-    opacity: float = 0.3
+#: What the stamp says and how it looks: the settings' ``draft:`` block (one class for both).
+StampSettings = StampOptions
 
 
 def _validate(settings: StampSettings) -> None:
@@ -245,7 +242,7 @@ def page_stamps(pdf: pikepdf.Pdf) -> list[str | None]:
             for stream in reversed(streams):   # the stamp is the last stream: cheap
                 if stream is None:
                     continue
-                for operands, op in pikepdf.parse_content_stream(stream, "Do"):
+                for operands, _op in pikepdf.parse_content_stream(stream, "Do"):
                     if operands and str(operands[0]) in forms:
                         text = forms[str(operands[0])]
                         break
@@ -259,3 +256,9 @@ def find_stamp(pdf: Path) -> list[bool]:
     """Per page: does it carry the watermark?"""
     with open_pdf(pdf) as doc:
         return [text is not None for text in page_stamps(doc)]
+
+
+def run(settings: Settings, warnings: Warnings) -> None:
+    """The stage, as the task runs it: the submission PDF, stamped, is the draft."""
+    stamp(settings.output(".pdf"), settings.output("-draft.pdf"), settings.stamp,
+          expected(settings, draft=True))

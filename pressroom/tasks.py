@@ -62,11 +62,8 @@ def _action(stage: str, settings: Settings, warnings: Warnings, failures: list[P
 def task_dicts(settings: Settings, warnings: Warnings,
                failures: list[PressroomError]) -> Iterator[dict]:
     """One doit task dict per stage of this build."""
-    from .manuscript import figure_paths
-    from .render import template_files
     from .stages import stages
-    figures = figure_paths(settings.manuscript)
-    for stage in stages(settings, figures, template_files(settings.template_dir)):
+    for stage in stages(settings):
         yield {
             "basename": stage.name,
             "doc": stage.doc,

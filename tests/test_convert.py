@@ -10,8 +10,11 @@ import re
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
-import pressroom.convert as convert_module
+import pressroom.latexblocks as writer_module
 from conftest import SAMPLE
 from pressroom.config import build_settings
 from pressroom.convert import WRITE_CACHE, convert
@@ -28,21 +31,22 @@ EDITED = "Within one generation"
 def outputs(md, out):
     """Convert ``md`` into ``out``; the body, the front matter, and the blocks pandoc was given."""
     written: list[int] = []
-    real = convert_module.run_pandoc
+    real = writer_module.run_pandoc
 
     def counting(args, **kw):
-        if "json" == args[args.index("--from") + 1]:
+        if args[args.index("--from") + 1] == "json":
             written.append(len(json.loads(kw["input"])["blocks"]))
         return real(args, **kw)
 
-    convert_module.run_pandoc = counting
+    writer_module.run_pandoc = counting
     try:
         settings = build_settings(read_manuscript(md, Warnings()), out_dir=out, warnings=Warnings())
         out.mkdir(parents=True, exist_ok=True)
         result = convert(settings, Warnings())
     finally:
-        convert_module.run_pandoc = real
-    return result.body.read_text(encoding="utf-8"), json.loads(result.front.read_text(encoding="utf-8")), written
+        writer_module.run_pandoc = real
+    front = json.loads(result.front.read_text(encoding="utf-8"))
+    return result.body.read_text(encoding="utf-8"), front, written
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ def paper(tmp_path):
     md = src / SAMPLE.name
     # without its table, so that a test can add what the body needs and take it away again
     text = md.read_text(encoding="utf-8")
-    md.write_text(re.sub(r"\n\|.*?\n\n: [^\n]*\n", "\n", text, count=1, flags=re.S), encoding="utf-8")
+    md.write_text(re.sub(r"\n\|.*?\n\n: [^\n]*\n", "\n", text, count=1, flags=re.DOTALL), encoding="utf-8")
     assert "| Tōkyō" not in md.read_text(encoding="utf-8")
     return md
 
@@ -141,19 +145,21 @@ def test_a_stale_or_broken_cache_is_ignored(paper, tmp_path):
 
 # -- the property behind the cache ---------------------------------------------
 
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st  # noqa: E402
 
 BLOCKS = [
     "# A heading {#sec-a}", "## Another *heading*", "Plain words with a citation.[@smith2001, 12]",
-    "Ibid. follows.[@smith2001, 13]", "A second source.[@jones1999]", "A note.[^n]\n\n[^n]: Its text [@jones1999, 5].",
+    "Ibid. follows.[@smith2001, 13]", "A second source.[@jones1999]",
+    "A note.[^n]\n\n[^n]: Its text [@jones1999, 5].",
     "(@) An example.", "(@good) A labelled example, see (@good).", "| Line one\n|   line two",
     "Term\n:   Its definition.", "- a\n    - nested\n- b", "3. three\n4. four", "> A quotation.\n>\n> Two.",
     "| a | b |\n|---|--:|\n| 1 | 2 |\n\n: Caption {#tbl:x}", "| a | b |\n|---|---|\n| x^[in a table] | y |",
     "```python\nprint(1)\n```", "```\nplain\n```", "~~struck~~ and [marked]{.mark}", "$$x = \\frac{1}{2}$$",
-    "Inline $a^2$ and `code`.", "::: {.note}\nIn a div.\n:::", "<div>html</div>", "***", "See [the heading](#sec-a).",
+    "Inline $a^2$ and `code`.", "::: {.note}\nIn a div.\n:::", "<div>html</div>", "***",
+    "See [the heading](#sec-a).",
     "A [link](https://example.org) and <https://example.org/a_b>.", "[Small Caps]{.smallcaps} and H~2~O.",
 ]
-BIB = """@book{smith2001, author = {Smith, John}, title = {A Book}, publisher = {P}, address = {L}, year = {2001}}
+BIB = """@book{smith2001, author = {Smith, John}, title = {A Book}, publisher = {P}, address = {L},
+  year = {2001}}
 @book{jones1999, author = {Jones, Ann}, title = {Another}, publisher = {P}, address = {L}, year = {1999}}
 """
 

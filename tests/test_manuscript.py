@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from pressroom.convert import block_lines
 from pressroom.errors import ManuscriptError, Warnings
 from pressroom.manuscript import read_manuscript
+from pressroom.sourcelines import block_lines
 from pressroom.tools import run_pandoc
 
 
@@ -72,7 +72,8 @@ def test_block_lines_follow_the_source(tmp_path):
 @pytest.mark.parametrize("markdown, plain", [
     ("The *Yomiuri* and the Occupation", "The Yomiuri and the Occupation"),
     ("**Strong**, ***both***, _under_ and a snake_case_name", "Strong, both, under and a snake_case_name"),
-    ("A [link](https://example.org), [Small Caps]{.smallcaps} and a note^[Gone.]", "A link, Small Caps and a note"),
+    ("A [link](https://example.org), [Small Caps]{.smallcaps} and a note^[Gone.]",
+     "A link, Small Caps and a note"),
     (r"Escaped \*stars\*, C:\\new and 100% of \$5", r"Escaped *stars*, C:\new and 100% of $5"),
     ("H~2~O, x^2^, ~~struck~~ and `code`", "H2O, x2, struck and code"),
     ("Kōdansha *Nihon no rekishi*   over\nlines", "Kōdansha Nihon no rekishi over lines"),
@@ -92,6 +93,15 @@ def test_a_citation_setting_in_the_header_wins_over_the_template(tmp_path):
     (folder / "settings.toml").write_text('[citations]\nstyle = "chicago"\npage_labels = true\n',
                                           encoding="utf-8")
     md = tmp_path / "paper.md"
-    md.write_text("---\ntitle: T\ntemplate: mine\ncitation-page-labels: false\n---\nText.\n", encoding="utf-8")
+    md.write_text("---\ntitle: T\ntemplate: mine\ncitation-page-labels: false\n---\nText.\n",
+                  encoding="utf-8")
     settings = build_settings(read_manuscript(md, Warnings(echo=False)), warnings=Warnings(echo=False))
     assert dict(settings.citation_options) == {"style": "chicago", "page_labels": False}
+
+
+def test_a_quoted_header_key_is_found_on_its_line(tmp_path):
+    md = tmp_path / "paper.md"
+    md.write_text('---\ntitle: T\n"bibliography": missing.bib\n---\nText.\n', encoding="utf-8")
+    with pytest.raises(ManuscriptError) as exc:
+        read_manuscript(md, Warnings(echo=False))
+    assert exc.value.line == 3 and "missing.bib" in exc.value.message

@@ -10,12 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.config import (PAPER_SIZES, PROJECT_TEMPLATES, Settings, build_settings, find_template,
-                              short_title)
+from pressroom.config import (
+    PAPER_SIZES,
+    PROJECT_TEMPLATES,
+    Settings,
+    build_settings,
+    find_template,
+    short_title,
+)
 from pressroom.errors import TemplateError
+from pressroom.facts import Facts
 from pressroom.manuscript import KNOWN_KEYS, read_manuscript
-from pressroom.render import (COMMON_DIR, TEMPLATE_FILE, Latex, latex_escape, make_environment,
-                              template_context, template_files)
+from pressroom.render import (
+    COMMON_DIR,
+    TEMPLATE_FILE,
+    Latex,
+    latex_escape,
+    make_environment,
+    template_context,
+    template_files,
+)
 
 SPECIALS = r"Profit & Loss: 100% of $5 for #1 \ {all} ~ ^ _"
 TEMPLATES = sorted(p.parent.name for p in PROJECT_TEMPLATES.glob(f"*/{TEMPLATE_FILE}"))
@@ -32,11 +46,11 @@ def settings_for(template: str, tmp_path: Path, **changes) -> Settings:
     template_dir = PROJECT_TEMPLATES / template
     toml = tomllib.loads((template_dir / "settings.toml").read_text(encoding="utf-8"))
     anonymous = bool(toml.get("anonymous", False))
-    values = dict(manuscript=tmp_path / "paper.md", out_dir=tmp_path, template_name=template,
-                  template_dir=template_dir, paper=toml.get("paper", "letter"),
-                  template_settings=tuple(sorted(toml.get("latex", {}).items())),
-                  title="A Title", short_title="A Title",
-                  authors=() if anonymous else ("Ann Author",), anonymous=anonymous)
+    values = {"manuscript": tmp_path / "paper.md", "out_dir": tmp_path, "template_name": template,
+              "template_dir": template_dir, "paper": toml.get("paper", "letter"),
+              "template_settings": tuple(sorted(toml.get("latex", {}).items())),
+              "title": "A Title", "short_title": "A Title",
+              "authors": () if anonymous else ("Ann Author",), "anonymous": anonymous}
     values.update(changes)
     return Settings(**values)
 
@@ -46,7 +60,9 @@ def render_text(settings: Settings, front: dict = FRONT, body: str = "Body text.
         front = {**front, "authors": [],
                  "fields": {k: v for k, v in front["fields"].items() if k != "acknowledgments"}}
     env = make_environment(settings.template_dir)
-    return env.get_template(TEMPLATE_FILE).render(template_context(settings, front, body))
+    # the plain title as convert records it from pandoc's AST (facts.py)
+    source = Facts(title=settings.title, short_title=settings.short_title, subject=settings.subject)
+    return env.get_template(TEMPLATE_FILE).render(template_context(settings, front, body, source))
 
 
 def test_latex_escape_makes_every_special_literal():
@@ -125,7 +141,8 @@ def test_anonymous_review_prints_no_author_notice_or_acknowledgments(tmp_path):
     assert settings.anonymous and settings.authors == ()
     # even if a convert stage handed them over, the template prints none of them
     env = make_environment(settings.template_dir)
-    text = env.get_template(TEMPLATE_FILE).render(template_context(settings, FRONT, "Body."))
+    context = template_context(settings, FRONT, "Body.", Facts(title="A Title"))
+    text = env.get_template(TEMPLATE_FILE).render(context)
     for hidden in ("Ann Author", "ann@example.org", "Some University", "Do not cite.", "Jane Roe"):
         assert hidden not in text, hidden
     assert "The abstract." in text and r"\setstretch{1.9}" in text
@@ -169,7 +186,7 @@ def test_a_templates_folder_beside_the_manuscript_wins(tmp_path):
 
 def test_unknown_or_unsafe_template_names_are_errors(tmp_path):
     manuscript = read_manuscript(write_manuscript(tmp_path / "ms"))
-    with pytest.raises(TemplateError, match="available templates: .*working-paper"):
+    with pytest.raises(TemplateError, match=r"available templates: .*working-paper"):
         find_template("no-such-journal", manuscript)
     for bad in ("../etc", "a/b", ".hidden", ""):
         with pytest.raises(TemplateError, match="invalid template name"):

@@ -22,17 +22,10 @@ from types import MappingProxyType
 
 from pybtex.backends import latex, markdown, plaintext
 
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}", "\u00a0": "~", "–": "--", "—": "---",
-}
-_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
+from ..latex import escaper
 
-
-def latex_escape(text: str) -> str:
-    """Escape LaTeX special characters; Unicode letters pass through."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
+#: TeX's specials, and the notes' typography as TeX writes it (a function: text → LaTeX)
+latex_escape = escaper({"\u00a0": "~", "–": "--", "—": "---"})
 
 
 #: characters of a URL that TeX could read as code (``^^5c`` is a backslash to TeX, braces

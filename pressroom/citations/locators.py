@@ -173,18 +173,11 @@ def _make(forms: tuple[str, str], value: str, *, pages: bool) -> Locator:
     return Locator(forms[1] if _is_plural(value) else forms[0], value)
 
 
-def page_text(pages: str, page_labels: bool = True) -> Text:
-    """An entry's own ``pages`` field as a locator (``pp. 94–100``)."""
-    loc = _make(("p.", "pp."), pages.replace("--", "–"), pages=True)
-    return loc.rich(page_labels)
-
-
 __all__ = [
     "LABELS",
     "Locator",
     "String",
     "abbreviate_range",
     "normalise_range",
-    "page_text",
     "parse_locator",
 ]

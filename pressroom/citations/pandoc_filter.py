@@ -47,6 +47,7 @@ from pybtex.richtext import String, Tag, Text
 
 from pressroom.errors import CitationError, PressroomError
 from pressroom.pandoc_ast import At, Note, Para, RawInline, Str, elements, stringify, walk
+from pressroom.sourcelines import find_line
 
 from .backends import get_backend
 from .bibliography import Bibliography, load_bibliography
@@ -120,7 +121,8 @@ def read_options(meta: dict, options: dict | None) -> ChicagoOptions:
     try:
         return style_options(settings)
     except ValueError as exc:
-        raise CitationError(str(exc), hint="docs/citation-styles.md lists the styles and their settings") from None
+        raise CitationError(str(exc),
+                            hint="docs/citation-styles.md lists the styles and their settings") from None
 
 
 # --------------------------------------------------------------------------
@@ -146,12 +148,8 @@ class _Locator:
                 self._text = self.source.read_text(encoding="utf-8")
             except OSError:
                 self._text = ""
-        hits = [m.start() for m in re.finditer(
-            r"@\{?" + re.escape(key) + r"(?![\w:.#$%&\-+?<>~/]*\w)", self._text)]
-        if not hits:
-            return None
-        pos = hits[min(nth, len(hits) - 1)]
-        return self._text.count("\n", 0, pos) + 1
+        return find_line(self._text, re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&\-+?<>~/]*\w)"),
+                         nth=nth)
 
 
 class _Processor:
@@ -231,9 +229,10 @@ class _Processor:
             if name:
                 before = [Str(name)]
         if before:
-            return before + [note]
+            return [*before, note]
         # drop a space before the note (the note follows the word)
-        while at.before and isinstance(at.before[-1], dict) and at.before[-1].get("t") in ("Space", "SoftBreak"):
+        spaces = ("Space", "SoftBreak")
+        while at.before and isinstance(at.before[-1], dict) and at.before[-1].get("t") in spaces:
             at.before.pop()
         nxt = at.next
         if nxt and nxt.get("t") == "Str":

@@ -67,7 +67,6 @@ class CitationItem:
     prefix: Text = field(default_factory=Text)
     suffix: str = ""
     mode: str = "normal"  # "normal", "author-in-text", "suppress-author"
-    line: int | None = None
 
     def split_suffix(self, warn=None, *, headword: bool = False) -> tuple[Locator | None, str]:
         """The locator and the rest. ``headword``: the entry is an article of a

@@ -1,0 +1,88 @@
+"""What the manuscript's pandoc AST says besides its LaTeX: the figures it includes and the
+plain text of its title, short title and subject.
+
+One source for everything that needs them before or after the convert
+stage: doit's dependencies (a figure is an input of the compile stage,
+however the Markdown refers to it: ``![Map](map.png)`` or ``![Map][map]`` …
+``[map]: map.png``), the PDF's metadata, the template's ``plain_title`` and
+``short_title``, and the checks. The plain text is pandoc's (``1945–1990
+“…”``, as the page prints it), not a conversion of its own.
+
+The facts are kept in ``FACTS_CACHE`` in the build folder, under the digest
+of the manuscript without its ``draft`` block (which only the stamp reads):
+a build with nothing new reads them from there; otherwise pandoc reads the
+manuscript, once per build (the convert stage gets the same reading).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import jsoncache
+from .errors import PressroomError
+from .figures import image_targets
+from .manuscript import text_without_key
+from .pandoc_ast import read_markdown, stringify
+from .tools import DEFAULT_LIMITS, Limits
+
+FACTS_CACHE = ".source-facts.json"
+
+
+@dataclass(frozen=True)
+class Facts:
+    figures: tuple[str, ...] = ()    # image targets, as the Markdown gives them, once each, in order
+    title: str = ""
+    short_title: str = ""            # `short-title`, else the title up to its first colon
+    subject: str = ""                # `subject`, else the abstract
+
+
+def source_digest(markdown: Path) -> str:
+    """sha256 of the manuscript without its ``draft`` block: what the AST's uses depend on."""
+    return hashlib.sha256(text_without_key(markdown.read_text(encoding="utf-8"), "draft")
+                          .encode("utf-8")).hexdigest()
+
+
+def plain(value: dict | None) -> str:
+    """A metadata value as one line of plain text, as pandoc reads it (blocks joined by spaces)."""
+    if value is None:
+        return ""
+    parts = [stringify(b) for b in value["c"]] if value.get("t") == "MetaBlocks" else [stringify(value)]
+    return " ".join(" ".join(parts).split())
+
+
+def from_ast(doc: dict) -> Facts:
+    meta = doc.get("meta", {})
+    title = plain(meta.get("title"))
+    short = plain(meta.get("short-title")) or (title.split(":", 1)[0].strip() if ":" in title else title)
+    return Facts(figures=tuple(image_targets(doc)), title=title, short_title=short,
+                 subject=plain(meta.get("subject")) or plain(meta.get("abstract")))
+
+
+def record(out_dir: Path, markdown: Path, doc: dict) -> Facts:
+    """The facts of ``doc`` (the AST of ``markdown`` as it is now), kept for the next build."""
+    facts = from_ast(doc)
+    entries = {"figures": list(facts.figures), "title": facts.title, "short_title": facts.short_title,
+               "subject": facts.subject}
+    jsoncache.save(out_dir / FACTS_CACHE, entries, source_digest(markdown))
+    return facts
+
+
+def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
+            digest: str | None = None) -> Facts:
+    """The facts of the manuscript as it is now: kept ones, else pandoc's reading.
+
+    When pandoc cannot read the manuscript, the facts are empty: the
+    convert stage reports the error.
+    """
+    kept = jsoncache.load(out_dir / FACTS_CACHE, digest or source_digest(markdown))
+    if kept:
+        return Facts(figures=tuple(kept.get("figures", ())), title=kept.get("title", ""),
+                     short_title=kept.get("short_title", ""), subject=kept.get("subject", ""))
+    try:
+        doc = read_markdown(markdown, limits=limits, stage="convert")
+    except PressroomError:
+        return Facts()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return record(out_dir, markdown, doc)

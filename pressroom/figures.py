@@ -1,0 +1,72 @@
+"""The figures a manuscript includes, from pandoc's AST: which they are, and whether TeX can include them.
+
+``image_targets`` is the one list (``facts`` keeps it for doit's
+dependencies and the compile stage, which copies the figures into the build
+folder: TeX reads nothing outside it). ``check_figures`` is the convert
+stage's rule: every figure exists inside the manuscript folder, in a format
+XeLaTeX includes without help (PDF, PNG, JPEG).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import ManuscriptError
+from .pandoc_ast import elements
+from .sourcelines import find_line_in
+
+#: What XeLaTeX's graphicx (xdvipdfmx) includes without help from outside TeX.
+FIGURE_FORMATS = (".pdf", ".png", ".jpg", ".jpeg")
+
+
+def image_targets(doc: dict) -> list[str]:
+    """The target of every image in the body, once each, in order (an image's caption may hold one)."""
+    found: list[str] = []
+
+    def collect(x) -> None:
+        for image in elements(x, "Image"):
+            if image["c"][2][0] not in found:
+                found.append(image["c"][2][0])
+            collect(image["c"][1])
+
+    collect(doc["blocks"])
+    return found
+
+
+def figure_files(markdown: Path, targets: tuple[str, ...] | list[str]) -> list[Path]:
+    """The files of ``targets`` that exist inside the manuscript folder (doit's dependencies)."""
+    folder = markdown.parent.resolve()
+    paths: list[Path] = []
+    for target in targets:
+        path = markdown.parent / target
+        if "://" not in target and path.resolve().is_relative_to(folder) and path.is_file() \
+                and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def check_figures(doc: dict, md: Path) -> list[str]:
+    """Every figure must exist inside the manuscript folder (TeX reads only the build folder)."""
+    images = image_targets(doc)
+    for target in images:
+        if "://" in target:
+            raise _error(md, target, "remote images are not fetched",
+                         "download the image next to the manuscript and refer to it by a relative path")
+        path = md.parent / target
+        if not path.resolve().is_relative_to(md.parent.resolve()):
+            raise _error(md, target, "figure outside the manuscript folder",
+                         "move the figure into the manuscript folder (e.g. figures/)")
+        if not path.is_file():
+            raise _error(md, target, "figure not found", f"the path is relative to {md.parent}")
+        if path.suffix.lower() not in FIGURE_FORMATS:
+            raise _error(md, target, f"figures in {path.suffix or 'this'} format cannot be included",
+                         "TeX includes PDF, PNG and JPEG: export the figure as one of them "
+                         "(for SVG, e.g. `rsvg-convert -f pdf -o figure.pdf figure.svg`)")
+    return images
+
+
+def _error(md: Path, target: str, what: str, hint: str) -> ManuscriptError:
+    # `(target` for an inline image, `]: target` for a reference-style one's definition
+    line = find_line_in(md, re.compile(rf"(?:\(|\]:\s*<?){re.escape(target)}")) or find_line_in(md, target)
+    return ManuscriptError(f"{what}: {target}", file=md, line=line, hint=hint)
