@@ -151,7 +151,7 @@ def in_venv() -> bool:
 
 def main(argv: list[str]) -> int:
     if not in_venv():
-        if sys.version_info < (3, 11):
+        if sys.version_info < (3, 11):   # noqa: UP036  (this file runs on the system's Python)
             fail(f"pressroom needs Python 3.11 or newer; this is {sys.version.split()[0]}")
         ensure_venv()
         if needs_tex(argv):

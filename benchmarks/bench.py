@@ -107,7 +107,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3, help="runs of the corpus paper (default 3)")
     p.add_argument("--runs-10x", type=int, default=2, help="runs of the ten-times paper (default 2; 0: skip)")
-    p.add_argument("--python", default="/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable,
+    p.add_argument("--python",
+                   default="/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable,
                    help="the python3 that runs build.py, as a user would type it")
     args = p.parse_args()
     results = {}
@@ -115,8 +116,8 @@ def main() -> None:
         for name, copies, runs in (("1×", 1, args.runs), ("10×", 10, args.runs_10x)):
             if runs:
                 results[name] = measure(make_sources(Path(tmp) / f"paper{copies}", copies), runs, args.python)
-                print(f"{name}: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in results[name].items()),
-                      file=sys.stderr, flush=True)
+                medians = ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in results[name].items())
+                print(f"{name}: {medians}", file=sys.stderr, flush=True)
     print(table(results))
 
 

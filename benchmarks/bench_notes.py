@@ -31,8 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pressroom.citations.notes import (collect_notes, notes_to_markdown,  # noqa: E402
-                                       read_markdown)
+from pressroom.citations.notes import collect_notes, notes_to_markdown, read_markdown  # noqa: E402
 from pressroom.citations.pandoc_filter import process  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "situational-cordiality"

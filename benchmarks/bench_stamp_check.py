@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pressroom.check import check_pdf
@@ -23,7 +23,7 @@ from pressroom.pdfmeta import PdfMetadata, read_metadata
 from pressroom.stamp import StampSettings, stamp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from pdfsample import make_sample_pdf  # noqa: E402  (the tests' sample PDFs)
+from pdfsample import make_sample_pdf
 
 TARGET = 0.3
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         src = args.pdf or make_sample_pdf(folder, pages=args.pages)
         meta = PdfMetadata(title="Benchmark paper", authors=("A. Author",), language="en-US",
-                           date=datetime(2018, 1, 1, tzinfo=timezone.utc),
+                           date=datetime(2018, 1, 1, tzinfo=UTC),
                            version_date="January 2018")
         if args.pdf:
             meta = read_metadata(args.pdf)

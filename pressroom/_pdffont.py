@@ -114,7 +114,7 @@ class TrueTypeFont:
         t = self._table("name")
         count, string_off = struct.unpack_from(">HH", t, 2)
         for i in range(count):
-            pid, eid, _lang, nid, length, off = struct.unpack_from(">6H", t, 6 + 12 * i)
+            pid, _eid, _lang, nid, length, off = struct.unpack_from(">6H", t, 6 + 12 * i)
             if nid != 6:
                 continue
             raw = t[string_off + off:string_off + off + length]

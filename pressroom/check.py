@@ -321,7 +321,8 @@ def _check_stamp(stamps: list[str | None], texts: list[str], draft: bool,
         if wrong:
             have, want = _values(stamps[wrong[0] - 1], stamp_text)
             problems.append(f"watermark on page {_pages(wrong)} says {have}, expected {want}")
-        unread = [n for n, s in enumerate(stamps, 1) if s is not None and n not in wrong and not extracts(n, s)]
+        unread = [n for n, s in enumerate(stamps, 1)
+                  if s is not None and n not in wrong and not extracts(n, s)]
         if unread:
             problems.append(f"watermark text does not extract on page {_pages(unread)}")
         return _finding("stamp", problems, f"watermark on all {len(stamps)} pages")

@@ -123,7 +123,8 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: outputs are written atomically, so nothing half-written was left", file=sys.stderr)
+        print("interrupted: outputs are written atomically, so nothing half-written was left",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`pressroom notes paper.md | head`): stop quietly with the status
@@ -145,16 +146,16 @@ def build_lock(out_dir: Path):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise PressroomError(f"another build of {out_dir} is running",
-                                 hint="wait for it to finish, or build into another folder with --out") from None
+            raise PressroomError(
+                f"another build of {out_dir} is running",
+                hint="wait for it to finish, or build into another folder with --out") from None
         yield
 
 
 def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
     args = _build_parser(prog).parse_args(argv)
-    from .config import build_settings
+    from .config import build_settings, default_out_dir
     from .manuscript import read_manuscript, resolve_manuscript_path
-    from .config import default_out_dir
     warnings = Warnings(strict=args.strict)
     path = resolve_manuscript_path(args.manuscript)
     try:
@@ -287,7 +288,8 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
         pdfs = [settings.output(".pdf"), settings.output("-draft.pdf")]
         for pdf in pdfs:
             if not pdf.is_file():
-                raise UsageError(f"no such PDF: {_show(pdf)}", hint="build the manuscript first, or name the PDFs")
+                raise UsageError(f"no such PDF: {_show(pdf)}",
+                                 hint="build the manuscript first, or name the PDFs")
     report, unmatched, settings_of = [], [], {}
     for pdf in pdfs:
         draft = pdf.name.endswith("-draft.pdf")
@@ -319,7 +321,8 @@ def _rows_without_manuscript(pdf: Path, args, *, draft: bool) -> list[dict]:
     structure."""
     from .check import check_pdf
     from .tools import DEFAULT_LIMITS, Limits
-    limits = Limits(time=args.time_limit or DEFAULT_LIMITS.time, memory=args.memory_limit or DEFAULT_LIMITS.memory)
+    limits = Limits(time=args.time_limit or DEFAULT_LIMITS.time,
+                    memory=args.memory_limit or DEFAULT_LIMITS.memory)
     findings = check_pdf(pdf, expected=None, page_size=None, draft=draft, stamp_text=None, limits=limits)
     return [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
 

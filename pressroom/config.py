@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,9 @@ def default_out_dir(manuscript: Path) -> Path:
 def find_template(name: str, manuscript: Manuscript) -> Path:
     """A `templates/` folder beside the manuscript is searched before the project's own."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
+        from_header = name == manuscript.get("template")
         raise TemplateError(f"invalid template name `{name}`", file=manuscript.path,
-                            line=manuscript.line_of("template") if name == manuscript.get("template") else None,
+                            line=manuscript.line_of("template") if from_header else None,
                             hint="a template is named by its folder, e.g. working-paper")
     for root in (manuscript.folder / "templates", PROJECT_TEMPLATES):
         candidate = root / name
@@ -134,8 +136,8 @@ def load_template_settings(template_dir: Path) -> dict[str, Any]:
     for key, value in dict(data.get("citations", {})).items():
         problem = citation_option_problem(str(key), value)
         if problem:
-            line = next((i for i, l in enumerate(text.splitlines(), 1)
-                         if re.match(rf"\s*{re.escape(str(key))}\s*=", l)), None)
+            line = next((i for i, row in enumerate(text.splitlines(), 1)
+                         if re.match(rf"\s*{re.escape(str(key))}\s*=", row)), None)
             raise TemplateError(f"`{key}` in [citations] must be {problem}", file=path, line=line,
                                 hint="docs/citation-styles.md lists the styles and their settings")
     return data
@@ -168,7 +170,8 @@ def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manusc
     unknown = set(draft) - {"text", "footer", "color", "opacity"}
     if unknown:
         raise ManuscriptError(f"unknown key(s) in `draft`: {', '.join(sorted(unknown))}",
-                              file=manuscript.path, line=manuscript.line_of("draft"), hint="use text, footer, color, opacity")
+                              file=manuscript.path, line=manuscript.line_of("draft"),
+                              hint="use text, footer, color, opacity")
     footer = draft.get("footer") or " · ".join(
         p for p in ("Draft", f"version date {version_date}" if version_date else "", f"built {built}") if p)
     color = draft.get("color", (0.6, 0.6, 0.6))
@@ -190,7 +193,8 @@ def _parse_color(text: str, manuscript: Manuscript) -> tuple[float, float, float
     if text.startswith("#") and len(text) == 7:
         return tuple(int(text[i:i + 2], 16) / 255 for i in (1, 3, 5))
     raise ManuscriptError(f"unknown colour `{text}` in `draft.color`", file=manuscript.path,
-                          line=manuscript.line_of("draft"), hint="use a name (grey, red, blue, black) or #rrggbb")
+                          line=manuscript.line_of("draft"),
+                          hint="use a name (grey, red, blue, black) or #rrggbb")
 
 
 def resolve_csl(name: str, manuscript: Manuscript) -> Path:
@@ -239,8 +243,8 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                              if str(k).startswith("citation-")})
     limits = tool_limits(tsettings, template_dir, time_limit=time_limit, memory_limit=memory_limit)
     epoch, origin = source_date(manuscript, warnings, limits=limits)
-    from datetime import datetime, timezone
-    built = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d")
+    from datetime import datetime
+    built = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
     version_date = str(meta.get("version-date", "") or "")
     abstract = meta.get("abstract") or ""
     csl = meta.get("csl")

@@ -58,7 +58,7 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def input_files(settings: "Settings", figures: list[Path], template_files: list[Path]) -> dict[str, Path]:
+def input_files(settings: Settings, figures: list[Path], template_files: list[Path]) -> dict[str, Path]:
     """Every input by its portable name."""
     folder = settings.manuscript.parent
     files = {_name(settings.manuscript, folder): settings.manuscript}
@@ -73,7 +73,7 @@ def input_files(settings: "Settings", figures: list[Path], template_files: list[
     return files
 
 
-def output_files(settings: "Settings") -> dict[str, Path]:
+def output_files(settings: Settings) -> dict[str, Path]:
     suffixes = (".body.tex", ".front.json", ".tex", ".pdf", "-draft.pdf", ".check.json")
     return {settings.output(s).name: settings.output(s) for s in suffixes}
 
@@ -108,7 +108,7 @@ def _tool_commands(engine: str) -> dict[str, list[str]]:
             "latexmk": ["latexmk", "-v"]}
 
 
-def tool_versions(settings: "Settings") -> dict[str, str]:
+def tool_versions(settings: Settings) -> dict[str, str]:
     """Versions of pandoc, the TeX engine (with its TeX Live year), xdvipdfmx, latexmk, Python packages."""
     cache_path = settings.out_dir / TOOL_CACHE
     try:
@@ -157,22 +157,24 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
-def make_manifest(settings: "Settings", figures: list[Path], template_files: list[Path]) -> dict:
+def make_manifest(settings: Settings, figures: list[Path], template_files: list[Path]) -> dict:
     return {
         "manuscript": settings.manuscript.name,
         "source": Path(os.path.relpath(settings.manuscript, settings.out_dir)).as_posix(),
         "template": settings.template_name,
         "source_date_epoch": settings.source_date_epoch,
         "source_date_origin": settings.source_date_origin,
-        "inputs": {name: sha256(p) for name, p in sorted(input_files(settings, figures, template_files).items())},
+        "inputs": {name: sha256(p)
+                   for name, p in sorted(input_files(settings, figures, template_files).items())},
         "tools": tool_versions(settings),
         "outputs": {name: sha256(p) for name, p in output_files(settings).items() if p.exists()},
     }
 
 
-def write_manifest(settings: "Settings", figures: list[Path], template_files: list[Path]) -> Path:
+def write_manifest(settings: Settings, figures: list[Path], template_files: list[Path]) -> Path:
     data = make_manifest(settings, figures, template_files)
-    return write_text_atomic(settings.out_dir / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return write_text_atomic(settings.out_dir / MANIFEST,
+                             json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_manifest(out_dir: Path) -> dict | None:
@@ -212,7 +214,8 @@ def compare(old: dict, new: dict) -> list[str]:
             if a.get(name) == b.get(name):
                 continue
             if name not in a:
-                lines.append(f"{what} {name}: new ({b[name]})" if section == "tools" else f"{what} {name}: new")
+                new = f" ({b[name]})" if section == "tools" else ""
+                lines.append(f"{what} {name}: new{new}")
             elif name not in b:
                 lines.append(f"{what} {name}: gone")
             elif section == "tools":

@@ -10,7 +10,7 @@ and the draft stamp is, in order of preference:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .errors import LimitExceeded, ToolError
@@ -28,7 +28,7 @@ def parse_full_date(text: str) -> datetime | None:
     text = " ".join(str(text).split())
     for fmt in _FULL_DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
     return None
@@ -40,7 +40,7 @@ def parse_full_date(text: str) -> datetime | None:
 _GIT_SAFE = ("-c", "log.showSignature=false", "-c", "core.fsmonitor=false")
 
 
-def git_commit_epoch(manuscript: "Manuscript", limits: Limits = DEFAULT_LIMITS) -> int | None:
+def git_commit_epoch(manuscript: Manuscript, limits: Limits = DEFAULT_LIMITS) -> int | None:
     """The time of the last commit touching the manuscript; None without git or history."""
     try:
         result = run(["git", *_GIT_SAFE, "log", "--no-show-signature", "-1", "--format=%ct", "--",
@@ -55,7 +55,7 @@ def git_commit_epoch(manuscript: "Manuscript", limits: Limits = DEFAULT_LIMITS) 
     return int(out) if result.returncode == 0 and out.isdigit() else None
 
 
-def source_date(manuscript: "Manuscript", warnings: "Warnings",
+def source_date(manuscript: Manuscript, warnings: Warnings,
                 limits: Limits = DEFAULT_LIMITS) -> tuple[int, str]:
     """(epoch seconds, where it came from)."""
     version_date = manuscript.get("version-date")

@@ -36,7 +36,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,14 +151,10 @@ class Running:
     def _kill(self) -> None:
         """Kill the tool's whole process group (latexmk's TeX too), then reap it."""
         if self.proc.returncode is None:   # not reaped: its pid, the group's id, is still ours
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
+        with suppress(subprocess.TimeoutExpired):   # a member that left the group
             self.proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a member that left the group
-            pass
 
     def _time_error(self) -> LimitExceeded:
         return LimitExceeded(
@@ -213,7 +209,7 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True,
                                 # _set_limits only calls setrlimit: safe beside other threads
-                                preexec_fn=functools.partial(_set_limits, memory, cpu, cpu_hard))  # noqa: PLW1509
+                                preexec_fn=functools.partial(_set_limits, memory, cpu, cpu_hard))
     except FileNotFoundError as exc:
         if cwd is not None and exc.filename is not None and os.fspath(exc.filename) == os.fspath(cwd):
             raise ToolError(f"{who}: the folder to run it in does not exist", file=cwd,

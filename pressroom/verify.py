@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .errors import PressroomError
 from .manifest import compare, read_manifest
@@ -38,8 +39,8 @@ class Verdict:
                    else ["no input or tool version changed: the build is not reproducible"]))
 
 
-def verify(settings: "Settings", warnings: "Warnings",
-           run_tasks: Callable[["Settings", "Warnings"], list[str]]) -> Verdict:
+def verify(settings: Settings, warnings: Warnings,
+           run_tasks: Callable[[Settings, Warnings], list[str]]) -> Verdict:
     """Build ``settings`` from scratch in a temporary folder and compare the manifests."""
     recorded = read_manifest(settings.out_dir)
     if recorded is None:

@@ -7,7 +7,7 @@ inside its test.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -23,7 +23,7 @@ from pressroom.stamp import StampSettings, stamp
 
 META = PdfMetadata(title="On Ledgers", authors=("Ann Author", "Bo Writer"),
                    subject="An abstract.", keywords=("ledgers", "trade"), language="en-US",
-                   date=datetime(2018, 1, 1, tzinfo=timezone.utc))
+                   date=datetime(2018, 1, 1, tzinfo=UTC))
 STAMP = "WORK IN PROGRESS — DO NOT CITE"
 
 
@@ -240,8 +240,9 @@ def test_a_wrong_value_in_info_and_xmp_is_one_short_problem(built, tmp_path):
     abstract = "An abstract. " + "It goes on and on about ledgers. " * 25   # 800 characters
     meta = PdfMetadata(**{**META.__dict__, "subject": abstract})
     src = write_metadata(built["submission"], tmp_path / "long.pdf", meta)
+    wrong = abstract.replace("and on", "and ON", 3)
     changed = write_metadata(src, tmp_path / "changed.pdf",
-                             PdfMetadata(**{**meta.__dict__, "subject": abstract.replace("and on", "and ON", 3)}))
+                             PdfMetadata(**{**meta.__dict__, "subject": wrong}))
     findings = check_pdf(changed, expected=meta, draft=False)
     reason = by_name(findings)["metadata"].reason
     assert reason.startswith("Info /Subject and XMP dc:description are '…")
@@ -279,8 +280,8 @@ def test_without_a_manuscript_the_stamp_and_one_page_size_are_still_checked(buil
     assert without_manuscript(built["draft"], draft=False)["stamp"].reason.startswith(
         "submission carries the watermark")
     assert not without_manuscript(built["submission"], draft=True)["stamp"].ok
-    mixed = without_manuscript(tamper(built["submission"], tmp_path / "t.pdf", append_first_page_of(built["a4"])),
-                               draft=False)
+    a4_page = append_first_page_of(built["a4"])
+    mixed = without_manuscript(tamper(built["submission"], tmp_path / "t.pdf", a4_page), draft=False)
     assert mixed["page-size"].reason == "page 4 MediaBox is 595.28×841.89 pt, page 1 letter 612×792 pt"
 
 
@@ -288,7 +289,8 @@ def test_without_a_manuscript_the_stamp_and_one_page_size_are_still_checked(buil
 
 def test_report_table():
     rows = [{"pdf": "paper.pdf", "check": "metadata", "ok": True, "reason": "fine"},
-            {"pdf": "paper-draft.pdf", "check": "fonts", "ok": False, "reason": "font X not embedded (page 1)"}]
+            {"pdf": "paper-draft.pdf", "check": "fonts", "ok": False,
+             "reason": "font X not embedded (page 1)"}]
     assert format_report(rows).splitlines() == [
         "check                  result  reason",
         "paper.pdf metadata     ok      fine",

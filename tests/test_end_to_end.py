@@ -159,12 +159,13 @@ def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):
         pdf.save(tampered)
     # the manuscript comes from the manifest.json beside the PDF
     good = run_build("check", out / "paper.pdf", "--json", cwd=tmp_path)
-    assert [f["check"] for f in json.loads(good.stdout)][0] == "metadata"
+    assert json.loads(good.stdout)[0]["check"] == "metadata"
     assert all(f["ok"] for f in json.loads(good.stdout))
     bad = run_build("check", tampered, "--manuscript", SAMPLE, check=False)
     assert bad.returncode == 1
     failures = [line for line in bad.stdout.splitlines() if "FAIL" in line]
-    assert len(failures) == 1 and failures[0].startswith("paper.pdf metadata") and "Another Title" in failures[0]
+    assert len(failures) == 1
+    assert failures[0].startswith("paper.pdf metadata") and "Another Title" in failures[0]
     assert "Another Title" not in bad.stderr
     assert bad.stderr.splitlines()[-1] == "error: 1 of 6 checks failed: paper.pdf metadata"
     # no manifest beside it and no --manuscript: the other checks, and a note that metadata was not compared

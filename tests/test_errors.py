@@ -85,7 +85,7 @@ def fails(good, name: str, md: str = GOOD_MD, bib: str | None = GOOD_BIB, *optio
     result = run_build(path, "--out", out, *options, check=False)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    errors = [l for l in result.stderr.splitlines() if l.startswith("error: ")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, result.stderr  # one clear error
     assert "  hint: " in result.stderr, result.stderr
     assert digests(out) == before, "a failed build changed the last good PDF"
@@ -229,7 +229,7 @@ def test_latex_error_maps_to_the_markdown_line(good):
 
 
 def test_a_held_lock_is_a_clear_error(good):
-    root, out, _ = good
+    _, out, _ = good
     with open(out / ".lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running build holds
         md = GOOD_MD.replace("A second paragraph.", "A changed paragraph.")

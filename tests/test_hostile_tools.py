@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, pdf_text, run_build
 from test_errors import GOOD_BIB, GOOD_MD, digests, write_manuscript
+
+from conftest import ROOT, pdf_text, run_build
 
 FIGURE = ROOT / "manuscript" / "figures" / "newspapers-per-decade.png"
 #: Seconds a test allows beyond a time limit: the stages before it, the kill, a loaded machine.
@@ -146,7 +147,8 @@ def test_a_template_sets_the_time_limit(good):
     shutil.copytree(ROOT / "templates" / "working-paper", template)
     toml = template / "settings.toml"
     toml.write_text("time_limit = 2   # top level, before any table\n" + toml.read_text())
-    md = GOOD_MD.replace("A second paragraph.", BRACKETS).replace("version-date", "template: quick\nversion-date")
+    md = GOOD_MD.replace("A second paragraph.", BRACKETS)
+    md = md.replace("version-date", "template: quick\nversion-date")
     err = stopped(good, "template-limit", md, limit=2)
     assert "convert: pandoc did not finish within the time limit of 2 s" in err
 

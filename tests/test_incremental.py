@@ -67,7 +67,7 @@ BIB = """\
 def ran(result) -> list[str]:
     """The stages the build reported as run, in order."""
     return [line.split()[0] for line in result.stdout.splitlines()
-            if re.match(r"^(%s)\s+\d+\.\d\d s$" % "|".join(STAGES), line)]
+            if re.match(rf"^({'|'.join(STAGES)})\s+\d+\.\d\d s$", line)]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,8 @@ def counted_tex(tmp_path_factory):
     bin_dir = tmp_path_factory.mktemp("bin")
     log = bin_dir / "passes.log"
     wrapper = bin_dir / "xelatex"
-    wrapper.write_text(f'#!/bin/sh\n[ "$1" = --version ] || echo pass >> "{log}"\nexec "{shutil.which("xelatex")}" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = --version ] || echo pass >> "{log}"\n'
+                       f'exec "{shutil.which("xelatex")}" "$@"\n')
     wrapper.chmod(0o755)
     saved = os.environ["PATH"]
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{saved}"
@@ -132,7 +133,8 @@ def test_a_no_op_build_loads_none_of_the_stages_heavy_modules(paper):
     """Nothing to do is cheap: pikepdf, pybtex and Jinja2 (0.2 s of imports) stay unloaded."""
     src, out = paper[:2]
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), str(src), "--out", str(out)],
-                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True)
+                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True,
+                            text=True)
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "nothing changed" in result.stdout and "doit" in imported
@@ -267,7 +269,8 @@ def test_one_pass_and_latexmk_make_the_same_pdf(tmp_path):
 def test_two_bibliographies_are_both_inputs(tmp_path):
     """`bibliography: [a.bib, b.bib]`: citations from either; an edit to the second reruns convert."""
     (tmp_path / "a.bib").write_text(BIB, encoding="utf-8")
-    (tmp_path / "b.bib").write_text(BIB.replace("cited", "second").replace("uncited", "spare"), encoding="utf-8")
+    second = BIB.replace("cited", "second").replace("uncited", "spare")
+    (tmp_path / "b.bib").write_text(second, encoding="utf-8")
     md = PAPER.replace("bibliography: refs.bib", "bibliography:\n  - a.bib\n  - b.bib").replace(
         "another citation.[@cited, 14]", "another citation.[@second, 14]")
     (tmp_path / "paper.md").write_text(md, encoding="utf-8")

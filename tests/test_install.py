@@ -48,8 +48,8 @@ def installed(tmp_path_factory) -> Path:
     venv = tmp / "venv"
     made = _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp)
     assert made.returncode == 0, made.stderr
-    purelib = Path(_run(venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-                        cwd=tmp).stdout.strip())
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    purelib = Path(_run(venv / "bin" / "python", "-c", ask, cwd=tmp).stdout.strip())
     (purelib / "pressroom-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     # this venv's pip installs into the new one (--python): no ensurepip, 3 s saved
     pip = _run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--no-deps",
@@ -59,9 +59,8 @@ def installed(tmp_path_factory) -> Path:
 
 
 def test_the_installed_package_finds_its_own_files(installed):
-    where = _run(installed / "bin" / "python", "-c",
-                 "import pressroom, pressroom.locations as l; print(pressroom.__file__, l.CHECKOUT, l.TEMPLATES)",
-                 cwd=installed.parent)
+    ask = "import pressroom, pressroom.locations as l; print(pressroom.__file__, l.CHECKOUT, l.TEMPLATES)"
+    where = _run(installed / "bin" / "python", "-c", ask, cwd=installed.parent)
     module, checkout, templates = where.stdout.split()
     assert Path(module).is_relative_to(installed) and checkout == "None"
     assert Path(templates).is_relative_to(installed)

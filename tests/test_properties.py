@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pressroom.citations.notes import list_notes
 from pressroom.config import build_settings
@@ -56,7 +57,8 @@ def _dump(d: dict) -> str:
     return yaml.safe_dump(d, allow_unicode=True, sort_keys=False)
 
 
-HEADER = st.one_of(HEADER_DICT.map(_dump), HEADER_DICT.map(_dump), HEADER_DICT.map(_dump), TEXT, st.lists(TEXT, max_size=4).map("\n".join))
+HEADER = st.one_of(HEADER_DICT.map(_dump), HEADER_DICT.map(_dump), HEADER_DICT.map(_dump), TEXT,
+                   st.lists(TEXT, max_size=4).map("\n".join))
 
 ENTRY = st.builds(
     lambda key, kind, title, author, year, junk: (

@@ -63,7 +63,8 @@ def test_no_build_folder_path_or_clock_in_the_pdfs(two_builds):
 def test_manifest_records_inputs_tools_and_outputs(two_builds):
     first, second = two_builds
     manifest = json.loads((first / "manifest.json").read_text())
-    assert {"paper.md", "references.bib", "template:template.tex.j2", "template:settings.toml"} <= set(manifest["inputs"])
+    inputs = {"paper.md", "references.bib", "template:template.tex.j2", "template:settings.toml"}
+    assert inputs <= set(manifest["inputs"])
     tools = manifest["tools"]
     assert tools["pandoc"].startswith("pandoc ") and "TeX Live 20" in tools["xelatex"]
     for package in ("pikepdf", "pybtex", "Jinja2", "pressroom"):

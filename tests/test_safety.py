@@ -6,9 +6,9 @@ metadata reaches LaTeX escaped. Real pandoc and TeX."""
 from __future__ import annotations
 
 import pytest
+from test_errors import GOOD_BIB, GOOD_MD, digests, line_of, write_manuscript
 
 from conftest import pdf_text, run_build
-from test_errors import GOOD_BIB, GOOD_MD, digests, line_of, write_manuscript
 
 #: Every LaTeX special character, in every metadata field that reaches LaTeX.
 SPECIALS = r"Profits & Losses: 100% of $5, #1, under_score, {braces}, ~tilde, ^caret, back\slash"
@@ -31,7 +31,8 @@ def good(tmp_path_factory):
     return root, out, digests(out)
 
 
-def rejected(good, name: str, md: str, *, bib: str | None = GOOD_BIB, safe: bool = True) -> tuple[str, object]:
+def rejected(good, name: str, md: str, *, bib: str | None = GOOD_BIB,
+             safe: bool = True) -> tuple[str, object]:
     root, out, before = good
     path = write_manuscript(root / name, md, bib)
     result = run_build(path, "--out", out, *(["--safe"] if safe else []), check=False)
@@ -79,7 +80,8 @@ def test_reading_outside_the_build_folder_is_refused_even_without_safe(tmp_path)
 def test_input_etc_passwd_is_a_clear_error_even_without_safe(good):
     md = GOOD_MD + "\nA paragraph.\n\n\\input{/etc/passwd}\n"
     err, path = rejected(good, "input", md, safe=False)
-    assert f"error: {path}:{line_of(md, '/etc/passwd')}: LaTeX error: File `/etc/passwd.tex' not found." in err
+    line = line_of(md, "/etc/passwd")
+    assert f"error: {path}:{line}: LaTeX error: File `/etc/passwd.tex' not found." in err
     assert "hint: TeX may read and write only inside the build folder" in err
     assert "root:" not in err
 

@@ -45,7 +45,8 @@ def test_the_set_up_messages_read_as_sentences(monkeypatch, capsys):
     """`soul.sty not found: installing TeX Live ...`, then `installed TeX Live ...` (not
     `installed TeX Live (soul.sty not found)`)."""
     monkeypatch.setattr(build.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(build.subprocess, "run", lambda *a, **k: build.subprocess.CompletedProcess(a, 0, "", ""))
+    monkeypatch.setattr(build.subprocess, "run",
+                        lambda *a, **k: build.subprocess.CompletedProcess(a, 0, "", ""))
     build._apt_install(["texlive-xetex"], why="TeX Live and poppler-utils", reason="soul.sty not found")
     assert capsys.readouterr().err.splitlines() == [
         "setup: soul.sty not found: installing TeX Live and poppler-utils from Debian "

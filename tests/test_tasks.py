@@ -16,7 +16,6 @@ from pressroom.errors import CitationError, Warnings
 from pressroom.manuscript import read_manuscript
 from pressroom.tasks import STAGE_NAMES
 
-
 BIB = "@book{smith2001, author = {Smith, Ann}, title = {A Book}, year = {2001}, publisher = {P}}\n"
 
 
@@ -24,8 +23,8 @@ def _settings(tmp_path: Path, name: str, body: str, template: str):
     folder = tmp_path / name
     folder.mkdir()
     md = folder / "paper.md"
-    md.write_text(f"---\ntitle: {name.title()} Paper\nversion-date: 2026-01-02\nbibliography: refs.bib\n---\n\n"
-                  f"{body}\n", encoding="utf-8")
+    header = f"title: {name.title()} Paper\nversion-date: 2026-01-02\nbibliography: refs.bib\n"
+    md.write_text(f"---\n{header}---\n\n{body}\n", encoding="utf-8")
     (folder / "refs.bib").write_text(BIB, encoding="utf-8")
     warnings = Warnings()
     settings = build_settings(read_manuscript(md, warnings), out_dir=tmp_path / "out" / name,
