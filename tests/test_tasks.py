@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import pdf_text
+from conftest import ROOT, pdf_text
 from pressroom.cli import main, run_tasks
 from pressroom.config import build_settings
 from pressroom.errors import CitationError, Warnings
@@ -70,3 +72,10 @@ def test_two_builds_in_one_process_keep_their_own_state(tmp_path, capsys):
     again = run_tasks(*alpha)                 # no failure carried over: this one succeeds
     # its own progress only (stages whose code was edited meanwhile may run again)
     assert len(again) == len(set(again)) and set(again) <= set(STAGE_NAMES)
+
+
+def test_doit_s_own_command_line_lists_the_stages():
+    """dodo.py, a shim over pressroom.tasks, keeps `.venv/bin/doit` working in a checkout."""
+    listed = subprocess.run([sys.executable, "-m", "doit", "list"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, check=True).stdout
+    assert sorted(line.split()[0] for line in listed.splitlines()) == sorted(STAGE_NAMES)
