@@ -106,8 +106,8 @@ def deviation_for(case: Case, ours: str) -> str | None:
 def replay(path: Path) -> tuple[list[Case], list[str]]:
     """The golden notes of one file and ours for the same sequence."""
     from pressroom.citations.bibliography import load_bibliography
-    from pressroom.citations.pandoc_filter import read_options
     from pressroom.citations.chicago import Style
+    from pressroom.citations.pandoc_filter import read_options
     from pressroom.citations.sequence import CitationItem, NoteSequencer
 
     stem, option = path.stem.rsplit(".", 1)

@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.database import Person
 from pybtex.richtext import HRef, String, Tag, Text
 
+from conftest import CORPUS, needs_corpus
 from pressroom.citations import bibliography as bibmod
 from pressroom.citations.bibliography import (
     INHERITANCE,

@@ -14,32 +14,45 @@ BIB = parse_bibtex(r"""
 @book{book, author={Dittmer, Lowell}, title={Sino-Soviet Normalization and Its Implications, 1945--1990},
   shorttitle={Sino-Soviet Normalization and Its Implications}, location={Seattle},
   publisher={University of Washington Press}, date={1992}}
-@book{trans, author={given=Zhihua, family=Shen, nametemplates=cjk}, title={Mao, Stalin and the Korean War: Trilateral Relations},
+@book{trans, author={given=Zhihua, family=Shen, nametemplates=cjk}, title={Mao,
+  Stalin and the Korean War: Trilateral Relations},
   translator={Silver, Neil}, edition={2}, location={New York}, publisher={Routledge}, date={2012}}
 @book{noplace, author={A, B}, title={Title: Sub}, usere={Translation}, publisher={P}}
 @book{multivol, author={{U.S. Department of State}}, title={Foreign Relations: Papers, 1949}, volume={8},
   location={Washington, D.C.}, publisher={GPO}, date={1965}}
-@collection{coll, editor={Zhao, Suisheng}, title={Construction: Sources}, location={New York}, publisher={Routledge}, date={2014}}
+@collection{coll, editor={Zhao, Suisheng}, title={Construction: Sources}, location={New York},
+  publisher={Routledge}, date={2014}}
 @incollection{chap, author={Kikuchi, Masanori and Shishido, Hiroshi}, title={Hajimeni}, usere={Introduction},
   editor={Kikuchi, Masanori and Yabuki, Susumu}, booktitle={Chū-So Tairitsu}, booktitleaddon={[The Conflict]},
   location={Tokyo}, publisher={Yūhikaku}, date={1976}, pages={1--20}, options={nametemplates=cjk}}
-@article{art, author={Shen, Zhihua and Xia, Yafeng}, title={Hidden Currents: Mao}, journaltitle={Journal of Cold War Studies},
+@article{art, author={Shen, Zhihua and Xia, Yafeng}, title={Hidden Currents: Mao},
+  journaltitle={Journal of Cold War Studies},
   volume={11}, number={4}, issue={Fall}, date={2009}, pages={94--100}}
-@article{artr, author={Zhang, Mingyang}, title={Wei Shenme}, usere={Why Leaning}, journaltitle={Shijie Zhishi},
+@article{artr, author={Zhang, Mingyang}, title={Wei Shenme}, usere={Why Leaning},
+  journaltitle={Shijie Zhishi},
   journaltitleaddon={World Knowledge}, volume={20}, number={10}, date={1949-08}, options={nametemplates=cjk}}
 @article{nonum, title={Only Number}, journal={J}, number={1}, year={2002}}
 @article{neither, author={N, K}, title={Neither}, journal={Keizai Orai}, date={1974-04}}
-@article{mag, title={Mao Thumbs His Nose}, journaltitle={Newsweek}, entrysubtype={magazine}, date={1949-07-11}}
-@article{news, author={Reporter, Rita}, title={Story}, journaltitle={The Times}, entrysubtype={newspaper}, date={1959-08}}
-@thesis{thesis, author={Doe, Jane}, title={A Thesis: On Things}, type={phdthesis}, institution={Yale University}, date={2001}}
+@article{mag, title={Mao Thumbs His Nose}, journaltitle={Newsweek}, entrysubtype={magazine},
+  date={1949-07-11}}
+@article{news, author={Reporter, Rita}, title={Story}, journaltitle={The Times},
+  entrysubtype={newspaper}, date={1959-08}}
+@thesis{thesis, author={Doe, Jane}, title={A Thesis: On Things}, type={phdthesis},
+  institution={Yale University}, date={2001}}
 @mastersthesis{ma, author={Doe, Jane}, title={Small Thesis}, school={MIT}, year={1999}}
-@report{report, author={Roe, Rick}, title={Report Title}, institution={RAND}, location={Santa Monica}, date={1999}}
-@report{typed, author={Roe, Rick}, title={Typed Report}, type={Technical Report}, number={R-12}, institution={RAND}, date={1999}}
+@report{report, author={Roe, Rick}, title={Report Title}, institution={RAND},
+  location={Santa Monica}, date={1999}}
+@report{typed, author={Roe, Rick}, title={Typed Report}, type={Technical Report}, number={R-12},
+  institution={RAND}, date={1999}}
 @online{web, title={Home Page: About}, organization={Acme}, urldate={2020-05-01}, url={https://example.org/a}}
-@online{webauthor, author={Web, Wanda}, title={Post}, publisher={Blog}, date={2019-03-02}, urldate={2020-05-01}, url={https://example.org/p}}
-@unpublished{unpub, author={Poe, Ed}, title={Draft Paper}, note={paper presented at the Annual Meeting}, location={Chicago}, date={2010-03-04}}
+@online{webauthor, author={Web, Wanda}, title={Post}, publisher={Blog}, date={2019-03-02},
+  urldate={2020-05-01}, url={https://example.org/p}}
+@unpublished{unpub, author={Poe, Ed}, title={Draft Paper},
+  note={paper presented at the Annual Meeting}, location={Chicago}, date={2010-03-04}}
 @misc{misc, author={Poe, Ed}, title={A Thing}, howpublished={typescript}, year={1950}}
-@book{special, author={Hacker, Ann}, title={Costs \& Benefits: 50\% of $x$ #1 a_b {c} \{d\} ~ ^ \textbackslash{} "On" it}, publisher={P}, date={2000}}
+@book{special, author={Hacker, Ann},
+  title={Costs \& Benefits: 50\% of $x$ #1 a_b {c} \{d\} ~ ^ \textbackslash{} "On" it},
+  publisher={P}, date={2000}}
 @article{nested, author={Author, An}, title={On "Realism"}, journal={J}, volume={1}, date={2000}}
 @book{three, author={A, Al and B, Bo and C, Cy}, title={Three}, publisher={P}, date={2000}}
 @book{eds2, editor={A, Al and B, Bo}, title={Two Eds}, publisher={P}, date={2000}}
@@ -74,14 +87,16 @@ def test_style_is_the_registered_pybtex_plugin():
     ("coll", None, "Suisheng Zhao, ed., Construction: Sources (New York: Routledge, 2014)"),
     ("eds2", None, "Al A and Bo B, eds., Two Eds (P, 2000)"),
     ("three", None, "Al A, Bo B, and Cy C, Three (P, 2000)"),
-    ("chap", Locator("p.", "ii"), "Kikuchi Masanori and Shishido Hiroshi, “Hajimeni” [Introduction], in Kikuchi "
-                                  "Masanori and Yabuki Susumu, eds., Chū-So Tairitsu [The Conflict] (Tokyo: Yūhikaku, 1976), p. ii"),
+    ("chap", Locator("p.", "ii"), "Kikuchi Masanori and Shishido Hiroshi, “Hajimeni” [Introduction], "
+                                  "in Kikuchi Masanori and Yabuki Susumu, eds., "
+                                  "Chū-So Tairitsu [The Conflict] (Tokyo: Yūhikaku, 1976), p. ii"),
     ("chap", None, "Kikuchi Masanori and Shishido Hiroshi, “Hajimeni” [Introduction], in Kikuchi "
-                   "Masanori and Yabuki Susumu, eds., Chū-So Tairitsu [The Conflict] (Tokyo: Yūhikaku, 1976)"),
+                   "Masanori and Yabuki Susumu, eds., Chū-So Tairitsu [The Conflict] "
+                   "(Tokyo: Yūhikaku, 1976)"),
     ("art", None, "Zhihua Shen and Yafeng Xia, “Hidden Currents: Mao,” Journal of Cold War Studies, "
                   "Vol. 11, No. 4 (Fall 2009), pp. 94–100"),
-    ("art", Locator("p.", "95"), "Zhihua Shen and Yafeng Xia, “Hidden Currents: Mao,” Journal of Cold War Studies, "
-                                 "Vol. 11, No. 4 (Fall 2009), p. 95"),
+    ("art", Locator("p.", "95"), "Zhihua Shen and Yafeng Xia, “Hidden Currents: Mao,” Journal of Cold War "
+                                 "Studies, Vol. 11, No. 4 (Fall 2009), p. 95"),
     ("artr", None, "Zhang Mingyang, “Wei Shenme” [Why Leaning], Shijie Zhishi [World Knowledge], "
                    "Vol. 20, No. 10 (August 1949)"),
     ("nonum", None, "“Only Number,” J, No. 1 (2002)"),
@@ -124,8 +139,10 @@ def test_short_notes(key, loc, expected):
 
 
 def test_short_note_markup():
-    assert note("book", form="short", fmt="markdown") == "Dittmer, *Sino\\-Soviet Normalization and Its Implications*".replace("\\-", "-")
-    assert note("book", form="short", fmt="latex") == r"Dittmer, \emph{Sino-Soviet Normalization and Its Implications}"
+    short = note("book", form="short", fmt="markdown").replace("\\-", "-")
+    assert short == "Dittmer, *Sino-Soviet Normalization and Its Implications*"
+    latex = note("book", form="short", fmt="latex")
+    assert latex == r"Dittmer, \emph{Sino-Soviet Normalization and Its Implications}"
 
 
 def test_ibid_form():

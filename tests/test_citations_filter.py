@@ -212,9 +212,10 @@ def test_notes_are_pandocs_own_inlines_for_every_other_writer(tmp_path):
     doc = run(tmp_path, "A.[@dittmer1992, 3]\n", fmt="pandoc")
     note = next(i for i in para(doc) if i["t"] == "Note")
     inlines = note["c"][0]["c"]
-    assert {"t": "Str", "c": "Lowell"} == inlines[0]
+    assert inlines[0] == {"t": "Str", "c": "Lowell"}
     emph = next(i for i in inlines if i["t"] == "Emph")
-    assert [i.get("c") for i in emph["c"] if i["t"] == "Str"] == ["Sino-Soviet", "Normalization:", "Implications"]
+    words = [i.get("c") for i in emph["c"] if i["t"] == "Str"]
+    assert words == ["Sino-Soviet", "Normalization:", "Implications"]
     assert not any(i["t"] == "RawInline" for i in inlines)
 
 

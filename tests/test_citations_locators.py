@@ -69,7 +69,7 @@ def test_text_without_locator():
 
 def test_unknown_label_warns_and_is_kept():
     warnings = []
-    loc, rest = parse_locator("sura 4", warn=warnings.append)
+    loc, _rest = parse_locator("sura 4", warn=warnings.append)
     assert loc == Locator("sura", "4")
     assert warnings and "sura" in warnings[0]
 

@@ -155,6 +155,7 @@ _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
 def parse_citation(text: str):
     """Pandoc's bracketed citation as the filter receives it: ``[see @a, 23; -@b]``."""
     from pybtex.richtext import Text
+
     from pressroom.citations.sequence import CitationItem
     text = text.strip()
     if not (text.startswith("[") and text.endswith("]")):
@@ -214,6 +215,7 @@ def _plugins() -> dict:
     searches the installed entry points on every lookup (20 ms a Style), and
     ``find_plugin`` takes an already loaded class as it is."""
     from pybtex.plugin import find_plugin
+
     from pressroom.citations.chicago import Style
     return {f"{kind}_style": find_plugin(group, getattr(Style, f"default_{kind}_style"))
             for kind, group in (("name", "pybtex.style.names"), ("label", "pybtex.style.labels"),

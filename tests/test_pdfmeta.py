@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -26,7 +26,7 @@ META = PdfMetadata(
     subject="How merchants' wives kept the books.",
     keywords=("Hanse", "Bruges", "gender history"),
     language="en-US",
-    date=datetime(2018, 1, 15, 9, 30, tzinfo=timezone.utc),
+    date=datetime(2018, 1, 15, 9, 30, tzinfo=UTC),
 )
 
 
@@ -103,7 +103,8 @@ def test_failed_write_leaves_target_alone(tmp_path):
     assert target.read_bytes() == b"old"
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).map(str.strip).filter(bool)
+_text = (st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+         .map(str.strip).filter(bool))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

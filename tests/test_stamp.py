@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -22,7 +22,7 @@ from pressroom.stamp import StampSettings, find_stamp, stamp
 
 SETTINGS = StampSettings(footer="Draft · version date January 2018 · built 2026-11-25")
 META = PdfMetadata(title="A Paper", authors=("Ann Author",), language="en-US",
-                   date=datetime(2018, 1, 1, tzinfo=timezone.utc), version_date="January 2018")
+                   date=datetime(2018, 1, 1, tzinfo=UTC), version_date="January 2018")
 PAGES = 3
 
 

@@ -105,6 +105,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import codecs
+import contextlib
 import hashlib
 import json
 import os
@@ -1071,10 +1072,8 @@ def parse_dates(fields: Mapping[str, str]) -> dict[str, BibDate]:
     dates = {}
     for name in DATE_FIELDS:
         if name in fields:
-            try:
+            with contextlib.suppress(ValueError):
                 dates[name] = parse_edtf(fields[name])
-            except ValueError:
-                pass
     if "date" not in fields:
         legacy = _legacy_date(fields)
         if legacy is not None:
@@ -1767,10 +1766,8 @@ def _write_cache(target: Path, data: dict) -> None:
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

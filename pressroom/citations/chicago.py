@@ -547,7 +547,8 @@ class Style(BaseStyle):
         translation = self.translation(entry)
         text = units(text, translation, sep=" ")
         if entry.type != "review" and entry.fields.get("relatedtype", "").strip().lower() == "reviewof":
-            text = units(text, self.review_title(entry, {"bibliography": self.bibliography}, related_only=True))
+            reviewed = self.review_title(entry, {"bibliography": self.bibliography}, related_only=True)
+            text = units(text, reviewed)
         return text
 
     def edition(self, entry) -> Text:
@@ -720,7 +721,8 @@ class Style(BaseStyle):
             return None
         parent = context["bibliography"][parent_key]
         lead, title = self.short_parts(parent)
-        if self.persons(parent, "author") and _same(self.persons(parent, "author"), self.persons(e, "author")):
+        parent_authors = self.persons(parent, "author")
+        if parent_authors and _same(parent_authors, self.persons(e, "author")):
             lead = Text()   # the chapter's author wrote the volume: "in *Political Writings*"
         return Text("in ", units(lead, title))
 
@@ -926,8 +928,9 @@ class Style(BaseStyle):
         number = roman(rich(e, "number"))
         series = units(roman(rich(e, "series")), number if has(e, "series") else Text(), sep=" ")
         kind_number = units(label, Text() if has(e, "series") else number, sep=" ")
-        body = units(self.head(e), self.title(e), self.edition(e), self.contributors(e, skip=self.head_role(e)),
-                     kind_number, series, roman(rich(e, "note")))
+        body = units(self.head(e), self.title(e), self.edition(e),
+                     self.contributors(e, skip=self.head_role(e)), kind_number, series,
+                     roman(rich(e, "note")))
         return units(units(body, self.publication(e, publisher="institution", precise=True), sep=" "),
                      self.tail(e, context))
 

@@ -160,7 +160,8 @@ def parse_locator(text: str, *, warn=None) -> tuple[Locator | None, str]:
             if forms is None:
                 if warn:
                     warn(f"unknown locator label {m.group(1)!r} in {text.strip()!r}; "
-                         f"known: p., chap., vol., n., sec., fig., para., line, table, bk., pt., col., fol., art., no., app.")
+                         "known: p., chap., vol., n., sec., fig., para., line, table, bk., pt., col., "
+                         "fol., art., no., app.")
                 typed = s[: m.end()].strip()
                 return Locator(typed, normalise_range(v.group(0), pages=False)), rest[v.end():]
             return _make(forms, v.group(0), pages=forms[0] == "p."), rest[v.end():]

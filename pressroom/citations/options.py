@@ -135,7 +135,8 @@ def option_problem(option: str, value: Any, *, prefix: str = "") -> str | None:
     name = option.replace("-", "_")
     kind = option_kind(name)
     if kind is None:
-        return f"one of the Chicago style's settings ({prefix}style, {prefix}ibid, ...: docs/citation-styles.md)"
+        return (f"one of the Chicago style's settings ({prefix}style, {prefix}ibid, ...: "
+                "docs/citation-styles.md)")
     if kind is bool and not isinstance(value, bool):
         return "true or false"
     if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):

@@ -36,6 +36,7 @@ Locators: see :mod:`.locators` (re-exported here).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -106,10 +107,8 @@ def _entries(bibliography, keys):
     """The usable entries of ``keys`` (a broken one is reported where it is cited)."""
     from pressroom.errors import PressroomError
     for key in keys:
-        try:
+        with contextlib.suppress(KeyError, PressroomError):
             yield bibliography[key]
-        except (KeyError, PressroomError):
-            pass
 
 
 class NoteSequencer:
