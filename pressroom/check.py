@@ -43,16 +43,11 @@ from pikepdf import Name
 
 from ._pdfio import PageText, open_pdf
 from .errors import LimitExceeded, PressroomError
+from .papers import PAPER_SIZES
 from .pdfmeta import PdfMetadata, info_metadata, xmp_metadata, xmp_subject_bag
 from .stamp import page_stamps
 from .tools import DEFAULT_LIMITS, Limits
 
-PAGE_SIZES: dict[str, tuple[float, float]] = {
-    "letter": (612.0, 792.0),
-    "a4": (595.28, 841.89),
-    "legal": (612.0, 1008.0),
-    "a5": (419.53, 595.28),
-}
 TOLERANCE = 1.0      # points
 MAX_LISTED = 3       # problems named in one reason line before "and N more"
 MAX_REASON = 160     # characters of a reason line, past which the other problems are counted
@@ -240,10 +235,10 @@ def _check_fonts(pdf: pikepdf.Pdf) -> Finding:
 def _paper(page_size: tuple[float, float] | str) -> tuple[str, float, float]:
     if isinstance(page_size, str):
         key = page_size.lower().replace("paper", "").strip()
-        if key not in PAGE_SIZES:
+        if key not in PAPER_SIZES:
             raise PressroomError(f"unknown page size {page_size!r}",
-                                 hint=f"use one of {', '.join(PAGE_SIZES)} or (width, height) in pt")
-        w, h = PAGE_SIZES[key]
+                                 hint=f"use one of {', '.join(PAPER_SIZES)} or (width, height) in pt")
+        w, h = PAPER_SIZES[key]
         return key, w, h
     w, h = (float(v) for v in page_size)
     return f"{w:g}×{h:g} pt", w, h
@@ -256,7 +251,7 @@ def _size(box) -> tuple[float, float]:
 
 def _known_paper(w: float, h: float) -> str:
     """The name of a paper size (``letter``), or the size in points."""
-    name = next((name for name, (pw, ph) in PAGE_SIZES.items()
+    name = next((name for name, (pw, ph) in PAPER_SIZES.items()
                  if abs(w - pw) <= TOLERANCE and abs(h - ph) <= TOLERANCE), None)
     return f"{name} {w:g}×{h:g} pt" if name else f"{w:g}×{h:g} pt"
 

@@ -298,7 +298,7 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
             unmatched.append(f"{_show(pdf)}: metadata not compared: {why_not}")
             report += _rows_without_manuscript(pdf, args, draft=draft)
             continue
-        from .stages import check_rows
+        from .preflight import check_rows
         if (manuscript, template) not in settings_of:   # a build's two PDFs: read the manuscript once
             settings_of[manuscript, template] = _check_settings(manuscript, args, warnings, template=template)
         report += check_rows(settings_of[manuscript, template], pdf, draft=draft)

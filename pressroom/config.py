@@ -18,7 +18,8 @@ from typing import Any
 from . import __version__
 from .errors import ManuscriptError, TemplateError, Warnings
 from .locations import TEMPLATES, project_root
-from .manuscript import Manuscript, author_names, citation_option_problem, plain_text
+from .manuscript import Manuscript, author_names, citation_option_problem
+from .papers import PAPER_SIZES
 from .reproducible import source_date
 from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
 
@@ -26,10 +27,6 @@ from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
 PROJECT_TEMPLATES = TEMPLATES
 DEFAULT_TEMPLATE = "working-paper"
 DEFAULT_STAMP_TEXT = "WORK IN PROGRESS — DO NOT CITE"
-
-#: Page sizes in PostScript points, as the check stage compares them.
-PAPER_SIZES = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
-
 
 @dataclass(frozen=True)
 class StampOptions:
@@ -54,10 +51,7 @@ class Settings:
     template_settings: tuple[tuple[str, Any], ...] = ()
     #: options for the citation style (from the template and `citation-*` header keys)
     citation_options: tuple[tuple[str, Any], ...] = ()
-    title: str = ""
-    short_title: str = ""            # for running heads: `short-title`, else the title before a colon
     authors: tuple[str, ...] = ()
-    subject: str = ""
     keywords: tuple[str, ...] = ()
     lang: str = "en-US"
     version_date: str = ""
@@ -212,15 +206,6 @@ def resolve_csl(name: str, manuscript: Manuscript) -> Path:
                                    "as chicago-notes-bibliography-17th-edition") from None
 
 
-def short_title(meta: dict) -> str:
-    """The running-head title: `short-title` if given, else the title up to its first colon."""
-    given = str(meta.get("short-title", "") or "").strip()
-    if given:
-        return given
-    title = plain_text(str(meta.get("title", "") or ""))
-    return title.split(":", 1)[0].strip() if ":" in title else title
-
-
 def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                    template: str | None = None, verbose: bool = False, safe: bool = False,
                    time_limit: float | None = None, memory_limit: int | None = None,
@@ -246,7 +231,6 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
     from datetime import datetime
     built = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
     version_date = str(meta.get("version-date", "") or "")
-    abstract = meta.get("abstract") or ""
     csl = meta.get("csl")
     engine = str(tsettings.get("engine", "xelatex"))
     if engine not in ("xelatex", "lualatex"):
@@ -269,10 +253,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         bibliographies=manuscript.bibliographies,
         template_settings=tuple(sorted(latex.items())),
         citation_options=tuple(sorted(citation_options.items())),
-        title=plain_text(str(meta.get("title", "") or "")),
-        short_title=short_title(meta),
         authors=() if anonymous else tuple(author_names(meta)),
-        subject=str(meta.get("subject") or plain_text(str(abstract))),
         keywords=tuple(str(k) for k in meta.get("keywords") or ()),
         lang=str(meta.get("lang", "en-US")),
         version_date=version_date,

@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import LimitExceeded, ToolError
-from .tools import DEFAULT_LIMITS, Limits, run, write_text_atomic
+from .tools import DEFAULT_LIMITS, Limits, write_text_atomic
+from .tools import run as run_tool
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .errors import Warnings
 
 MANIFEST = "manifest.json"
 TOOL_CACHE = ".tools.json"
@@ -88,7 +90,7 @@ def _name(path: Path, folder: Path) -> str:
 def _run_version(args: list[str], limits: Limits = DEFAULT_LIMITS) -> str:
     """The first line a tool prints for its version (latexmk: the last; it starts with a blank line)."""
     try:
-        out = run(args, limits=limits, stage="manifest", check=False)
+        out = run_tool(args, limits=limits, stage="manifest", check=False)
     except LimitExceeded:
         raise
     except ToolError:
@@ -169,6 +171,16 @@ def make_manifest(settings: Settings, figures: list[Path], template_files: list[
         "tools": tool_versions(settings),
         "outputs": {name: sha256(p) for name, p in output_files(settings).items() if p.exists()},
     }
+
+
+def run(settings: Settings, warnings: Warnings) -> None:
+    """The manifest stage: the figures and template files of the build, then ``manifest.json``."""
+    from . import facts
+    from .figures import figure_files
+    from .render import template_files
+    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    write_manifest(settings, figure_files(settings.manuscript, source.figures),
+                   template_files(settings.template_dir))
 
 
 def write_manifest(settings: Settings, figures: list[Path], template_files: list[Path]) -> Path:

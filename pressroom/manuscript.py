@@ -285,41 +285,6 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
                  "e.g. `color: grey` or `color: \"#999999\"`")
 
 
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-_INLINE_MARKUP = [
-    (re.compile(r"\^\[[^\]]*\]"), ""),                                   # ^[inline notes]
-    (re.compile(r"(`+)(.+?)\1"), r"\2"),                                 # `code`
-    (re.compile(r"!?\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})"), r"\1"),       # [links](…), [spans]{…}
-    (re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1"), r"\2"),               # *emphasis*, **strong**
-    (re.compile(r"(?<![\w\\])(_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),  # _emphasis_ (not intraword)
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),                       # ~~strikeout~~
-    (re.compile(r"\^([^\s^]+)\^"), r"\1"),                               # super^script^
-    (re.compile(r"~([^\s~]+)~"), r"\1"),                                 # sub~script~
-]
-
-
-def plain_text(markdown: str) -> str:
-    """A header value's Markdown inlines as plain text, for PDF metadata and running heads.
-
-    ``The *Yomiuri* and \\*stars\\*`` → ``The Yomiuri and *stars*``: emphasis,
-    code, links, spans, notes and sub/superscripts lose their markup; escaped
-    punctuation stays as the character. (Pandoc renders the same value as
-    LaTeX for the page; this is its plain-text shadow, without a pandoc call.)
-    """
-    escaped: list[str] = []
-
-    def hide(m: re.Match) -> str:
-        escaped.append(m.group(1))
-        return f"\0{len(escaped) - 1}\0"
-
-    text = _ESCAPED.sub(hide, markdown)
-    for _ in range(3):   # nested markup, e.g. ***both*** or *a [link](x)*
-        for pattern, repl in _INLINE_MARKUP:
-            text = pattern.sub(repl, text)
-    text = re.sub(r"\0(\d+)\0", lambda m: escaped[int(m.group(1))], text)
-    return " ".join(text.split())
-
-
 def author_names(meta: dict) -> list[str]:
     names = []
     for a in meta.get("author") or []:

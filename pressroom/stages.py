@@ -35,7 +35,7 @@ STAGE_MODULES = {
     "compile": ("pressroom.compile",),
     "stamp": ("pressroom.stamp",),
     "check": ("pressroom.preflight",),
-    "manifest": ("pressroom.stages", "pressroom.manifest"),   # stages.run hands manifest.py its inputs
+    "manifest": ("pressroom.manifest",),
 }
 
 
@@ -115,14 +115,6 @@ _CONVERT_CODE = ("convert.py", "pandoc_ast.py", "sourcelines.py", "figures.py", 
                  "latexblocks.py", "safe.py", "facts.py", "jsoncache.py", "latex.py", "pandoc-body.latex")
 
 
-def run(settings: Settings, warnings: Warnings) -> None:
-    """The manifest stage: manifest.py is given the figures and template files of the build."""
-    from .manifest import write_manifest
-    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
-    write_manifest(settings, figure_files(settings.manuscript, source.figures),
-                   template_files(settings.template_dir))
-
-
 def _runner(stage: str):
     def run_stage(settings: Settings, warnings: Warnings) -> None:
         importlib.import_module(STAGE_MODULES[stage][0]).run(settings, warnings)
@@ -131,12 +123,6 @@ def _runner(stage: str):
 
 #: stage name → ``run(settings, warnings)`` of its module
 RUNNERS = {stage: _runner(stage) for stage in STAGE_MODULES}
-
-
-def check_rows(settings: Settings, pdf: Path, *, draft: bool) -> list[dict]:
-    """The findings for one PDF (the `check` command): preflight.check_rows."""
-    from .preflight import check_rows as rows
-    return rows(settings, pdf, draft=draft)
 
 
 _warming: set[str] = set()

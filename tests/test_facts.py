@@ -14,7 +14,7 @@ from PIL import Image
 
 from conftest import run_build
 from pressroom.facts import FACTS_CACHE, current, from_ast, source_digest
-from pressroom.manuscript import text_without_key
+from pressroom.manuscript import KNOWN_KEYS, text_without_key
 from pressroom.pandoc_ast import read_markdown
 
 PAPER = """\
@@ -63,6 +63,17 @@ def test_the_figures_and_plain_text_come_from_pandocs_reading(paper):
     assert facts.title == "Treaty Ports, 1945–1990: “Open” Cities and Closed Ones"
     assert facts.short_title == "Treaty Ports, 1945–1990"
     assert facts.subject == "The ports’ story. A second paragraph – with a dash."
+
+
+def test_the_short_title_is_given_or_the_title_before_its_colon(tmp_path):
+    """The running head's title: `short-title`, else the title before its colon, as pandoc reads them."""
+    md = tmp_path / "paper.md"
+    for header, short in (('title: "Sino-Soviet Relations: Situational Cordiality"', "Sino-Soviet Relations"),
+                          ("title: No Colon Here", "No Colon Here"),
+                          ('title: "Long: Title"\nshort-title: "*Mine*"', "Mine")):
+        md.write_text(f"---\n{header}\n---\n\nText.\n", encoding="utf-8")
+        assert from_ast(read_markdown(md)).short_title == short
+    assert "short-title" in KNOWN_KEYS
 
 
 def test_facts_are_kept_by_the_manuscript_without_its_draft_block(paper, tmp_path):

@@ -69,20 +69,6 @@ def test_block_lines_follow_the_source(tmp_path):
         "```", "After the fence.", "* * *", "“Curly” quotes---and dashes."]
 
 
-@pytest.mark.parametrize("markdown, plain", [
-    ("The *Yomiuri* and the Occupation", "The Yomiuri and the Occupation"),
-    ("**Strong**, ***both***, _under_ and a snake_case_name", "Strong, both, under and a snake_case_name"),
-    ("A [link](https://example.org), [Small Caps]{.smallcaps} and a note^[Gone.]",
-     "A link, Small Caps and a note"),
-    (r"Escaped \*stars\*, C:\\new and 100% of \$5", r"Escaped *stars*, C:\new and 100% of $5"),
-    ("H~2~O, x^2^, ~~struck~~ and `code`", "H2O, x2, struck and code"),
-    ("Kōdansha *Nihon no rekishi*   over\nlines", "Kōdansha Nihon no rekishi over lines"),
-])
-def test_header_markdown_as_plain_text(markdown, plain):
-    from pressroom.manuscript import plain_text
-    assert plain_text(markdown) == plain
-
-
 def test_a_citation_setting_in_the_header_wins_over_the_template(tmp_path):
     """TOML writes `page_labels`, the header `citation-page-labels`: the same setting."""
     from pressroom.config import build_settings

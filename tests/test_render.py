@@ -16,11 +16,10 @@ from pressroom.config import (
     Settings,
     build_settings,
     find_template,
-    short_title,
 )
 from pressroom.errors import TemplateError
 from pressroom.facts import Facts
-from pressroom.manuscript import KNOWN_KEYS, read_manuscript
+from pressroom.manuscript import read_manuscript
 from pressroom.render import (
     COMMON_DIR,
     TEMPLATE_FILE,
@@ -49,19 +48,21 @@ def settings_for(template: str, tmp_path: Path, **changes) -> Settings:
     values = {"manuscript": tmp_path / "paper.md", "out_dir": tmp_path, "template_name": template,
               "template_dir": template_dir, "paper": toml.get("paper", "letter"),
               "template_settings": tuple(sorted(toml.get("latex", {}).items())),
-              "title": "A Title", "short_title": "A Title",
               "authors": () if anonymous else ("Ann Author",), "anonymous": anonymous}
     values.update(changes)
     return Settings(**values)
 
 
-def render_text(settings: Settings, front: dict = FRONT, body: str = "Body text.") -> str:
+#: the plain title and short title, as convert records them from pandoc's AST (facts.py)
+TITLES = Facts(title="A Title", short_title="A Title")
+
+
+def render_text(settings: Settings, front: dict = FRONT, body: str = "Body text.",
+                source: Facts = TITLES) -> str:
     if settings.anonymous:   # as convert writes it for an anonymous template
         front = {**front, "authors": [],
                  "fields": {k: v for k, v in front["fields"].items() if k != "acknowledgments"}}
     env = make_environment(settings.template_dir)
-    # the plain title as convert records it from pandoc's AST (facts.py)
-    source = Facts(title=settings.title, short_title=settings.short_title, subject=settings.subject)
     return env.get_template(TEMPLATE_FILE).render(template_context(settings, front, body, source))
 
 
@@ -120,8 +121,7 @@ def test_every_template_renders_a_whole_document(template, tmp_path):
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_special_characters_in_plain_values_print_literally(template, tmp_path):
-    settings = settings_for(template, tmp_path, title=SPECIALS, short_title=SPECIALS)
-    text = render_text(settings)
+    text = render_text(settings_for(template, tmp_path), source=Facts(title=SPECIALS, short_title=SPECIALS))
     assert SPECIALS not in text
     if template == "journal-article":      # the running head prints the short title
         assert latex_escape(SPECIALS) in text
@@ -149,22 +149,13 @@ def test_anonymous_review_prints_no_author_notice_or_acknowledgments(tmp_path):
 
 
 def test_journal_article_has_running_heads_and_version_footer(tmp_path):
-    settings = settings_for("journal-article", tmp_path, short_title="Short",
-                            authors=("Ann Author", "Bo Writer"))
-    text = render_text(settings)
+    settings = settings_for("journal-article", tmp_path, authors=("Ann Author", "Bo Writer"))
+    text = render_text(settings, source=Facts(title="A Title", short_title="Short"))
     assert r"\textit{Short}" in text
     assert r"\textsc{Ann Author and Bo Writer}" in text
     assert "Version date: January 2018" in text
     three = render_text(settings_for("journal-article", tmp_path, authors=("A", "B", "C")))
     assert r"\textsc{A et al.}" in three
-
-
-def test_short_title_is_given_or_the_title_before_its_colon():
-    assert short_title({"title": "Sino-Soviet Relations in the 1950s: Situational Cordiality"}) == \
-        "Sino-Soviet Relations in the 1950s"
-    assert short_title({"title": "No Colon Here"}) == "No Colon Here"
-    assert short_title({"title": "Long: Title", "short-title": "Mine"}) == "Mine"
-    assert "short-title" in KNOWN_KEYS
 
 
 def write_manuscript(folder: Path, header: str = "title: T\n") -> Path:

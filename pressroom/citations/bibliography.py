@@ -108,9 +108,7 @@ import codecs
 import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -133,6 +131,7 @@ from pybtex.textutils import normalize_whitespace
 from pybtex.utils import CaseInsensitiveDict
 
 from pressroom.errors import BibliographyError
+from pressroom.tools import atomic_write
 
 #: the layout of the cached data; bump it when that changes
 CACHE_FORMAT = 3
@@ -1752,23 +1751,10 @@ def _cache_name(path: Path, digest: str) -> tuple[str, str]:
     return prefix, f"{prefix}{digest}.json"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write_cache(target: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Atomically, with the mode a new file gets under the umask (tools.atomic_write)."""
+    with atomic_write(target, "w") as fh:
+        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
 
 
 def _read_file(path: Path, cache_dir: Path | None) -> dict:
