@@ -10,12 +10,19 @@ from .errors import PressroomError, ToolError
 from .tools import DEFAULT_LIMITS, Limits, atomic_write, operand, start
 
 
+class PdfLocked(PressroomError):
+    """The PDF needs a password to be opened: nothing in it can be read."""
+
+
 def open_pdf(path: Path) -> pikepdf.Pdf:
     """Open ``path`` with pikepdf, turning its errors into a PressroomError."""
     try:
         return pikepdf.open(path)
     except FileNotFoundError as exc:
         raise PressroomError("PDF not found", file=path) from exc
+    except pikepdf.PasswordError:
+        raise PdfLocked("the PDF is protected by a password: it cannot be opened to be checked", file=path,
+                        hint="check the PDF as pressroom built it, before a password was added") from None
     except pikepdf.PdfError as exc:
         raise PressroomError(f"cannot read PDF: {exc}", file=path,
                              hint="rebuild it; the file may be truncated") from exc

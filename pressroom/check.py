@@ -16,8 +16,13 @@ always in this order:
     the draft carries the watermark on every page (and its text extracts);
     the submission carries it on none.
 ``references``
-    no unresolved reference in the text (pdftotext): ``??``, ``[?]``, a raw
-    citation key such as ``@dittmer1992`` or ``[@key]``.
+    nothing unresolved: no reference or citation that TeX's log of the build
+    reports undefined (LaTeX prints them as ``??``), and no citation pandoc
+    left raw in the text (pdftotext): ``[@key]``, ``[see @key, 4]`` or, for a
+    key the manuscript cites, ``@key``. Prose may hold ``??``, ``[?]`` (an
+    uncertain reading) or ``@property`` (code): only what an unresolved
+    reference really produces is looked for. A PDF without its build (no log,
+    no manuscript) is searched for bracketed raw citations only.
 ``structure``
     qpdf's structural check (``qpdf --check``) finds no problem.
 
@@ -41,7 +46,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Name
 
-from ._pdfio import PageText, open_pdf
+from ._pdfio import PageText, PdfLocked, open_pdf
 from .errors import LimitExceeded, PressroomError
 from .papers import PAPER_SIZES
 from .pdfmeta import PdfMetadata, info_metadata, xmp_metadata, xmp_subject_bag
@@ -54,12 +59,42 @@ MAX_REASON = 160     # characters of a reason line, past which the other problem
 VALUE_WIDTH = 40     # characters of a value shown in a reason (clipped around its first difference)
 CHECKS = ("metadata", "fonts", "page-size", "stamp", "references", "structure")
 
-_UNRESOLVED = [
-    (re.compile(r"\?\?"), "unresolved reference"),
-    (re.compile(r"\[\?\]"), "unresolved citation"),
-    (re.compile(r"\[@[^\]\n]*\]"), "raw citation"),
-    (re.compile(r"(?<![\w@./\\-])@[A-Za-z][\w:./-]*\w"), "raw citation key"),
-]
+#: a pandoc citation key: a letter, digit or _, then internal punctuation (pandoc's manual)
+_KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
+#: a bracketed citation pandoc did not process, as its LaTeX writer leaves it: ``[see @key, 4]``
+_RAW_BRACKETED = re.compile(rf"\[[^\[\]]*?(?<![\w.])-?@({_KEY})[^\[\]]*\]")
+#: what TeX's log says of a reference (``\ref``: printed ``??``) or citation it could not resolve
+_UNDEFINED = re.compile(r"LaTeX Warning: (Reference|Citation) `([^']*)' on page (\d+) undefined")
+
+
+@dataclass(frozen=True)
+class References:
+    """What the build knows about a PDF's references, for the references check.
+
+    ``citations``: the keys the manuscript cites (pandoc's AST); a raw one is
+    found even outside brackets (``@key says``), except as often as the
+    manuscript writes it in code (``in_code``). ``undefined``: TeX's own list
+    of what it left unresolved, ``(kind, label, page)`` from the log of the
+    run that made the PDF.
+    """
+
+    citations: tuple[str, ...] = ()
+    undefined: tuple[tuple[str, str, int], ...] = ()
+    #: how often the manuscript writes a cited ``@key`` in code (printed as it is, so not raw)
+    in_code: tuple[tuple[str, int], ...] = ()
+
+
+def undefined_in_log(log: Path, pdf: Path) -> tuple[tuple[str, str, int], ...]:
+    """The references and citations TeX left undefined, from ``log`` if it is the log of the run
+    that made ``pdf`` (not newer than it: a later failed run leaves its own log)."""
+    try:
+        if log.stat().st_mtime_ns > pdf.stat().st_mtime_ns:
+            return ()
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    return tuple(dict.fromkeys((m.group(1).lower(), m.group(2), int(m.group(3)))
+                               for m in _UNDEFINED.finditer(text)))
 
 
 @dataclass(frozen=True)
@@ -333,16 +368,29 @@ def _check_stamp(stamps: list[str | None], texts: list[str], draft: bool,
 
 # -- references -------------------------------------------------------------
 
-def _check_references(texts: list[str]) -> Finding:
-    problems = []
+def _check_references(texts: list[str], references: References | None) -> Finding:
+    problems = [f"page {page}: LaTeX {kind} `{label}` undefined (printed as ??)"
+                for kind, label, page in (references.undefined if references else ())]
+    cited = set(references.citations) if references else set()
+    bare = re.compile(rf"(?<![\w@.])@({_KEY})") if cited else None
+    in_code = dict(references.in_code) if references else {}
     for n, text in enumerate(texts, start=1):
         flat = _squash(text)
-        for pattern, what in _UNRESOLVED:
-            for m in pattern.finditer(flat):
-                start, end = max(0, m.start() - 25), min(len(flat), m.end() + 25)
-                problems.append(f"page {n}: {what} {m.group(0)!r} in "
-                                f"\u201c{flat[start:end]}\u201d")
-    return _finding("references", problems, "no ??, [?] or raw citation keys")
+        found = [(m, "raw citation") for m in _RAW_BRACKETED.finditer(flat)
+                 if not cited or m.group(1) in cited]
+        inside = [range(m.start(), m.end()) for m, _ in found]
+        if bare is not None:
+            found += [(m, "raw citation key") for m in bare.finditer(flat)
+                      if m.group(1) in cited and not any(m.start() in span for span in inside)]
+        for m, what in sorted(found, key=lambda pair: pair[0].start()):
+            keys = re.findall(rf"(?<![\w.])-?@({_KEY})", m.group(0))
+            if keys and all(in_code.get(k, 0) > 0 for k in keys):   # the manuscript's own code
+                for k in keys:
+                    in_code[k] -= 1
+                continue
+            start, end = max(0, m.start() - 25), min(len(flat), m.end() + 25)
+            problems.append(f"page {n}: {what} {m.group(0)!r} in \u201c{flat[start:end]}\u201d")
+    return _finding("references", problems, "no undefined reference, no raw citation")
 
 
 # -- structure --------------------------------------------------------------
@@ -360,18 +408,22 @@ def _check_structure(pdf: pikepdf.Pdf) -> Finding:
 def check_pdf(pdf: Path, *, expected: PdfMetadata | None,
               page_size: tuple[float, float] | str | None = "letter", draft: bool,
               stamp_text: str | None = "WORK IN PROGRESS — DO NOT CITE",
-              limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+              limits: Limits = DEFAULT_LIMITS, references: References | None = None) -> list[Finding]:
     """Run all checks on ``pdf``; one Finding per check, in ``CHECKS`` order.
 
     With no manuscript to compare with, pass None for ``expected``, ``page_size``
     and ``stamp_text``: the metadata check is left out (so the findings start with
     fonts), the pages must have one size, and the stamp's words are not compared.
+    ``references``: what the build knows of the references (the cited keys, TeX's
+    undefined ones); None searches the text for bracketed raw citations only.
     pdftotext runs under ``limits``; hitting one is an error, not a finding.
     """
     if page_size is not None:
         _paper(page_size)                  # a bad page size is a usage error, before any work
     try:
         doc = open_pdf(pdf)
+    except PdfLocked:
+        raise                              # nothing can be checked: an error, not a finding
     except PressroomError as exc:
         return [Finding("structure", False, exc.message)]
     text = PageText(pdf, limits)           # poppler works while pikepdf checks
@@ -389,4 +441,4 @@ def check_pdf(pdf: Path, *, expected: PdfMetadata | None,
         failed = Finding("references", False, exc.message)
         return [*metadata, fonts, size, Finding("stamp", False, exc.message), failed, structure]
     return [*metadata, fonts, size, _check_stamp(stamps, texts, draft, stamp_text),
-            _check_references(texts), structure]
+            _check_references(texts, references), structure]

@@ -175,7 +175,13 @@ def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manusc
     if not 0 < opacity <= 1:
         raise ManuscriptError("`draft.opacity` must be between 0 and 1", file=manuscript.path,
                               line=manuscript.line_of("draft"))
-    return StampOptions(text=str(draft.get("text", DEFAULT_STAMP_TEXT)), footer=str(footer),
+    text = str(draft.get("text", DEFAULT_STAMP_TEXT))
+    if not text.strip():
+        raise ManuscriptError("`draft.text` is empty: the stamp would print nothing", file=manuscript.path,
+                              line=manuscript.line_of("draft"),
+                              hint="give the words of the watermark, or leave `text` out for the default "
+                                   f"({DEFAULT_STAMP_TEXT})")
+    return StampOptions(text=text, footer=str(footer),
                         color=tuple(float(c) for c in color), opacity=opacity)
 
 
@@ -184,7 +190,7 @@ def _parse_color(text: str, manuscript: Manuscript) -> tuple[float, float, float
              "blue": (0.1, 0.2, 0.7), "black": (0, 0, 0)}
     if text.lower() in named:
         return named[text.lower()]
-    if text.startswith("#") and len(text) == 7:
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", text):
         return tuple(int(text[i:i + 2], 16) / 255 for i in (1, 3, 5))
     raise ManuscriptError(f"unknown colour `{text}` in `draft.color`", file=manuscript.path,
                           line=manuscript.line_of("draft"),

@@ -15,12 +15,14 @@ header fields (frontfields.py), pandoc's writer with the block cache
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import facts
 from .config import Settings
-from .errors import Warnings
+from .errors import BibliographyError, ToolError, Warnings
 from .figures import check_figures
 from .frontfields import field_blocks, read_fields, write_front
 from .latexblocks import BODY_TEMPLATE, HIGHLIGHTING, NEEDS, WRITE_CACHE, BlockWriter
@@ -77,7 +79,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     writer = BlockWriter(doc["pandoc-api-version"], meta, _writer_args(settings), cwd=md.parent,
                          limits=settings.limits, source=md)
     if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
-        parts = writer.whole(doc["blocks"], fields)
+        parts = _with_citeproc(lambda: writer.whole(doc["blocks"], fields), settings)
     else:
         parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
     body = parts.pop("body", "")
@@ -94,6 +96,26 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
 def run(settings: Settings, warnings: Warnings) -> None:
     """The stage, as the task runs it."""
     convert(settings, warnings)
+
+
+def _with_citeproc(write: Callable[[], dict[str, str]], settings: Settings) -> dict[str, str]:
+    """pandoc with citeproc: a CSL style or a bibliography it cannot read is named as such."""
+    try:
+        return write()
+    except ToolError as exc:
+        detail = exc.message.split("\n", 1)[-1].strip()
+        if re.search(r"Citeproc(?:XML|Parse)Error", exc.message):
+            raise BibliographyError(f"convert: pandoc cannot read the CSL style: {detail}",
+                                    file=settings.csl or default_csl(),
+                                    hint="give a CSL 1.0 style (an XML file with <style>, <citation> "
+                                         "and <bibliography>), e.g. one from the Zotero style repository, "
+                                         "or leave `csl` out for Chicago notes") from None
+        bib = re.search(r"Error reading bibliography file (.+?):?\n", exc.message + "\n")
+        if bib:
+            raise BibliographyError(f"convert: pandoc cannot read the bibliography: {detail}",
+                                    file=settings.manuscript.parent / bib.group(1),
+                                    hint="fix the entry at the line pandoc names") from None
+        raise
 
 
 def _writer_args(settings: Settings) -> list[str]:

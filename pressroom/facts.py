@@ -17,6 +17,7 @@ manuscript, once per build (the convert stage gets the same reading).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +25,12 @@ from . import jsoncache
 from .errors import PressroomError
 from .figures import image_targets
 from .manuscript import text_without_key
-from .pandoc_ast import read_markdown, stringify
+from .pandoc_ast import elements, read_markdown, stringify
 from .tools import DEFAULT_LIMITS, Limits
 
 FACTS_CACHE = ".source-facts.json"
+#: the layout of the kept facts: bump it when Facts changes, so that no build reads an older one
+_LAYOUT = "2"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class Facts:
     title: str = ""
     short_title: str = ""            # `short-title`, else the title up to its first colon
     subject: str = ""                # `subject`, else the abstract
+    citations: tuple[str, ...] = ()  # the keys the body cites, once each, in order (the references check)
+    #: how often each cited key is written as ``@key`` in code, where it prints as it is
+    cited_in_code: tuple[tuple[str, int], ...] = ()
 
 
 def source_digest(markdown: Path) -> str:
@@ -56,16 +62,23 @@ def from_ast(doc: dict) -> Facts:
     meta = doc.get("meta", {})
     title = plain(meta.get("title"))
     short = plain(meta.get("short-title")) or (title.split(":", 1)[0].strip() if ":" in title else title)
+    keys = tuple(dict.fromkeys(c["citationId"] for cite in elements([meta, doc["blocks"]], "Cite")
+                               for c in cite["c"][0]))
+    code = "\n".join(e["c"][1] for e in elements([meta, doc["blocks"]], "Code", "CodeBlock"))
+    in_code = ((k, len(re.findall(rf"(?<![\w@.])@{re.escape(k)}(?![\w:.#$%&+?<>~/-]*\w)", code)))
+               for k in keys)
     return Facts(figures=tuple(image_targets(doc)), title=title, short_title=short,
-                 subject=plain(meta.get("subject")) or plain(meta.get("abstract")))
+                 subject=plain(meta.get("subject")) or plain(meta.get("abstract")),
+                 citations=keys, cited_in_code=tuple((k, n) for k, n in in_code if n))
 
 
 def record(out_dir: Path, markdown: Path, doc: dict) -> Facts:
     """The facts of ``doc`` (the AST of ``markdown`` as it is now), kept for the next build."""
     facts = from_ast(doc)
     entries = {"figures": list(facts.figures), "title": facts.title, "short_title": facts.short_title,
-               "subject": facts.subject}
-    jsoncache.save(out_dir / FACTS_CACHE, entries, source_digest(markdown))
+               "subject": facts.subject, "citations": list(facts.citations),
+               "cited_in_code": [list(pair) for pair in facts.cited_in_code]}
+    jsoncache.save(out_dir / FACTS_CACHE, entries, f"{_LAYOUT}:{source_digest(markdown)}")
     return facts
 
 
@@ -76,10 +89,12 @@ def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
     When pandoc cannot read the manuscript, the facts are empty: the
     convert stage reports the error.
     """
-    kept = jsoncache.load(out_dir / FACTS_CACHE, digest or source_digest(markdown))
+    kept = jsoncache.load(out_dir / FACTS_CACHE, f"{_LAYOUT}:{digest or source_digest(markdown)}")
     if kept:
         return Facts(figures=tuple(kept.get("figures", ())), title=kept.get("title", ""),
-                     short_title=kept.get("short_title", ""), subject=kept.get("subject", ""))
+                     short_title=kept.get("short_title", ""), subject=kept.get("subject", ""),
+                     citations=tuple(kept.get("citations", ())),
+                     cited_in_code=tuple((str(k), int(n)) for k, n in kept.get("cited_in_code", ())))
     try:
         doc = read_markdown(markdown, limits=limits, stage="convert")
     except PressroomError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from .errors import ManuscriptError
 from .pandoc_ast import elements
@@ -21,13 +22,19 @@ FIGURE_FORMATS = (".pdf", ".png", ".jpg", ".jpeg")
 
 
 def image_targets(doc: dict) -> list[str]:
-    """The target of every image in the body, once each, in order (an image's caption may hold one)."""
+    """The target of every image in the body, once each, in order (an image's caption may hold one).
+
+    A file's target is its path as TeX gets it: pandoc keeps a target URL-escaped in its AST
+    (``my figure.png`` is ``my%20figure.png``) and its LaTeX writer unescapes it, so this does too.
+    """
     found: list[str] = []
 
     def collect(x) -> None:
         for image in elements(x, "Image"):
-            if image["c"][2][0] not in found:
-                found.append(image["c"][2][0])
+            target = image["c"][2][0]
+            target = target if "://" in target else unquote(target)
+            if target not in found:
+                found.append(target)
             collect(image["c"][1])
 
     collect(doc["blocks"])
@@ -67,6 +74,8 @@ def check_figures(doc: dict, md: Path) -> list[str]:
 
 
 def _error(md: Path, target: str, what: str, hint: str) -> ManuscriptError:
-    # `(target` for an inline image, `]: target` for a reference-style one's definition
-    line = find_line_in(md, re.compile(rf"(?:\(|\]:\s*<?){re.escape(target)}")) or find_line_in(md, target)
+    # `(target` for an inline image, `]: target` for a reference-style one's definition; the
+    # Markdown may spell a space as `%20`
+    spellings = "|".join(re.escape(t) for t in dict.fromkeys((target, quote(target, safe="/:"))))
+    line = find_line_in(md, re.compile(rf"(?:\(|\]:\s*)<?(?:{spellings})")) or find_line_in(md, target)
     return ManuscriptError(f"{what}: {target}", file=md, line=line, hint=hint)

@@ -17,8 +17,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import jsoncache
-from .check import check_pdf
+from . import facts, jsoncache
+from .check import References, check_pdf, undefined_in_log
+from .compile import AUX_DIR
 from .config import Settings
 from .errors import Warnings
 from .pdfmeta import expected
@@ -49,7 +50,8 @@ def check_report(settings: Settings) -> list[dict]:
             # new wording re-checks the draft only.
             wording = settings.stamp.text if draft else None
             key = hashlib.sha256(code + path.read_bytes() + repr(
-                (expected(settings, draft=draft), settings.paper, draft, wording)).encode()).hexdigest()
+                (expected(settings, draft=draft), settings.paper, draft, wording,
+                 references(settings, path))).encode()).hexdigest()
             cached = cache.get(path.name, {})
             if isinstance(cached, dict) and cached.get("key") == key:
                 fresh[path.name] = cached
@@ -62,8 +64,18 @@ def check_report(settings: Settings) -> list[dict]:
     return [row for name in names for row in fresh[name]["rows"]]
 
 
+def references(settings: Settings, pdf: Path) -> References:
+    """What the build knows of ``pdf``'s references: the keys the manuscript cites, and what the log
+    of the TeX run that made the submission PDF (the draft is it, stamped) reports undefined."""
+    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
+    return References(citations=source.citations, in_code=source.cited_in_code,
+                      undefined=undefined_in_log(log, settings.output(".pdf")) if pdf.exists() else ())
+
+
 def check_rows(settings: Settings, pdf: Path, *, draft: bool) -> list[dict]:
     """The findings for one PDF against the manuscript's settings, as report rows."""
     findings = check_pdf(pdf, expected=expected(settings, draft=draft), page_size=settings.paper,
-                         draft=draft, stamp_text=settings.stamp.text, limits=settings.limits)
+                         draft=draft, stamp_text=settings.stamp.text, limits=settings.limits,
+                         references=references(settings, pdf))
     return [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]

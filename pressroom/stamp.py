@@ -260,5 +260,14 @@ def find_stamp(pdf: Path) -> list[bool]:
 
 def run(settings: Settings, warnings: Warnings) -> None:
     """The stage, as the task runs it: the submission PDF, stamped, is the draft."""
-    stamp(settings.output(".pdf"), settings.output("-draft.pdf"), settings.stamp,
-          expected(settings, draft=True))
+    try:
+        stamp(settings.output(".pdf"), settings.output("-draft.pdf"), settings.stamp,
+              expected(settings, draft=True))
+    except PressroomError as exc:
+        if exc.file is not None:
+            raise
+        # what the stamp says comes from the header: `draft:`, else the version date in the footer
+        from .manuscript import read_manuscript
+        manuscript = read_manuscript(settings.manuscript, Warnings(echo=False))
+        line = manuscript.line_of("draft") or manuscript.line_of("version-date")
+        raise type(exc)(f"stamp: {exc.message}", file=settings.manuscript, line=line, hint=exc.hint) from None

@@ -15,7 +15,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 from pdfsample import make_sample_pdf
-from pressroom.check import CHECKS, Finding, check_pdf
+from pressroom.check import CHECKS, Finding, References, check_pdf
 from pressroom.cli import format_report
 from pressroom.errors import PressroomError
 from pressroom.pdfmeta import PdfMetadata, write_metadata
@@ -193,19 +193,38 @@ def test_cropbox_is_checked(built, tmp_path):
     assert findings["page-size"].reason == "page 2 CropBox is 500×700 pt, expected letter 612×792"
 
 
-@pytest.mark.parametrize("text, what", [
-    ("As shown in Section ?? above.", "unresolved reference '??'"),
-    ("Earlier work [?] disagrees.", "unresolved citation '[?]'"),
-    ("As @dittmer1992 argues.", "raw citation key '@dittmer1992'"),
-    ("Disputed [@dittmer1992, 45] here.", "raw citation '[@dittmer1992, 45]'"),
+CITED = References(citations=("dittmer1992", "smith2001"))
+
+
+@pytest.mark.parametrize("text, references, what", [
+    ("Disputed [@dittmer1992, 45] here.", None, "raw citation '[@dittmer1992, 45]'"),
+    ("See [see @dittmer1992; @smith2001] there.", CITED, "raw citation '[see @dittmer1992; @smith2001]'"),
+    ("As @dittmer1992 argues.", CITED, "raw citation key '@dittmer1992'"),
+    ("As shown in Section ?? above.", References(undefined=(("reference", "sec:ports", 2),)),
+     "LaTeX reference `sec:ports` undefined (printed as ??)"),
 ])
-def test_unresolved_reference_fails_references(built, tmp_path, text, what):
+def test_unresolved_reference_fails_references(built, tmp_path, text, references, what):
     # The added page sets its text in unembedded Helvetica (simplest to write
     # by hand), so 'fonts' fails as well; 'references' must name the text.
     out = tamper(built["submission"], tmp_path / "t.pdf", lambda pdf: add_text_page(pdf, text))
-    findings = check(out, draft=False)
+    findings = check(out, draft=False, references=references)
     assert failed(findings) == {"references", "fonts"}
-    assert findings["references"].reason.startswith(f"page 4: {what} in ")
+    page = 2 if references and references.undefined else 4
+    assert findings["references"].reason.startswith(f"page {page}: {what}")
+
+
+@pytest.mark.parametrize("text", [
+    "Section ?? is missing from the manuscript, and so is ???.",
+    "The reading of the seal [?] is uncertain.",
+    "Use @property for a getter; mail ann@example.org or @dittmer_fan.",
+    "Pandoc writes a citation as [@key] (a key the paper does not cite).",
+])
+def test_prose_that_looks_like_a_reference_passes(built, tmp_path, text):
+    """What the check looks for is what an unresolved reference produces, not its look-alikes."""
+    out = tamper(built["submission"], tmp_path / "t.pdf", lambda pdf: add_text_page(pdf, text))
+    assert check(out, draft=False, references=CITED)["references"].ok, text
+    if "[@key]" not in text:       # without the build's cited keys, a bracketed @key is taken as raw
+        assert check(out, draft=False)["references"].ok, text
 
 
 def test_email_address_is_not_a_citation_key(built, tmp_path):

@@ -76,12 +76,16 @@ def test_the_short_title_is_given_or_the_title_before_its_colon(tmp_path):
     assert "short-title" in KNOWN_KEYS
 
 
+def kept_identity(out) -> str:
+    return json.loads((out / FACTS_CACHE).read_text(encoding="utf-8"))["identity"]
+
+
 def test_facts_are_kept_by_the_manuscript_without_its_draft_block(paper, tmp_path):
     out = tmp_path / "out"
     first = current(paper, out)
-    assert json.loads((out / FACTS_CACHE).read_text(encoding="utf-8"))["identity"] == source_digest(paper)
+    assert kept_identity(out).endswith(source_digest(paper))
     paper.write_text(PAPER.replace('"DRAFT"', '"ANOTHER WORDING"'), encoding="utf-8")
-    assert json.loads((out / FACTS_CACHE).read_text(encoding="utf-8"))["identity"] == source_digest(paper)
+    assert kept_identity(out).endswith(source_digest(paper))
     assert current(paper, out) == first
     paper.write_text(PAPER.replace("[map]: figures/map.png", "[map]: figures/harbour.png"), encoding="utf-8")
     assert current(paper, out).figures == ("figures/harbour.png",)
