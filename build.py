@@ -11,8 +11,8 @@
 Set-up, done by every command and skipped in a few milliseconds once done:
 1. `.venv` with the exact versions in requirements.lock (rebuilt when that
    file or pyproject.toml changes);
-2. TeX Live, latexmk and poppler-utils from Debian, if a tool or TeX file is missing (as root, or
-   through sudo; otherwise the exact apt-get line to run is printed).
+2. TeX Live, latexmk, poppler-utils and bubblewrap from Debian, if a tool or TeX file is missing
+   (as root, or through sudo; otherwise the exact apt-get line to run is printed).
 
 This file runs with the system's Python 3.11 and the standard library only;
 everything else happens inside the venv (pressroom/cli.py).
@@ -46,8 +46,9 @@ DEBIAN_PACKAGES = (
     "fonts-dejavu-core",           # DejaVu Sans: the draft stamp's embedded font
     "latexmk",
     "poppler-utils",               # pdftotext, pdffonts: the check stage and the tests
+    "bubblewrap",                  # bwrap: --safe runs TeX in a sandbox (README: untrusted manuscripts)
 )
-REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext")
+REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext", "bwrap")
 #: A file from each TeX package above: a TeX Live that has the tools but lacks one of these
 #: (installed before the package joined the list) gets the packages again.
 REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "luaotfload.sty",
@@ -137,7 +138,7 @@ def ensure_tex() -> None:
         return   # checked since the lists last changed: kpsewhich costs 50 ms, so not on every build
     missing = missing or missing_tex_files()
     if missing:
-        _apt_install(list(DEBIAN_PACKAGES), why="TeX Live and poppler-utils",
+        _apt_install(list(DEBIAN_PACKAGES), why="TeX Live, poppler-utils and bubblewrap",
                      reason=f"{', '.join(missing)} not found")
         still = missing_tools() or missing_tex_files()
         if still:

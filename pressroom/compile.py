@@ -3,7 +3,10 @@
 TeX runs in the build folder with shell escape off and kpathsea's paranoid
 file access (``openin_any=p``, ``openout_any=p``): it can read and write only
 below the build folder, so the figures the body includes are copied there
-first. Auxiliary files stay in ``tex/`` so the next build starts warm.
+first. Auxiliary files stay in ``tex/`` so the next build starts warm. With
+``--safe``, the operating system confines it as well (sandbox.py): only the
+TeX tree and the build folder exist for it, and there is no network; LuaLaTeX
+runs with ``--nosocket``.
 
 A body that reads nothing back from the ``.aux`` (footnotes, no cross-
 references: every template's usual case) needs exactly one pass, so the
@@ -34,6 +37,7 @@ from .config import Settings
 from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolMissing, Warnings
 from .frontfields import read_front
 from .pdfmeta import expected, write_metadata
+from .sandbox import Sandbox, require
 from .sourcelines import find_line_in, markdown_line
 from .tools import operand
 from .tools import run as run_tool
@@ -50,10 +54,9 @@ class TexEnvironment:
 
     source_date_epoch: int
 
-    def variables(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TEXMF", "TEXINPUTS", "openin", "openout", "shell_escape"))}
-        env.update({
+    def settings(self) -> dict[str, str]:
+        """TeX's own variables: all a confined TeX gets besides the sandbox's (sandbox.py)."""
+        return {
             "SOURCE_DATE_EPOCH": str(self.source_date_epoch),
             "FORCE_SOURCE_DATE": "1",
             "openin_any": "p",
@@ -61,7 +64,13 @@ class TexEnvironment:
             "shell_escape": "f",
             "max_print_line": "10000",   # one log line per message: parseable
             "TZ": "UTC",
-        })
+        }
+
+    def variables(self) -> dict[str, str]:
+        """pressroom's environment, without the user's TeX settings, and TeX's own."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TEXMF", "TEXINPUTS", "openin", "openout", "shell_escape"))}
+        env.update(self.settings())
         return env
 
 
@@ -106,7 +115,7 @@ def tex_commands(settings: Settings, tex: Path) -> list[list[str]]:
     """The commands that turn ``tex`` into ``tex/<stem>.pdf``, run in the build folder in order."""
     if not needs_one_pass(tex):
         return [latexmk_command(settings, tex)]
-    engine = [settings.engine, *_TEX_FLAGS, f"-output-directory={AUX_DIR}"]
+    engine = [settings.engine, *_engine_flags(settings), *_TEX_FLAGS, f"-output-directory={AUX_DIR}"]
     if settings.engine == "lualatex":
         return [[*engine, operand(tex.name)]]
     # What latexmk -xelatex runs: the same PDF whichever path a document takes.
@@ -114,10 +123,18 @@ def tex_commands(settings: Settings, tex: Path) -> list[list[str]]:
     return [[*engine, "-no-pdf", operand(tex.name)], ["xdvipdfmx", "-E", "-o", pdf, xdv]]
 
 
+def _engine_flags(settings: Settings) -> list[str]:
+    """LuaLaTeX under ``--safe``: no Lua sockets (the sandbox has no network either)."""
+    return ["--nosocket"] if settings.safe and settings.engine == "lualatex" else []
+
+
 def latexmk_command(settings: Settings, tex: Path) -> list[str]:
     engine_flag = {"xelatex": "-xelatex", "lualatex": "-lualatex"}[settings.engine]
+    # the engine's command line in latexmk's own terms, when it takes flags latexmk does not know
+    command = [f"{engine_flag}={settings.engine} {' '.join(_engine_flags(settings))} %O %S"] \
+        if _engine_flags(settings) else []
     # latexmk knows no `--`: a name starting with `-` is given as `./-...`
-    return ["latexmk", "-norc", engine_flag, *_TEX_FLAGS, f"-outdir={AUX_DIR}",
+    return ["latexmk", "-norc", engine_flag, *command, *_TEX_FLAGS, f"-outdir={AUX_DIR}",
             "-silent" if not settings.verbose else "-verbose", operand(tex.name)]
 
 
@@ -140,8 +157,11 @@ def compile_pdf(settings: Settings) -> Path:
     """Run TeX, check the log, write ``<stem>.pdf`` with its metadata."""
     tex = settings.output(".tex")
     check_tex_name(settings)
+    if settings.safe:
+        require(settings.manuscript)
     stage_figures(settings)
-    env = TexEnvironment(settings.source_date_epoch).variables()
+    tex_env = TexEnvironment(settings.source_date_epoch)
+    env = tex_env.settings() if settings.safe else tex_env.variables()
     log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
     log.parent.mkdir(exist_ok=True)
     raw_pdf = settings.out_dir / AUX_DIR / f"{settings.stem}.pdf"
@@ -164,10 +184,11 @@ def run(settings: Settings, warnings: Warnings) -> None:
 
 def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
              tex: Path) -> None:
+    sandbox = Sandbox(settings.out_dir) if settings.safe else None
     for command in commands:
         try:
             result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage="compile",
-                         file=settings.manuscript)
+                              file=settings.manuscript, sandbox=sandbox)
         except ToolMissing:
             raise   # TeX did not run: the log (maybe an old one) says nothing about it
         except (LimitExceeded, KeyboardInterrupt):

@@ -114,6 +114,9 @@ def render(settings: Settings) -> Path:
         raise TemplateError(f"template uses an unknown variable: {exc.message}",
                             file=settings.template_dir / TEMPLATE_FILE,
                             hint="README.md lists the variables a template receives") from None
+    if settings.safe and settings.engine == "lualatex":   # before anything else: sandbox.py
+        from .sandbox import lua_preamble
+        text = lua_preamble() + text
     return write_text_atomic(settings.output(".tex"), text)
 
 

@@ -67,6 +67,9 @@ def stages(settings: Settings) -> list[Stage]:
     however the Markdown refers to them.
     """
     s = settings
+    if s.safe:   # refused before any stage runs: TeX cannot be confined here
+        from .sandbox import require
+        require(s.manuscript)
     digest = facts.source_digest(s.manuscript)
     source = facts.current(s.manuscript, s.out_dir, limits=s.limits, digest=digest)
     figure_paths = figure_files(s.manuscript, source.figures)
@@ -84,15 +87,16 @@ def stages(settings: Settings) -> list[Stage]:
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *templates,
-               *code_files("render.py", "latex.py", "frontfields.py", "facts.py")),
+               *code_files("render.py", "latex.py", "frontfields.py", "facts.py", "sandbox.py")),
               (s.output(".tex"),),
-              ("template_name", "template_settings", "lang", "paper", "anonymous", "authors"), plain),
+              ("template_name", "template_settings", "lang", "paper", "anonymous", "authors", "safe",
+               "engine"), plain),
         Stage("compile", "TeX → submission PDF",
               (s.output(".tex"), s.output(".front.json"), *figure_paths,
-               *code_files("compile.py", "sourcelines.py", *pdf_code)),
+               *code_files("compile.py", "sourcelines.py", "sandbox.py", *pdf_code)),
               (s.output(".pdf"),),
-              ("engine", "source_date_epoch", "authors", "keywords", "lang", "creator", "version_date"),
-              plain),
+              ("engine", "source_date_epoch", "authors", "keywords", "lang", "creator", "version_date",
+               "safe"), plain),
         Stage("stamp", "watermark and version line → draft PDF",
               (s.output(".pdf"), *code_files("stamp.py", "_pdffont.py", *pdf_code)),
               (s.output("-draft.pdf"),),

@@ -21,6 +21,10 @@ through :func:`run` or :func:`start`, which guarantee three things:
 - **Readable failures.** A missing tool is a :class:`ToolMissing` saying what
   installs it; a missing working folder is said as such; a failed tool is a
   :class:`ToolError` with the tail of its error output.
+
+A run may also be confined (``sandbox=``, a :class:`Confinement` such as
+:class:`pressroom.sandbox.Sandbox`): the command and its environment are then
+the sandbox's, under the same limits, and the tool is still named as itself.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .errors import LimitExceeded, ToolError, ToolMissing
 from .locations import CHECKOUT
@@ -62,6 +67,7 @@ _PROVIDED_BY = {
     "kpsewhich": "TeX Live (Debian package texlive-binaries)",
     "pdftotext": "poppler-utils (Debian package poppler-utils)",
     "git": "git (Debian package git)",
+    "bwrap": "bubblewrap (Debian package bubblewrap)",
 }
 #: What a tool says when an allocation failed (pandoc, TeX's xmalloc, C++, Python).
 _OUT_OF_MEMORY = re.compile(rb"out of memory|memory exhausted|cannot allocate memory|bad_alloc|"
@@ -81,6 +87,16 @@ class Limits:
 
 #: The limits of a tool run whose caller has no settings (the notes command, the tests).
 DEFAULT_LIMITS = Limits()
+
+
+class Confinement(Protocol):
+    """Where a tool runs when it must see less than pressroom does (``--safe``: sandbox.py)."""
+
+    def wrap(self, args: list[str]) -> list[str]:
+        """The command that runs ``args`` inside."""
+
+    def environment(self, env: dict[str, str]) -> dict[str, str]:
+        """The whole environment inside, given the variables the tool needs."""
 
 
 def operand(path: str | os.PathLike) -> str:
@@ -113,9 +129,10 @@ class Running:
     """A tool started by :func:`start`; :meth:`wait` collects it within its time limit."""
 
     def __init__(self, proc: subprocess.Popen, *, name: str, limits: Limits, stage: str | None,
-                 file: Path | None, input: bytes | None, started: float):
+                 file: Path | None, input: bytes | None, started: float, confined: bool = False):
         self.proc, self.name, self.limits = proc, name, limits
         self.stage, self.file, self._input, self.started = stage, file, input, started
+        self.confined = confined
 
     def wait(self, *, check: bool = True) -> subprocess.CompletedProcess:
         """Wait for the tool; raise LimitExceeded at its limits, ToolError on failure (``check``)."""
@@ -129,6 +146,8 @@ class Running:
             self._kill()               # did not get the terminal's SIGINT; stop it here
             raise
         code = self.proc.returncode
+        if self.confined and 128 < code < 128 + 65:
+            code = -(code - 128)   # bubblewrap says "ended by signal N" as 128 + N, as a shell does
         if code != 0:
             if code == -signal.SIGXCPU or (code == -signal.SIGKILL
                                            and self._elapsed() >= self.limits.time * 0.9):
@@ -136,6 +155,10 @@ class Running:
             if code in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGKILL, -signal.SIGBUS) \
                     or _OUT_OF_MEMORY.search(err or b""):
                 raise self._memory_error(code, err)
+        if self.confined and code != 0 and re.search(rb"^bwrap: execvp .*: No such file", err or b"", re.M):
+            what = _PROVIDED_BY.get(self.name, self.name)
+            raise ToolMissing(f"{self._who()} is not installed (not found inside the sandbox)",
+                              file=self.file, hint=_INSTALL_HINT.format(what=what))
         if check and code != 0:
             text = (err or out).decode("utf-8", "replace").strip()
             tail = "\n".join(text.splitlines()[-15:])
@@ -192,19 +215,23 @@ def _lowered(kind: int, wanted: int) -> int:
 def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
           env: dict[str, str] | None = None, input: bytes | None = None,
           what: str | None = None, limits: Limits = DEFAULT_LIMITS, stage: str | None = None,
-          file: Path | None = None) -> Running:
+          file: Path | None = None, sandbox: Confinement | None = None) -> Running:
     """Start a tool in a session of its own, under ``limits``; :meth:`Running.wait` collects it.
 
     Paths in ``args`` must already be operands (:func:`operand`, or after ``--``).
     ``stage`` and ``file`` (what the tool works on) go into the error messages.
+    ``sandbox``: run it confined; ``env`` is then all the tool gets besides the sandbox's own.
     """
     name = what or Path(str(args[0])).name
+    command = [os.fspath(a) for a in args]
+    if sandbox is not None:
+        command, env = sandbox.wrap(command), sandbox.environment(dict(env or {}))
     memory = _lowered(resource.RLIMIT_AS, limits.memory * 1024 * 1024)
     cpu_hard = _lowered(resource.RLIMIT_CPU, math.ceil(limits.time) + 6)
     cpu = min(math.ceil(limits.time) + 1, cpu_hard)
     who = f"{stage}: {name}" if stage else name
     try:
-        proc = subprocess.Popen([os.fspath(a) for a in args], cwd=cwd, env=env,
+        proc = subprocess.Popen(command, cwd=cwd, env=env,
                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True,
@@ -220,16 +247,18 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
         raise ToolError(f"{who} cannot be run: {exc.strerror}: {exc.filename}", file=file,
                         hint="check the permissions of the tool and of the build folder") from None
     return Running(proc, name=name, limits=limits, stage=stage, file=file, input=input,
-                   started=time.monotonic())
+                   started=time.monotonic(), confined=sandbox is not None)
 
 
 def run(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
         env: dict[str, str] | None = None, input: bytes | None = None,
         what: str | None = None, limits: Limits = DEFAULT_LIMITS, stage: str | None = None,
-        file: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run a tool under ``limits``; on failure (``check``) raise ToolError with its error output."""
+        file: Path | None = None, check: bool = True,
+        sandbox: Confinement | None = None) -> subprocess.CompletedProcess:
+    """Run a tool under ``limits`` (confined in ``sandbox``, if given); on failure (``check``)
+    raise ToolError with its error output."""
     return start(args, cwd=cwd, env=env, input=input, what=what, limits=limits, stage=stage,
-                 file=file).wait(check=check)
+                 file=file, sandbox=sandbox).wait(check=check)
 
 
 #: The pandoc options pressroom passes (``--name`` or ``--name=value``). Anything else that

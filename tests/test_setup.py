@@ -37,7 +37,7 @@ def test_missing_files_after_the_install_stop_the_set_up(monkeypatch, tmp_path):
     monkeypatch.setattr(build, "_apt_install", lambda packages, why, reason: installed.append((why, reason)))
     with pytest.raises(SystemExit):
         build.ensure_tex()
-    assert installed == [("TeX Live and poppler-utils", "soul.sty not found")]
+    assert installed == [("TeX Live, poppler-utils and bubblewrap", "soul.sty not found")]
     assert not (tmp_path / ".pressroom-tex").exists()
 
 
