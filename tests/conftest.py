@@ -1,16 +1,34 @@
-"""Shared fixtures: the project root, the optional external corpus, and a
-helper that runs build.py as a user would.
+"""Shared fixtures: the project root, the optional external corpus, two ways of
+running pressroom's command line, and the builds that several test files read.
 
 The corpus (a real 28-page paper with 80 expected notes) is read in place
 from ``../shared/corpus`` when it sits beside the repository; the tests that
 need it are skipped, with that reason, when it does not. Every rule they
 exercise also has a fixture of the project's own (``tests/data/``, the
-sample manuscript)."""
+sample manuscript).
+
+``run_build`` starts ``python3 build.py`` as a user does: for what only a
+process of its own shows (its set-up, signals, a terminal, a pipe, the
+environment, what it imports). ``run_cli`` runs the same command line in this
+process (``pressroom.cli.main``, output captured), without the 0.3–0.5 s of
+start-up and imports a process costs: for everything else. Both return a
+``subprocess.CompletedProcess``.
+
+Builds that several tests read are made once per session (per worker under
+pytest-xdist) and never written to by a test: ``sample_build`` (the sample
+manuscript, from its folder, through build.py) and ``template_build`` (the
+sample or the corpus paper with each template).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import subprocess
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,15 +40,45 @@ SAMPLE = ROOT / "manuscript" / "paper.md"
 CORPUS_MISSING = f"the external corpus is not beside the repository ({CORPUS} does not exist)"
 #: for tests and parameters that read the corpus: skipped, with the reason, without it
 needs_corpus = pytest.mark.skipif(not CORPUS_PAPER.is_file(), reason=CORPUS_MISSING)
+#: the manuscripts the shared builds are made of
+MANUSCRIPTS = {"sample": SAMPLE, "corpus": CORPUS_PAPER}
 
 
-def run_build(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
-    """`python3 build.py ARGS` in a subprocess (we are inside the venv already)."""
+def run_build(*args: str, cwd: Path = ROOT, check: bool = True,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python3 build.py ARGS` in a subprocess (we are inside the venv already); ``env``: variables
+    to set in its environment (never in this process's)."""
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), *map(str, args)],
-                            cwd=cwd, capture_output=True, text=True, timeout=600)
+                            cwd=cwd, capture_output=True, text=True, timeout=600,
+                            env=None if env is None else {**os.environ, **env})
     if check and result.returncode != 0:
         raise AssertionError(f"build.py {' '.join(map(str, args))} exited {result.returncode}:\n"
                              f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """The command line `build.py ARGS` in this process: pressroom.cli.main, with what it prints
+    captured, and its exit code. What would end a process with a traceback is caught and printed
+    the same way, exit code 1; ``cwd`` is the working folder for the call's duration."""
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    from pressroom.cli import main
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            code = main(argv, prog="build.py")
+        except SystemExit as exc:        # argparse's --help
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except Exception:
+            traceback.print_exc()
+            code = 1
+    result = subprocess.CompletedProcess(["build.py", *argv], code, out.getvalue(), err.getvalue())
+    if check and code != 0:
+        raise AssertionError(f"build.py {' '.join(argv)} exited {code}:\n{result.stdout}\n{result.stderr}")
     return result
 
 
@@ -46,3 +94,51 @@ def corpus_paper() -> Path:
     if not CORPUS_PAPER.is_file():
         pytest.skip(CORPUS_MISSING)
     return CORPUS_PAPER
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The sample manuscript built from its folder (`build.py manuscript/ --out DIR`), as a user
+    does: the build folder and the finished process. Read it; never build into it (copy it)."""
+    source = SAMPLE.parent
+    before = _listing(source)
+    out = tmp_path_factory.mktemp("sample") / "out"
+    result = run_build(source, "--out", out)
+    result.source_listing = (before, _listing(source))   # the manuscript folder, before and after
+    return out, result
+
+
+@pytest.fixture(scope="session")
+def template_build(tmp_path_factory, request) -> Callable[[str, str], Path]:
+    """template_build(manuscript, template) → the build folder of "sample" or "corpus" with that
+    template, built once per session (in this process; the sample with working-paper is
+    ``sample_build``). Read it; never build into it."""
+    done: dict[tuple[str, str], Path] = {}
+
+    def _build(manuscript: str, template: str) -> Path:
+        if manuscript == "corpus" and not CORPUS_PAPER.is_file():
+            pytest.skip(CORPUS_MISSING)
+        if (manuscript, template) not in done:
+            if (manuscript, template) == ("sample", "working-paper"):
+                done[manuscript, template] = request.getfixturevalue("sample_build")[0]
+            else:
+                out = tmp_path_factory.mktemp(f"{manuscript}-{template}") / "out"
+                # the corpus with its own template, working-paper: named by nobody but its default
+                default = (manuscript, template) == ("corpus", "working-paper")
+                chosen = [] if default else ["--template", template]
+                run_cli(MANUSCRIPTS[manuscript], "--out", out, *chosen)
+                done[manuscript, template] = out
+        return done[manuscript, template]
+    return _build
+
+
+@pytest.fixture(scope="session")
+def tex_pdf(tmp_path_factory) -> Path:
+    """A 3-page US Letter PDF straight from XeLaTeX (tests/pdfsample.py), made once per session.
+    Read it; write what is made of it elsewhere."""
+    from pdfsample import make_sample_pdf
+    return make_sample_pdf(tmp_path_factory.mktemp("tex-pdf"), pages=3)

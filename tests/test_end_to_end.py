@@ -1,6 +1,11 @@
 """End to end, with real pandoc, real TeX, pikepdf and pdftotext: build the
 sample manuscript and the corpus paper into temporary folders and read the
-PDFs back."""
+PDFs back.
+
+The sample's build is the session's (conftest.sample_build: build.py, from the
+manuscript's folder), the corpus paper's the session's working-paper build
+(conftest.template_build); the other commands run in this process (run_cli)
+unless a process of their own is what is tested."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import sys
 import pikepdf
 import pytest
 
-from conftest import ROOT, SAMPLE, pdf_text, run_build
+from conftest import ROOT, SAMPLE, pdf_text, run_cli
 
 SAMPLE_SENTENCE = ("Within a single generation the newspaper ceased to be a curiosity of the "
                    "treaty ports and became an ordinary object of daily life.")
@@ -22,17 +27,8 @@ CORPUS_SENTENCE = "Premier Zhou Enlai visited the Soviet Union and East European
 
 
 @pytest.fixture(scope="module")
-def sample_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample")
-    result = run_build(SAMPLE, "--out", out)
-    return out, result
-
-
-@pytest.fixture(scope="module")
-def corpus_build(tmp_path_factory, corpus_paper):
-    out = tmp_path_factory.mktemp("corpus")
-    result = run_build(corpus_paper, "--out", out)
-    return out, result
+def corpus_build(template_build, corpus_paper):
+    return template_build("corpus", "working-paper")
 
 
 def test_sample_outputs_are_named_after_the_stem(sample_build):
@@ -81,13 +77,13 @@ def test_build_prints_one_line_per_stage_and_the_check_table(sample_build):
 def test_second_build_runs_no_stage(sample_build):
     out, _ = sample_build
     before = (out / "paper.pdf").stat().st_mtime_ns
-    again = run_build(SAMPLE, "--out", out)
+    again = run_cli(SAMPLE.parent, "--out", out)
     assert "nothing changed: no stage ran" in again.stdout
     assert (out / "paper.pdf").stat().st_mtime_ns == before
 
 
 def test_corpus_paper_builds(corpus_build):
-    out, _ = corpus_build
+    out = corpus_build
     with pikepdf.open(out / "paper.pdf") as pdf:
         assert 20 <= len(pdf.pages) <= 34
         assert str(pdf.docinfo["/Title"]) == CORPUS_TITLE
@@ -98,8 +94,7 @@ def test_corpus_paper_builds(corpus_build):
 
 
 def test_corpus_second_build_runs_no_stage(corpus_build, corpus_paper):
-    out, _ = corpus_build
-    again = run_build(corpus_paper, "--out", out)
+    again = run_cli(corpus_paper, "--out", corpus_build)
     assert "nothing changed: no stage ran" in again.stdout
 
 
@@ -111,21 +106,18 @@ def test_doit_lists_one_task_per_stage():
 
 
 def test_notes_command_json(corpus_paper):
-    result = run_build("notes", corpus_paper, "--json")
+    result = run_cli("notes", corpus_paper, "--json")
     notes = json.loads(result.stdout)
     assert [n["n"] for n in notes] == list(range(1, 81))
     assert notes[4]["text"] == "Ibid., pp.\u00a03–8."
 
 
-def test_folder_argument_and_source_left_alone(tmp_path):
+def test_folder_argument_and_source_left_alone(sample_build):
     """A manuscript folder builds; nothing is written next to the source."""
-    src = tmp_path / "src"
-    shutil.copytree(ROOT / "manuscript", src)
-    before = sorted(p.name for p in src.rglob("*"))
-    out = tmp_path / "out"
-    run_build(src, "--out", out)
+    out, result = sample_build
     assert (out / "paper.pdf").is_file()
-    assert sorted(p.name for p in src.rglob("*")) == before
+    before, after = result.source_listing
+    assert after == before
 
 
 def test_csl_engine(tmp_path):
@@ -137,7 +129,7 @@ def test_csl_engine(tmp_path):
         "---\ntitle: CSL Test\nbibliography: references.bib\ncitations: csl\n---\n\n"
         "A claim about type founding.[@okabe1998, 27]\n", encoding="utf-8")
     out = tmp_path / "out"
-    run_build(src / "paper.md", "--out", out)
+    run_cli(src / "paper.md", "--out", out)
     text = pdf_text(out / "paper.pdf")
     assert "Okabe" in text and "@okabe1998" not in text
 
@@ -146,7 +138,7 @@ def test_unknown_header_key_warns(tmp_path):
     src = tmp_path / "w"
     src.mkdir()
     (src / "paper.md").write_text("---\ntitle: Warned\ntitel: typo\n---\n\nText.\n", encoding="utf-8")
-    result = run_build(src / "paper.md", "--out", tmp_path / "out")
+    result = run_cli(src / "paper.md", "--out", tmp_path / "out")
     assert "paper.md:3: unknown header key `titel` is ignored (did you mean `title`?)" in result.stderr
 
 
@@ -158,10 +150,10 @@ def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):
         pdf.docinfo["/Title"] = "Another Title"
         pdf.save(tampered)
     # the manuscript comes from the manifest.json beside the PDF
-    good = run_build("check", out / "paper.pdf", "--json", cwd=tmp_path)
+    good = run_cli("check", out / "paper.pdf", "--json", cwd=tmp_path)
     assert json.loads(good.stdout)[0]["check"] == "metadata"
     assert all(f["ok"] for f in json.loads(good.stdout))
-    bad = run_build("check", tampered, "--manuscript", SAMPLE, check=False)
+    bad = run_cli("check", tampered, "--manuscript", SAMPLE, check=False)
     assert bad.returncode == 1
     failures = [line for line in bad.stdout.splitlines() if "FAIL" in line]
     assert len(failures) == 1
@@ -169,7 +161,7 @@ def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):
     assert "Another Title" not in bad.stderr
     assert bad.stderr.splitlines()[-1] == "error: 1 of 6 checks failed: paper.pdf metadata"
     # no manifest beside it and no --manuscript: the other checks, and a note that metadata was not compared
-    unknown = run_build("check", tampered)
+    unknown = run_cli("check", tampered)
     assert "metadata" not in unknown.stdout and "FAIL" not in unknown.stdout
     assert "paper.pdf: metadata not compared: no manifest.json beside it" in unknown.stderr
 

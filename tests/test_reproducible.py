@@ -9,11 +9,12 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
 
-from conftest import SAMPLE, run_build
+from conftest import SAMPLE, run_build, run_cli
 from pressroom.errors import Warnings
 from pressroom.manifest import compare
 from pressroom.manuscript import read_manuscript
@@ -27,21 +28,14 @@ def sha(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory):
-    """The sample manuscript built twice: other folder, other cwd, other TZ, a second later."""
-    first = tmp_path_factory.mktemp("first") / "out"
-    run_build(SAMPLE, "--out", first)
-    time.sleep(1.1)
+def two_builds(sample_build, tmp_path_factory):
+    """The sample manuscript built twice: the session's build, and one into another folder, from
+    another working folder, in another time zone, at least a second later."""
+    first = sample_build[0]
+    built = max((first / name).stat().st_mtime for name in PDFS)
+    time.sleep(max(0.0, built + 1.1 - time.time()))
     second = tmp_path_factory.mktemp("second-folder-with-a-longer-name") / "elsewhere" / "out"
-    env_tz = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Tokyo"
-    try:
-        run_build(SAMPLE, "--out", second, cwd=second.parent.parent)
-    finally:
-        if env_tz is None:
-            os.environ.pop("TZ")
-        else:
-            os.environ["TZ"] = env_tz
+    run_build(SAMPLE, "--out", second, cwd=second.parent.parent, env={"TZ": "Asia/Tokyo"})
     return first, second
 
 
@@ -75,26 +69,26 @@ def test_manifest_records_inputs_tools_and_outputs(two_builds):
     assert compare(manifest, json.loads((second / "manifest.json").read_text())) == []
 
 
-def test_verify_says_identical_then_names_the_changed_input(tmp_path):
-    """Sample manuscript: verify after a build, then after the outputs went stale."""
+def test_verify_says_identical_then_names_the_changed_input(sample_build, tmp_path):
+    """Sample manuscript: verify after a build, then with sources that changed since the build."""
+    out, _ = sample_build
+    result = run_cli("verify", SAMPLE.parent, "--out", out)
+    assert "identical" in result.stdout and "different" not in result.stdout
+    # the sources change after the recorded build (a copy, edited: the session's build is only
+    # read): verify names the output and the input
     src = tmp_path / "ms"
     shutil.copytree(SAMPLE.parent, src)
-    out = tmp_path / "out"
-    run_build(src, "--out", out)
-    result = run_build("verify", src, "--out", out)
-    assert "identical" in result.stdout and "different" not in result.stdout
-    # the sources change after the recorded build: verify names the output and the input
     md = src / "paper.md"
     md.write_text(md.read_text(encoding="utf-8").replace("Within a single generation",
                                                          "Within one generation"), encoding="utf-8")
-    result = run_build("verify", src, "--out", out, check=False)
+    result = run_cli("verify", src, "--out", out, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "output paper.pdf differs" in result.stdout
     assert "input paper.md differs" in result.stdout
 
 
 def test_verify_without_a_manifest_says_build_first(tmp_path):
-    result = run_build("verify", SAMPLE, "--out", tmp_path / "never-built", check=False)
+    result = run_cli("verify", SAMPLE, "--out", tmp_path / "never-built", check=False)
     assert result.returncode == 1 and "build first" in result.stderr
 
 
@@ -113,7 +107,6 @@ def test_the_date_comes_from_the_sources(tmp_path):
 
 
 def test_the_date_falls_back_to_the_last_git_commit(tmp_path):
-    import subprocess
     md = tmp_path / "paper.md"
     md.write_text("---\ntitle: T\n---\nText.\n", encoding="utf-8")
     env = dict(os.environ, GIT_AUTHOR_DATE="2021-05-06T07:08:09Z", GIT_COMMITTER_DATE="2021-05-06T07:08:09Z",

@@ -4,8 +4,8 @@ anywhere in the anonymised copy (text or metadata); the journal article's
 running heads and footer; LaTeX specials in the title; missing glyphs fail
 the build; a templates/ folder beside the manuscript wins.
 
-Each manuscript is built once per template (a module-scoped cache) into a
-temporary folder."""
+Each manuscript is built once per template and session (conftest.template_build)
+into a temporary folder; the other builds run in this process (run_cli)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import CORPUS_MISSING, CORPUS_PAPER, ROOT, SAMPLE, pdf_text, run_build
+from conftest import MANUSCRIPTS, ROOT, pdf_text, run_cli
 
 TEMPLATES = ("working-paper", "anonymous-review", "journal-article")
-MANUSCRIPTS = {"sample": SAMPLE, "corpus": CORPUS_PAPER}
 CORPUS_TITLE = "Sino-Soviet Relations in the 1950s: Situational Cordiality"
 #: what must not appear anywhere in an anonymised copy, per manuscript
 IDENTITIES = {
@@ -32,19 +31,9 @@ IDENTITIES = {
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    """build(manuscript, template) → the build folder; each pair is built once."""
-    done: dict[tuple[str, str], Path] = {}
-
-    def _build(manuscript: str, template: str) -> Path:
-        if manuscript == "corpus" and not CORPUS_PAPER.is_file():
-            pytest.skip(CORPUS_MISSING)
-        if (manuscript, template) not in done:
-            out = tmp_path_factory.mktemp(f"{manuscript}-{template}")
-            run_build(MANUSCRIPTS[manuscript], "--out", out, "--template", template)
-            done[manuscript, template] = out
-        return done[manuscript, template]
-    return _build
+def build(template_build):
+    """build(manuscript, template) → the build folder; each pair is built once per session."""
+    return template_build
 
 
 def page_text(pdf: Path, first: int, last: int | None = None) -> str:
@@ -173,7 +162,7 @@ def test_title_with_latex_specials_prints_literally(tmp_path, template):
     markdown_title = SPECIAL_TITLE.replace("\\", "\\\\")
     header = f"title: '{markdown_title}'\nshort-title: '{SPECIAL_SHORT}'\nversion-date: 'May 2024'\n"
     ms = write(tmp_path / "ms", header, "# One\n\nSome text.\n\n" + "More text. " * 1500)
-    run_build(ms, "--out", tmp_path / "out", "--template", template)
+    run_cli(ms, "--out", tmp_path / "out", "--template", template)
     pdf = tmp_path / "out" / "paper.pdf"
     assert SPECIAL_TITLE in pdf_text(pdf)
     if template == "journal-article":       # the short title, escaped by the template layer, heads page 3
@@ -184,7 +173,7 @@ def test_title_markup_stays_out_of_the_metadata_and_running_heads(tmp_path):
     """The title is Markdown: italics on the page, plain text in /Title, XMP and the running head."""
     header = "title: 'The *Yomiuri* and **Occupation** Censorship: A Study'\nversion-date: 'May 2024'\n"
     ms = write(tmp_path / "ms", header, "# One\n\n" + "Some text. " * 1500)
-    run_build(ms, "--out", tmp_path / "out", "--template", "journal-article")
+    run_cli(ms, "--out", tmp_path / "out", "--template", "journal-article")
     pdf = tmp_path / "out" / "paper.pdf"
     assert page_text(pdf, 3).startswith("The Yomiuri and Occupation Censorship 3")
     with pikepdf.open(pdf) as doc:
@@ -223,7 +212,7 @@ Term
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_every_pandoc_construct_compiles(tmp_path, template):
     ms = write(tmp_path / "ms", "title: Constructs\n", EVERY_CONSTRUCT)
-    run_build(ms, "--out", tmp_path / "out", "--template", template)
+    run_cli(ms, "--out", tmp_path / "out", "--template", template)
     text = pdf_text(tmp_path / "out" / "paper.pdf")
     for words in ("Table 1: Newspapers per decade.", "cell with a note", "A note in a table.",
                   "struck", "underlined", "marked", "def census(year):", "return year + 10",
@@ -233,7 +222,7 @@ def test_every_pandoc_construct_compiles(tmp_path, template):
 
 def test_missing_glyph_fails_naming_the_character(tmp_path):
     ms = write(tmp_path / "ms", "title: Glyphs\n", "The character 中 is not in TeX Gyre Termes.")
-    result = run_build(ms, "--out", tmp_path / "out", check=False)
+    result = run_cli(ms, "--out", tmp_path / "out", check=False)
     assert result.returncode == 1
     message = result.stdout + result.stderr
     assert "中" in message and "U+4E2D" in message
@@ -248,7 +237,7 @@ def test_a_template_may_choose_lualatex(tmp_path):
     lualatex = settings.read_text(encoding="utf-8").replace('engine = "xelatex"', 'engine = "lualatex"')
     settings.write_text(lualatex, encoding="utf-8")
     ms = write(tmp_path / "ms", "title: Under LuaLaTeX\n", EVERY_CONSTRUCT)
-    run_build(ms, "--out", tmp_path / "out")
+    run_cli(ms, "--out", tmp_path / "out")
     pdf = tmp_path / "out" / "paper.pdf"
     text = pdf_text(pdf)
     assert "Under LuaLaTeX" in text and "def census(year):" in text and "struck" in text
@@ -269,7 +258,7 @@ def test_a_template_that_reads_the_aux_gets_its_second_pass(tmp_path):
         "\\cfoot{Page \\thepage\\ of \\pageref{LastPage}}\n"
         "\\begin{document}\n\\VAR{body}\n\\end{document}\n", encoding="utf-8")
     ms = write(tmp_path / "ms", "title: Paged\ntemplate: paged\n", "Text.\n\n\\newpage\n\nMore text.")
-    run_build(ms, "--out", tmp_path / "out")
+    run_cli(ms, "--out", tmp_path / "out")
     assert page_text(tmp_path / "out" / "paper.pdf", 1).endswith("Page 1 of 2")
 
 
@@ -284,7 +273,7 @@ def test_templates_folder_beside_the_manuscript_wins(tmp_path):
         "\\begin{document}\nOur own journal: \\VAR{title}\n\n\\VAR{body}\n\\end{document}\n",
         encoding="utf-8")
     ms = write(tmp_path / "ms", "title: Local & Proud\n", "Body text.")
-    run_build(ms, "--out", tmp_path / "out")
+    run_cli(ms, "--out", tmp_path / "out")
     text = pdf_text(tmp_path / "out" / "paper.pdf")
     assert "Our own journal: Local & Proud" in text
     with pikepdf.open(tmp_path / "out" / "paper.pdf") as doc:
