@@ -1,10 +1,12 @@
 """One clear error per bad input, and nothing lost.
 
 A small manuscript is built once (real pandoc and TeX); then each bad input
-is a copy of it with one thing broken, built into the same folder. Each
-test asserts the message (file:line, what, hint), the exit code, that no
-traceback is shown, and that the last good PDFs are byte for byte
-unchanged. Then: a held lock, and Ctrl-C in the middle of a build.
+is a copy of it with one thing broken, built into a copy of that build
+folder (each test its own). Each test asserts the message (file:line, what,
+hint), the exit code, that no traceback is shown, and that the last good
+PDFs are byte for byte unchanged. The builds run in this process (run_cli):
+most of these errors are found before TeX, in a few milliseconds. Then: a
+held lock, and Ctrl-C in the middle of a build (a process of its own).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_build
+from conftest import ROOT, run_cli
 
 GOOD_MD = """\
 ---
@@ -70,11 +72,22 @@ def line_of(md: str, needle: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    root = tmp_path_factory.mktemp("errors")
+def good_build(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
+    """The good manuscript, built once: its folder, the build folder and the PDFs' digests."""
+    root = tmp_path_factory.mktemp("good")
     out = root / "out"
-    run_build(write_manuscript(root / "good"), "--out", out)
-    return root, out, digests(out)
+    run_cli(write_manuscript(root / "good"), "--out", out)
+    return root / "good", out, digests(out)
+
+
+@pytest.fixture
+def good(good_build, tmp_path) -> tuple[Path, Path, dict[str, str]]:
+    """This test's copy of the good build (no test sees another's): a folder for the broken
+    manuscripts (the good one in ``good/``), the build folder, the good PDFs' digests."""
+    source, out, before = good_build
+    shutil.copytree(source, tmp_path / "good")
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    return tmp_path, tmp_path / "out", before
 
 
 def fails(good, name: str, md: str = GOOD_MD, bib: str | None = GOOD_BIB, *options: str,
@@ -82,7 +95,7 @@ def fails(good, name: str, md: str = GOOD_MD, bib: str | None = GOOD_BIB, *optio
     """Build a broken copy into the good build's folder; it must fail cleanly and lose nothing."""
     root, out, before = good
     path = write_manuscript(root / name, md, bib)
-    result = run_build(path, "--out", out, *options, check=False)
+    result = run_cli(path, "--out", out, *options, check=False)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
@@ -174,7 +187,7 @@ def test_unknown_locator_label_warns_and_strict_fails(good):
     line = line_of(md, "sura 4")
     # a warning: the notes listing (no TeX) goes on and names the place
     folder = good[0] / "locator-notes"
-    notes = run_build("notes", write_manuscript(folder, md), check=False)
+    notes = run_cli("notes", write_manuscript(folder, md), check=False)
     assert notes.returncode == 0
     assert f"warning: {folder / 'paper.md'}:{line}: unknown locator label 'sura'" in notes.stderr
     # --strict makes it the build's one error
@@ -260,5 +273,5 @@ def test_ctrl_c_leaves_no_partial_file_and_the_next_build_works(good):
     assert not leftovers, leftovers
     assert digests(out) == before, "Ctrl-C changed the last good PDF"
     # the build folder's state survived: the good manuscript builds again, to the same bytes
-    run_build(root / "good" / "paper.md", "--out", out)
+    run_cli(root / "good" / "paper.md", "--out", out)
     assert digests(out) == before

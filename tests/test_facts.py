@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from conftest import run_build
+from conftest import run_cli
 from pressroom.facts import FACTS_CACHE, current, from_ast, source_digest
 from pressroom.manuscript import KNOWN_KEYS, text_without_key
 from pressroom.pandoc_ast import read_markdown
@@ -100,7 +100,7 @@ def test_the_draft_block_is_cut_where_it_stands():
 
 def test_a_reference_style_figure_is_an_input_and_the_title_is_pandocs(paper, tmp_path):
     out = tmp_path / "out"
-    run_build(paper, "--out", out)
+    run_cli(paper, "--out", out)
     with pikepdf.open(out / "paper.pdf") as pdf:
         assert str(pdf.docinfo["/Title"]) == "Treaty Ports, 1945–1990: “Open” Cities and Closed Ones"
         assert str(pdf.docinfo["/Subject"]) == "The ports’ story. A second paragraph – with a dash."
@@ -109,9 +109,9 @@ def test_a_reference_style_figure_is_an_input_and_the_title_is_pandocs(paper, tm
     before = (out / "paper.pdf").read_bytes()
 
     png(paper.parent / "figures" / "map.png", (30, 200, 30))   # the figure referred to by [map]
-    again = run_build(paper, "--out", out)
+    again = run_cli(paper, "--out", out)
     ran = [line.split()[0] for line in again.stdout.splitlines() if re.match(r"^\w+\s+\d+\.\d\d s$", line)]
     assert "compile" in ran and "convert" not in ran
     assert (out / "paper.pdf").read_bytes() != before
     assert (out / "figures" / "map.png").read_bytes() == (paper.parent / "figures" / "map.png").read_bytes()
-    assert "nothing changed" in run_build(paper, "--out", out).stdout
+    assert "nothing changed" in run_cli(paper, "--out", out).stdout

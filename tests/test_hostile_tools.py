@@ -11,7 +11,8 @@ their depth: 16 take 4.5 s, 18 take 19 s, 33 never end), a TeX macro that calls
 itself in math, a TeX loop in raw TeX, and a memory limit too small for pandoc.
 Each ends within the limit and a margin, with an error naming the stage, the
 tool and the limit, exit 1, no traceback, and the last good PDFs unchanged.
-Real pandoc and TeX.
+Real pandoc and TeX; the builds run in this process (run_cli), each into its
+own copy of a build folder, but where a process of their own is tested.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 from test_errors import GOOD_BIB, GOOD_MD, digests, write_manuscript
 
-from conftest import ROOT, pdf_text, run_build
+from conftest import ROOT, pdf_text, run_cli
 
 FIGURE = ROOT / "manuscript" / "figures" / "newspapers-per-decade.png"
 #: Seconds a test allows beyond a time limit: the stages before it, the kill, a loaded machine.
@@ -63,17 +64,17 @@ def optioned_manuscript(root: Path, name: str) -> tuple[Path, Path]:
 def test_names_like_options_are_read_as_names(tmp_path, name, safe):
     md, marker = optioned_manuscript(tmp_path, name)
     out = tmp_path / "--lua-filter=x.lua"              # the build folder too
-    result = run_build(md, f"--out={out}", *(["--safe"] if safe else []))
+    result = run_cli(md, f"--out={out}", *(["--safe"] if safe else []))
     stem = Path(name).stem
     text = pdf_text(out / f"{stem}.pdf")
     assert "The last paragraph." in text and "Smith, A Book" in text
     assert (out / f"{stem}-draft.pdf").is_file()
     assert not marker.exists(), result.stdout + result.stderr
     # the other commands that run tools on these paths
-    check = run_build("check", "--manuscript", md, "--", *(f"{stem}{s}.pdf" for s in ("", "-draft")),
-                      cwd=out)
+    check = run_cli("check", "--manuscript", md, "--", *(f"{stem}{s}.pdf" for s in ("", "-draft")),
+                    cwd=out)
     assert "FAIL" not in check.stdout
-    notes = run_build("notes", md, check=False)
+    notes = run_cli("notes", md, check=False)
     assert notes.returncode in (0, 1) and "Traceback" not in notes.stderr
     assert notes.returncode == 0 or "error: " in notes.stderr
     assert not marker.exists()
@@ -85,7 +86,7 @@ def test_a_name_latexmk_would_give_a_shell_is_refused(tmp_path):
     md = write_manuscript(folder, GOOD_MD + "\nSee the table.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     hostile = md.with_name(f"b`touch {marker.name}`$(touch {marker.name}).md")
     md.rename(hostile)
-    result = run_build(hostile, "--out", tmp_path / "out", check=False)
+    result = run_cli(hostile, "--out", tmp_path / "out", check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"error: {hostile}: compile: the file name cannot go to TeX" in result.stderr
     assert "hint: " in result.stderr
@@ -95,18 +96,29 @@ def test_a_name_latexmk_would_give_a_shell_is_refused(tmp_path):
 # ---- limits ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
+def good_build(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
+    """The good manuscript, built once: its folder, the build folder and the PDFs' digests."""
     root = tmp_path_factory.mktemp("limits")
     out = root / "out"
-    run_build(write_manuscript(root / "good"), "--out", out)
-    return root, out, digests(out)
+    run_cli(write_manuscript(root / "good"), "--out", out)
+    return root / "good", out, digests(out)
+
+
+@pytest.fixture
+def good(good_build, tmp_path) -> tuple[Path, Path, dict[str, str]]:
+    """This test's copy of the good build: a folder for the manuscripts (the good one in
+    ``good/``), the build folder, the good PDFs' digests."""
+    source, out, before = good_build
+    shutil.copytree(source, tmp_path / "good")
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    return tmp_path, tmp_path / "out", before
 
 
 def stopped(good, name: str, md: str, *options: str, limit: float = 0) -> str:
     """Build ``md`` into the good build's folder; it fails, in time, and keeps the last good PDFs."""
     root, out, before = good
     began = time.monotonic()
-    result = run_build(write_manuscript(root / name, md), "--out", out, *options, check=False)
+    result = run_cli(write_manuscript(root / name, md), "--out", out, *options, check=False)
     if limit:
         assert time.monotonic() - began < limit + MARGIN
     assert result.returncode == 1, result.stdout + result.stderr
@@ -172,7 +184,11 @@ def test_a_missing_tex_engine_is_named_with_how_to_install_it(good, tmp_path):
     assert digests(out) == before
 
 
-def test_after_the_stopped_builds_the_good_manuscript_builds_to_the_same_bytes(good):
+def test_after_a_stopped_build_the_good_manuscript_builds_to_the_same_bytes(good):
+    """What a stopped TeX run may have left for its next pass is gone: the next build works."""
     root, out, before = good
-    run_build(root / "good" / "paper.md", "--out", out)
+    loop = "| a | b |\n|---|---|\n| 1 | 2 |\n\nText \\loop\\iftrue\\repeat here."   # under latexmk
+    md = GOOD_MD.replace("A second paragraph.", loop)
+    assert "compile: latexmk did not finish" in stopped(good, "stopped", md, "--time-limit", "2")
+    run_cli(root / "good" / "paper.md", "--out", out)
     assert digests(out) == before

@@ -1,14 +1,17 @@
 """Untrusted manuscripts: TeX runs without shell escape and reads and writes
 only inside the build folder, even without --safe; --safe rejects raw LaTeX
 (body, header, raw blocks) and files from outside the manuscript folder;
-metadata reaches LaTeX escaped. Real pandoc and TeX."""
+metadata reaches LaTeX escaped. Real pandoc and TeX; the builds run in this
+process (run_cli), the rejected ones each into its own copy of the good build."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 from test_errors import GOOD_BIB, GOOD_MD, digests, line_of, write_manuscript
 
-from conftest import pdf_text, run_build
+from conftest import pdf_text, run_cli
 
 #: Every LaTeX special character, in every metadata field that reaches LaTeX.
 SPECIALS = r"Profits & Losses: 100% of $5, #1, under_score, {braces}, ~tilde, ^caret, back\slash"
@@ -23,19 +26,29 @@ ESCAPED_MD = GOOD_MD.replace('title: "A Small Paper"', f"title: '{MD_SPECIALS}'"
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    """A --safe build whose every header field holds LaTeX's special characters."""
+def good_build(tmp_path_factory):
+    """A --safe build whose every header field holds LaTeX's special characters: the build
+    folder and the PDFs' digests."""
     root = tmp_path_factory.mktemp("safety")
     out = root / "out"
-    run_build(write_manuscript(root / "good", ESCAPED_MD), "--out", out, "--safe")
-    return root, out, digests(out)
+    run_cli(write_manuscript(root / "good", ESCAPED_MD), "--out", out, "--safe")
+    return out, digests(out)
+
+
+@pytest.fixture
+def good(good_build, tmp_path):
+    """This test's copy of the good build: a folder for the manuscripts, the build folder, the
+    good PDFs' digests."""
+    out, before = good_build
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    return tmp_path, tmp_path / "out", before
 
 
 def rejected(good, name: str, md: str, *, bib: str | None = GOOD_BIB,
              safe: bool = True) -> tuple[str, object]:
     root, out, before = good
     path = write_manuscript(root / name, md, bib)
-    result = run_build(path, "--out", out, *(["--safe"] if safe else []), check=False)
+    result = run_cli(path, "--out", out, *(["--safe"] if safe else []), check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert digests(out) == before
@@ -58,7 +71,7 @@ def test_write18_never_runs_even_without_safe(tmp_path):
     md = GOOD_MD + (f"\nBefore \\immediate\\write18{{touch {marker}}} after.\n\n"
                     f"\\write18{{touch {marker}-2}}\n\nThe end.\n")
     out = tmp_path / "out"
-    result = run_build(write_manuscript(tmp_path / "ms", md), "--out", out, check=False)
+    result = run_cli(write_manuscript(tmp_path / "ms", md), "--out", out, check=False)
     assert result.returncode == 0, result.stderr
     assert not marker.exists() and not (tmp_path / "shell-ran-2").exists()
     assert not list(out.rglob("shell-ran*"))
@@ -71,7 +84,7 @@ def test_reading_outside_the_build_folder_is_refused_even_without_safe(tmp_path)
     md = GOOD_MD + ("\n\\newread\\pw \\openin\\pw=/etc/passwd "
                     "\\ifeof\\pw PASSWD-CLOSED\\else \\read\\pw to\\x PASSWD-OPEN \\x\\fi\n")
     out = tmp_path / "out"
-    run_build(write_manuscript(tmp_path / "ms", md), "--out", out)
+    run_cli(write_manuscript(tmp_path / "ms", md), "--out", out)
     text = pdf_text(out / "paper.pdf")
     assert "PASSWD-CLOSED" in text
     assert "PASSWD-OPEN" not in text and "root:" not in text

@@ -217,8 +217,8 @@ def test_a_bad_limit_in_settings_toml_is_an_error_with_its_line(tmp_path, toml):
 @pytest.mark.parametrize("option", [["--time-limit", "0"], ["--time-limit", "soon"],
                                     ["--memory-limit", "1.5"], ["--memory-limit", "-1"]])
 def test_a_bad_limit_on_the_command_line_is_a_usage_error(option):
-    from conftest import SAMPLE, run_build
-    result = run_build(SAMPLE, *option, check=False)
+    from conftest import SAMPLE, run_cli
+    result = run_cli(SAMPLE, *option, check=False)
     assert result.returncode == 2, result.stderr
     assert "must be a positive" in result.stderr and "Traceback" not in result.stderr
 
