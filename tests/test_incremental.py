@@ -1,7 +1,9 @@
 """Incremental builds, with real pandoc and TeX: touch each kind of input of
 a small footnoted manuscript and check which stages the build reports as run
 (`convert    0.25 s`, one line per stage that ran), and how many TeX passes
-TeX made."""
+TeX made. The builds whose TeX passes are counted, and those that show what
+a process of their own does, run build.py; the others run in this process
+(run_cli)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, pdf_text, run_build
+from conftest import ROOT, pdf_text, run_build, run_cli
 
 STAGES = ("convert", "render", "compile", "stamp", "check", "manifest")
 
@@ -70,46 +73,56 @@ def ran(result) -> list[str]:
             if re.match(rf"^({'|'.join(STAGES)})\s+\d+\.\d\d s$", line)]
 
 
-@pytest.fixture(scope="module")
-def counted_tex(tmp_path_factory):
-    """`xelatex` first on PATH is a wrapper that logs each TeX run, then runs the real one.
+class CountedTex:
+    """`xelatex` first on PATH is a wrapper that logs each TeX run, then runs the real one; builds
+    get that PATH through their environment (``env``), never through this process's.
 
     (`xelatex --version`, asked for the manifest, is no TeX run.)
     """
-    bin_dir = tmp_path_factory.mktemp("bin")
-    log = bin_dir / "passes.log"
-    wrapper = bin_dir / "xelatex"
-    wrapper.write_text(f'#!/bin/sh\n[ "$1" = --version ] || echo pass >> "{log}"\n'
-                       f'exec "{shutil.which("xelatex")}" "$@"\n')
-    wrapper.chmod(0o755)
-    saved = os.environ["PATH"]
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{saved}"
-    yield log
-    os.environ["PATH"] = saved
+
+    def __init__(self, bin_dir: Path):
+        self.log = bin_dir / "passes.log"
+        wrapper = bin_dir / "xelatex"
+        wrapper.write_text(f'#!/bin/sh\n[ "$1" = --version ] || echo pass >> "{self.log}"\n'
+                           f'exec "{shutil.which("xelatex")}" "$@"\n')
+        wrapper.chmod(0o755)
+        self.env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+    def build(self, *args) -> subprocess.CompletedProcess:
+        """build.py ARGS with the counting xelatex."""
+        return run_build(*args, env=self.env)
+
+    def passes(self) -> int:
+        """TeX runs since the last call."""
+        n = len(self.log.read_text().splitlines()) if self.log.exists() else 0
+        self.log.unlink(missing_ok=True)
+        return n
+
+
+@pytest.fixture(scope="module")
+def counted_tex(tmp_path_factory) -> CountedTex:
+    return CountedTex(tmp_path_factory.mktemp("bin"))
 
 
 @pytest.fixture(scope="module")
 def paper(tmp_path_factory, counted_tex):
-    """The manuscript (with its own copy of the template) and its build folder, built once."""
+    """The manuscript (with its own copy of the template) and its build folder, built once.
+
+    The tests build it again after an edit of their own, each one different (and each build
+    leaves it up to date), so that they can run in any order."""
     src = tmp_path_factory.mktemp("incremental")
     (src / "paper.md").write_text(PAPER, encoding="utf-8")
     (src / "refs.bib").write_text(BIB, encoding="utf-8")
     shutil.copytree(ROOT / "templates" / "working-paper", src / "templates" / "working-paper")
     out = src / "build"
-    first = run_build(src, "--out", out)
-    return src, out, first, tex_passes(counted_tex)
-
-
-def tex_passes(log) -> int:
-    """TeX runs since the last call."""
-    n = len(log.read_text().splitlines()) if log.exists() else 0
-    log.unlink(missing_ok=True)
-    return n
+    counted_tex.passes()
+    first = counted_tex.build(src, "--out", out)
+    return src, out, first, counted_tex.passes()
 
 
 def build(paper, *args):
     src, out = paper[:2]
-    return run_build(src, "--out", out, *args)
+    return run_cli(src, "--out", out, *args)
 
 
 def edit(path, old, new):
@@ -150,11 +163,11 @@ def test_new_mtimes_with_the_same_content_run_nothing(paper):
 
 
 def test_one_paragraph_edit_reruns_all_but_with_one_tex_pass(paper, counted_tex):
-    src = paper[0]
-    tex_passes(counted_tex)
+    src, out = paper[:2]
+    counted_tex.passes()
     edit(src / "paper.md", "the one we edit", "the one we have edited")
-    assert ran(build(paper)) == list(STAGES)
-    assert tex_passes(counted_tex) == 1
+    assert ran(counted_tex.build(src, "--out", out)) == list(STAGES)
+    assert counted_tex.passes() == 1
 
 
 def test_on_a_terminal_each_stage_shows_while_it_runs(paper):
@@ -239,12 +252,12 @@ def test_a_body_that_reads_the_aux_gets_the_passes_it_needs(tmp_path, counted_te
     """A table (longtable) reads its column widths back from the .aux: latexmk runs a second pass
     when they change, and none when a rebuild leaves them as they were."""
     (tmp_path / "paper.md").write_text(TABLE_PAPER, encoding="utf-8")
-    tex_passes(counted_tex)
-    run_build(tmp_path, "--out", tmp_path / "build")
-    assert tex_passes(counted_tex) == 2
+    counted_tex.passes()
+    counted_tex.build(tmp_path, "--out", tmp_path / "build")
+    assert counted_tex.passes() == 2
     edit(tmp_path / "paper.md", "And a note.", "And a longer note.")
-    run_build(tmp_path, "--out", tmp_path / "build")
-    assert tex_passes(counted_tex) == 1
+    counted_tex.build(tmp_path, "--out", tmp_path / "build")
+    assert counted_tex.passes() == 1
     assert "And a longer note." in pdf_text(tmp_path / "build" / "paper.pdf")
 
 
@@ -256,7 +269,7 @@ def test_one_pass_and_latexmk_make_the_same_pdf(tmp_path):
     (tmp_path / "paper.md").write_text(PAPER, encoding="utf-8")
     (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
     out = tmp_path / "build"
-    run_build(tmp_path, "--out", out)
+    run_cli(tmp_path, "--out", out)
     settings = build_settings(read_manuscript(tmp_path / "paper.md"), out_dir=out)
     assert [c[0] for c in tex_commands(settings, out / "paper.tex")] == ["xelatex", "xdvipdfmx"]
     one_pass = (out / "tex" / "paper.pdf").read_bytes()
@@ -275,8 +288,8 @@ def test_two_bibliographies_are_both_inputs(tmp_path):
         "another citation.[@cited, 14]", "another citation.[@second, 14]")
     (tmp_path / "paper.md").write_text(md, encoding="utf-8")
     out = tmp_path / "build"
-    run_build(tmp_path, "--out", out)
+    run_cli(tmp_path, "--out", out)
     assert {"a.bib", "b.bib"} <= set(json.loads((out / "manifest.json").read_text())["inputs"])
     edit(tmp_path / "b.bib", "The Cited Book", "The Second Book")
-    assert ran(run_build(tmp_path, "--out", out)) == list(STAGES)
+    assert ran(run_cli(tmp_path, "--out", out)) == list(STAGES)
     assert "The Second Book" in pdf_text(out / "paper.pdf")
