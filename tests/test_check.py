@@ -1,6 +1,6 @@
 """check: a good PDF passes every check; each tampered PDF fails the right one.
 
-The good PDFs come from a real XeLaTeX build (compiled here), with metadata
+The good PDFs come from a real XeLaTeX build (conftest.tex_pdf), with metadata
 written and, for the draft, stamped. Each tampered copy is made with pikepdf
 inside its test.
 """
@@ -28,9 +28,9 @@ STAMP = "WORK IN PROGRESS — DO NOT CITE"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
+def built(tmp_path_factory, tex_pdf) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("build")
-    tex = make_sample_pdf(folder, pages=3)
+    tex = tex_pdf                     # 3 pages, US Letter
     a4 = make_sample_pdf(folder, pages=1, paper="a4paper", name="a4")
     submission = write_metadata(tex, folder / "paper.pdf", META)
     draft = stamp(tex, folder / "paper-draft.pdf", StampSettings(footer="Draft · January 2018"), META)

@@ -1,7 +1,7 @@
 """pdfmeta: Info and XMP in sync, read back, reproducible bytes.
 
-The PDFs are made here: one compiled by XeLaTeX (real TeX output with its
-own clock-free Info), and tiny pikepdf ones for the property test.
+The PDFs: one compiled by XeLaTeX (real TeX output with its own clock-free Info;
+conftest.tex_pdf, made once per session), and tiny pikepdf ones for the property test.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pdfsample import make_sample_pdf
 from pressroom.errors import PressroomError
 from pressroom.pdfmeta import PdfMetadata, info_metadata, read_metadata, write_metadata, xmp_metadata
 
@@ -28,11 +27,6 @@ META = PdfMetadata(
     language="en-US",
     date=datetime(2018, 1, 15, 9, 30, tzinfo=UTC),
 )
-
-
-@pytest.fixture(scope="module")
-def tex_pdf(tmp_path_factory) -> Path:
-    return make_sample_pdf(tmp_path_factory.mktemp("tex"), pages=2)
 
 
 def sha256(path: Path) -> str:
