@@ -1,6 +1,7 @@
 """The golden Chicago notes (tests/data/chicago/golden/*.json) replayed through pressroom.
 
-Used by ``tests/test_chicago_golden.py`` (one test case per note) and runnable as a report::
+Used by ``tests/test_chicago_golden.py`` (one test per golden file, naming each note that
+fails) and runnable as a report::
 
     .venv/bin/python tests/chicago_golden.py [--all] [--show N] [STEM ...]
 

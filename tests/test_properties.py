@@ -7,6 +7,7 @@ traceback. Real pandoc, no TeX (that is what the end-to-end tests are for).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -84,18 +85,14 @@ def test_random_input_raises_only_pressroom_errors(header, body, bib, with_bib):
         md.write_text(f"---\n{header}\n---\n\n{body}\n", encoding="utf-8")
         quiet = Warnings()
         quiet.warn = lambda *args, **kwargs: None  # type: ignore[method-assign]
+        # any other exception fails the test
         try:
             manuscript = read_manuscript(md, quiet)
-        except PressroomError as exc:
-            assert str(exc)  # a message, never empty
+        except PressroomError:
             return
-        try:
+        with contextlib.suppress(PressroomError):
             list_notes(md, bibliography=list(manuscript.bibliographies) or None, warn=quiet.warn)
-        except PressroomError as exc:
-            assert str(exc)
-        try:
+        with contextlib.suppress(PressroomError):
             built = build_settings(manuscript, out_dir=Path(tmp) / "out", warnings=quiet)
             convert(built, quiet)
             render(built)
-        except PressroomError as exc:
-            assert str(exc)
