@@ -195,7 +195,9 @@ def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str],
             forget_stopped_run(settings)
             raise
         except ToolError as exc:
-            raise latex_error(log, tex, fallback=exc.message, source=settings.manuscript) from None
+            mark = read_front(settings.output(".front.json")).get("line_mark")
+            raise latex_error(log, tex, fallback=exc.message, source=settings.manuscript,
+                              mark=mark) from None
         if settings.verbose:
             print(result.stdout.decode("utf-8", "replace"))
 
@@ -258,12 +260,13 @@ def _locate_text(needles: list[str], tex: Path, sources: tuple[Path | None, ...]
     return tex, find_line_in(tex, pattern)
 
 
-def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = None) -> LatexError:
+def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = None,
+                mark: str | None = None) -> LatexError:
     """The `!` line of the log and its context, mapped to the Markdown line, with the log's path.
 
     The location is ``source:LINE`` when the error is in the body (found
-    through the ``%%md:LINE`` markers convert leaves in the LaTeX), else the
-    .tex line; the message says both.
+    through the line marks ``mark``LINE that convert leaves in the LaTeX), else
+    the .tex line; the message says both.
     """
     if not log.exists():
         return LatexError(fallback, file=tex, hint="run again with -v to see TeX's output")
@@ -276,7 +279,8 @@ def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = No
             file = tex if not m or m.group(1).endswith(tex.name) else tex.parent / m.group(1)
             lineno = int(m.group(2)) if m else _line_from_context(lines[i:i + 12])
             where = f"{file}:{lineno}" if lineno else str(file)
-            md_line = markdown_line(tex, lineno) if (lineno and file == tex and source) else None
+            md_line = markdown_line(tex, lineno, mark) if (lineno and file == tex and source and mark) \
+                else None
             if md_line:
                 where += f" (the Markdown block starting at line {md_line})"
                 file, lineno = source, md_line

@@ -107,6 +107,8 @@ def find_template(name: str, manuscript: Manuscript) -> Path:
         raise TemplateError(f"invalid template name `{name}`", file=manuscript.path,
                             line=manuscript.line_of("template") if from_header else None,
                             hint="a template is named by its folder, e.g. working-paper")
+    from .safe import check_local_templates
+    check_local_templates(manuscript.folder)   # no link out of the manuscript folder, no FIFO
     for root in (manuscript.folder / "templates", PROJECT_TEMPLATES):
         candidate = root / name
         if (candidate / "template.tex.j2").is_file():

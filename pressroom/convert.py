@@ -7,14 +7,23 @@ writes the body and every header field the template prints, so the front
 matter gets the same escaping and typography (curly quotes, dashes) as the
 body. Output: ``<stem>.body.tex`` and ``<stem>.front.json`` (frontfields.py).
 
-The parts, each a module of its own: the ``--safe`` policy (safe.py), the
-figures (figures.py), the source line of each block (sourcelines.py), the
-header fields (frontfields.py), pandoc's writer with the block cache
+The parts, each a module of its own: the one reading of the header
+(metadata.py: pandoc's), the ``--safe`` policy (safe.py), the figures
+(figures.py), the source line of each block (sourcelines.py), the header
+fields (frontfields.py), pandoc's writer with the block cache
 (latexblocks.py), and what the AST says besides the LaTeX (facts.py).
+
+The bibliography and CSL style the citation engines read are the settings'
+(pressroom's reading of the header, which check_one_reading has found to be
+pandoc's), given to them explicitly: never a path from the AST's metadata
+that no check saw. With ``citations: csl``, citeproc runs as a step of its
+own (JSON to JSON), so that under ``--safe`` what it made of the
+bibliography is checked before pandoc writes LaTeX.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,12 +33,13 @@ from . import facts
 from .config import Settings
 from .errors import BibliographyError, ToolError, Warnings
 from .figures import check_figures
-from .frontfields import field_blocks, read_fields, write_front
+from .frontfields import field_units, read_fields, write_front
 from .latexblocks import BODY_TEMPLATE, HIGHLIGHTING, NEEDS, WRITE_CACHE, BlockWriter
+from .metadata import check_one_reading
 from .pandoc_ast import elements, read_markdown
-from .safe import check_safe_paths, reject_raw_tex
-from .sourcelines import block_lines, mark_lines
-from .tools import write_text_atomic
+from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
+from .sourcelines import block_lines, line_mark, mark_lines
+from .tools import run_pandoc, write_text_atomic
 
 #: the parsed .bib files, kept between builds (named by the sha256 of their contents)
 BIB_CACHE = ".bib-cache"
@@ -44,19 +54,21 @@ class ConvertResult:
 
 
 def read_ast(markdown: Path, settings: Settings) -> dict:
-    """Pandoc's AST of the manuscript; with ``--safe``, raw LaTeX is an error."""
+    """Pandoc's AST of the manuscript, whose metadata must be the header pressroom read; with
+    ``--safe``, raw LaTeX is an error and math must pass the allowlist."""
     doc = read_markdown(markdown, limits=settings.limits, stage="convert")
+    check_one_reading(doc.get("meta", {}), markdown, limits=settings.limits)
     if settings.safe:
-        reject_raw_tex(doc, markdown)
+        check_tex_input(doc, markdown)
     return doc
 
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
-    """Run the chosen citation engine over the AST (csl runs later, inside pandoc)."""
+    """Run the chosen citation engine over the AST (csl runs later, a step of the writer's)."""
     if settings.citations != "chicago" or not any(elements(doc["blocks"], "Cite")):
         return doc
     from .citations.pandoc_filter import process  # pybtex: only for a manuscript with citations
-    return process(doc, source=settings.manuscript, fmt="latex",
+    return process(doc, source=settings.manuscript, fmt="latex", bibliography=list(settings.bibliographies),
                    options=dict(settings.citation_options), cache_dir=settings.out_dir / BIB_CACHE,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
 
@@ -70,16 +82,25 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     doc = read_ast(md, settings)
     images = check_figures(doc, md)
     facts.record(settings.out_dir, md, doc)
-    starts = block_lines(md.read_text(encoding="utf-8"), doc["blocks"])
+    text = md.read_text(encoding="utf-8")
+    starts = block_lines(text, doc["blocks"])
     doc = apply_citations(doc, settings, warnings)
+    mark = line_mark(facts.source_digest(md))
     if len(doc["blocks"]) == len(starts):
-        doc["blocks"] = mark_lines(doc["blocks"], starts)
-    fields, authors = field_blocks(doc["meta"], anonymous=settings.anonymous)
-    meta = {k: v for k, v in doc["meta"].items() if k in ("bibliography", "csl", "lang", "link-citations")}
+        doc["blocks"] = mark_lines(doc["blocks"], starts, mark)
+    fields, authors = field_units(doc["meta"], anonymous=settings.anonymous)
+    meta = {k: v for k, v in doc["meta"].items() if k in ("lang", "link-citations")}
+    if settings.citations == "csl":   # the files checked, as the settings name them
+        meta["bibliography"] = {"t": "MetaList", "c": [{"t": "MetaString", "c": str(b)}
+                                                       for b in settings.bibliographies]}
     writer = BlockWriter(doc["pandoc-api-version"], meta, _writer_args(settings), cwd=md.parent,
                          limits=settings.limits, source=md)
     if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
-        parts = _with_citeproc(lambda: writer.whole(doc["blocks"], fields), settings)
+        blocks = doc["blocks"] + ([] if any(_is_refs(d) for d in elements(doc["blocks"], "Div")) else
+                                  [{"t": "Div", "c": [["refs", [], []], []]}])   # not after the fields
+        parts = _with_citeproc(lambda: writer.whole(blocks, fields,
+                                                    before=lambda d: citeproc(d, settings)),
+                               settings)
     else:
         parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
     body = parts.pop("body", "")
@@ -89,7 +110,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     body_path = write_text_atomic(settings.output(".body.tex"), body.rstrip() + "\n")
     front_path = write_front(settings.output(".front.json"), fields=field_latex, authors=author_latex,
                              keywords=[str(k) for k in settings.keywords], images=images, needs=needs,
-                             highlighting=highlighting)
+                             highlighting=highlighting, line_mark=mark)
     return ConvertResult(body_path, front_path)
 
 
@@ -118,11 +139,30 @@ def _with_citeproc(write: Callable[[], dict[str, str]], settings: Settings) -> d
         raise
 
 
+def _is_refs(div: dict) -> bool:
+    """Pandoc's citeproc puts the bibliography into the Div with the id ``refs``, else at the end of
+    the document: after the header fields, which would take it into the last of them."""
+    return div["c"][0][0] == "refs"
+
+
 def _writer_args(settings: Settings) -> list[str]:
-    args = ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", f"--template={BODY_TEMPLATE}"]
-    if settings.citations == "csl":   # `--opt=PATH`: a path can never be read as an option of its own
-        args += ["--citeproc", f"--csl={settings.csl or default_csl()}"]
-    return args
+    return ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", f"--template={BODY_TEMPLATE}"]
+
+
+def citeproc(doc: dict, settings: Settings) -> dict:
+    """Pandoc's citeproc over ``doc`` (JSON to JSON), with the settings' CSL style and bibliography.
+
+    Under ``--safe``, raw TeX it made of the bibliography prints as text and its math must
+    pass the allowlist (safe.bibliography_tex_as_text); the raw blocks ``doc`` holds already
+    are pressroom's marks (the manuscript's own were refused).
+    """
+    own = {node["c"][1] for node in elements(doc["blocks"], "RawBlock", "RawInline")}
+    # `--opt=PATH`: a path can never be read as an option of its own
+    args = ["--from", "json", "--to", "json", "--citeproc", f"--csl={settings.csl or default_csl()}"]
+    out = run_pandoc(args, cwd=settings.manuscript.parent, input=json.dumps(doc).encode(),
+                     limits=settings.limits, stage="convert", file=settings.manuscript)
+    result = json.loads(out)
+    return bibliography_tex_as_text(result, settings, own=own) if settings.safe else result
 
 
 def default_csl() -> Path:

@@ -3,8 +3,9 @@
 
 Every field is Markdown to pandoc (so ``&``, ``%``, ``$``, ``#`` print
 literally and quotation marks and dashes come out as in the body): each goes
-to pandoc as one more marked unit of the body's call (``field_blocks``) and
-is cut out of its LaTeX afterwards (``read_fields``).
+to pandoc as one more unit of the body's call (``field_units``; the writer
+marks each, latexblocks.py) and is cut out of its LaTeX afterwards
+(``read_fields``).
 
 ``front.json`` holds:
 
@@ -12,7 +13,8 @@ is cut out of its LaTeX afterwards (``read_fields``).
 - ``keywords``: plain strings (the template escapes them);
 - ``images``: the figures the body includes, for the compile stage to copy;
 - ``needs``, ``highlighting_macros``: what the body needs from the preamble, as
-  pandoc's LaTeX writer reports it (``pandoc-body.latex`` asks for it).
+  pandoc's LaTeX writer reports it (``pandoc-body.latex`` asks for it);
+- ``line_mark``: how the body's line marks start (sourcelines.py), for the compile stage.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .latexblocks import marker
 from .pandoc_ast import Plain, Str
 from .tools import write_text_atomic
 
@@ -30,12 +31,12 @@ AUTHOR_FIELDS = ("name", "affiliation", "email")
 _AUTHOR = "author."
 
 
-def field_blocks(meta: dict, *, anonymous: bool) -> tuple[list[dict], int]:
-    """The fields as marked blocks for pandoc's writer, and the number of authors."""
-    blocks: list[dict] = []
+def field_units(meta: dict, *, anonymous: bool) -> tuple[list[tuple[str, list[dict]]], int]:
+    """The fields as (name, blocks) for pandoc's writer, and the number of authors."""
+    units: list[tuple[str, list[dict]]] = []
     for key in TEXT_FIELDS:
         if key in meta and not (anonymous and key == "acknowledgments"):
-            blocks += [marker(key), *_meta_blocks(meta[key])]
+            units.append((key, _meta_blocks(meta[key])))
     authors = meta.get("author")
     items = [] if anonymous or authors is None else (
         authors["c"] if authors.get("t") == "MetaList" else [authors])
@@ -43,8 +44,8 @@ def field_blocks(meta: dict, *, anonymous: bool) -> tuple[list[dict], int]:
         fields = item["c"] if item.get("t") == "MetaMap" else {"name": item}
         for f in AUTHOR_FIELDS:
             if f in fields:
-                blocks += [marker(f"{_AUTHOR}{i}.{f}"), *_meta_blocks(fields[f])]
-    return blocks, len(items)
+                units.append((f"{_AUTHOR}{i}.{f}", _meta_blocks(fields[f])))
+    return units, len(items)
 
 
 def _meta_blocks(value: dict) -> list[dict]:
@@ -67,9 +68,9 @@ def read_fields(parts: dict[str, str], authors: int) -> tuple[dict[str, str], li
 
 
 def write_front(path: Path, *, fields: dict[str, str], authors: list[dict[str, str]], keywords: list[str],
-                images: list[str], needs: list[str], highlighting: str) -> Path:
+                images: list[str], needs: list[str], highlighting: str, line_mark: str) -> Path:
     front = {"fields": fields, "authors": authors, "keywords": keywords, "images": images,
-             "needs": sorted(needs), "highlighting_macros": highlighting}
+             "needs": sorted(needs), "highlighting_macros": highlighting, "line_mark": line_mark}
     return write_text_atomic(path, json.dumps(front, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 

@@ -5,10 +5,13 @@ Pandoc writes each top-level block the same whatever surrounds it
 one-paragraph edit needs the LaTeX of that paragraph only: the rest comes
 from ``WRITE_CACHE`` in the build folder. Several units (blocks, the
 front-matter fields) go to pandoc in one call, each after a marker comment
-(``marker``), and the LaTeX is cut back into units at the markers
-(``split_marked``). The body is put together the same way whether its blocks
-come from the cache or from pandoc, so a rebuild gives the bytes of a cold
-build.
+(``BlockWriter.marker``), and the LaTeX is cut back into units at the markers
+(``split_marked``). A marker holds a nonce drawn afresh for each writer, so
+no content can make one: a code block holding a line like a marker (which
+pandoc prints as it is, in a verbatim environment) would otherwise cut a
+unit there and make the rest of the block LaTeX. The body is put together
+the same way whether its blocks come from the cache or from pandoc, so a
+rebuild gives the bytes of a cold build.
 
 What the body needs from the preamble (``pandoc-body.latex``'s variables) is
 the union over its blocks. A block's needs are known when pandoc wrote it
@@ -23,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,27 +41,24 @@ WRITE_CACHE = ".convert-cache.json"
 #: Pandoc template that prints the body, then the template variables that say what it needs.
 BODY_TEMPLATE = Path(__file__).with_name("pandoc-body.latex")
 NEEDS, HIGHLIGHTING = "pandoc-needs", "pandoc-highlighting"
-_MARK = "%%pressroom-field:"
+#: A marker: this, the writer's nonce (also pandoc-body.latex's `pressroom-nonce`), a colon, the unit.
+_MARK = "%%pressroom-"
+_NONCE = "pressroom-nonce"
 _UNIT = "unit."
 #: Block content that pandoc's writer may need a package for (see BlockWriter._own_needs).
 _SUSPECT = re.compile(r'"t": "(?:Table|Strikeout|Underline|Span|CodeBlock|Code|Math|Figure|Div|Image)"')
 
 
-def marker(name: str) -> dict:
-    """A raw block that starts the unit ``name`` in a call to pandoc."""
-    return RawBlock("latex", f"{_MARK}{name}")
-
-
-def split_marked(latex: str) -> dict[str, str]:
-    """Pandoc's LaTeX cut at the markers: unit name → its LaTeX."""
+def split_marked(latex: str, mark: str) -> dict[str, str]:
+    """Pandoc's LaTeX cut at the markers (lines starting with ``mark``): unit name → its LaTeX."""
     parts: dict[str, str] = {}
     current = None
     lines: list[str] = []
     for line in latex.splitlines():
-        if line.startswith(_MARK):
+        if line.startswith(mark):
             if current is not None:
                 parts[current] = "\n".join(lines).strip()
-            current, lines = line[len(_MARK):].strip(), []
+            current, lines = line[len(mark):].strip(), []
         else:
             lines.append(line)
     if current is not None:
@@ -64,9 +66,8 @@ def split_marked(latex: str) -> dict[str, str]:
     return parts
 
 
-def join_marked(parts: dict[str, str]) -> str:
-    """The inverse of ``split_marked``."""
-    return "\n".join(f"{_MARK}{k}\n{v}" for k, v in parts.items())
+#: The fields: (name, blocks) for each, as frontfields.field_units gives them.
+Fields = list[tuple[str, list[dict]]]
 
 
 class BlockWriter:
@@ -76,18 +77,36 @@ class BlockWriter:
                  limits: Limits = DEFAULT_LIMITS, source: Path | None = None):
         self.api_version, self.meta, self.args, self.cwd = api_version, meta, args, cwd
         self.limits, self.source = limits, source
+        self.nonce = secrets.token_hex(16)
+        #: how this writer's markers start: no content can hold it (it is drawn for this writer)
+        self.mark = f"{_MARK}{self.nonce}:"
 
-    def _pandoc(self, blocks: list[dict]) -> dict[str, str]:
-        doc = {"pandoc-api-version": self.api_version, "meta": self.meta, "blocks": blocks}
+    def marker(self, name: str) -> dict:
+        """A raw block that starts the unit ``name`` in a call to pandoc."""
+        return RawBlock("latex", f"{self.mark}{name}")
+
+    def _marked(self, fields: Fields) -> list[dict]:
+        return [b for name, blocks in fields for b in (self.marker(name), *blocks)]
+
+    def document(self, blocks: list[dict]) -> dict:
+        """A pandoc document of ``blocks`` with this writer's metadata (and its nonce, for the template)."""
+        meta = {**self.meta, _NONCE: {"t": "MetaString", "c": self.nonce}}
+        return {"pandoc-api-version": self.api_version, "meta": meta, "blocks": blocks}
+
+    def _pandoc(self, blocks: list[dict] | dict) -> dict[str, str]:
+        doc = blocks if isinstance(blocks, dict) else self.document(blocks)
         latex = run_pandoc(self.args, cwd=self.cwd, input=json.dumps(doc).encode(), limits=self.limits,
                            stage="convert", file=self.source).decode("utf-8")
-        return split_marked(latex)
+        return split_marked(latex, self.mark)
 
-    def whole(self, blocks: list[dict], fields: list[dict]) -> dict[str, str]:
-        """Everything in one call (citeproc numbers and shortens notes across blocks)."""
-        return self._pandoc([marker("body"), *blocks, *fields])
+    def whole(self, blocks: list[dict], fields: Fields,
+              before: Callable[[dict], dict] | None = None) -> dict[str, str]:
+        """Everything in one call (citeproc numbers and shortens notes across blocks); ``before``
+        changes the marked document first (the citeproc step)."""
+        doc = self.document([self.marker("body"), *blocks, *self._marked(fields)])
+        return self._pandoc(before(doc) if before else doc)
 
-    def cached(self, blocks: list[dict], fields: list[dict], cache_path: Path) -> dict[str, str]:
+    def cached(self, blocks: list[dict], fields: Fields, cache_path: Path) -> dict[str, str]:
         """The body (``body``), the fields, ``NEEDS`` and ``HIGHLIGHTING``; pandoc writes only new units."""
         identity = self._identity()
         cache = jsoncache.load(cache_path, identity)
@@ -103,14 +122,14 @@ class BlockWriter:
             key = _unit_key([block])
             units[key] = [block]
             body.append(key)
-        fields_key = _unit_key(fields)
-        units[fields_key] = fields
+        fields_key = _unit_key([[name, unit] for name, unit in fields])
+        units[fields_key] = self._marked(fields)
         reuse = all(entries[k]["needs"] is not None for k in units if k in entries)
         missing = [k for k in units if k not in entries] if reuse else list(units)
         batch_needs: list[str] = []
         highlighting = cache.get("highlighting")
         if missing:
-            batch = [b for i, k in enumerate(missing) for b in (marker(f"{_UNIT}{i}"), *units[k])]
+            batch = [b for i, k in enumerate(missing) for b in (self.marker(f"{_UNIT}{i}"), *units[k])]
             parts = self._pandoc(batch)
             batch_needs = sorted(parts.get(NEEDS, "").split())
             highlighting = parts.get(HIGHLIGHTING) or highlighting
@@ -125,7 +144,7 @@ class BlockWriter:
         if highlighting is not None:
             kept["highlighting"] = highlighting
         jsoncache.save(cache_path, kept, identity)
-        result = split_marked(entries[fields_key]["latex"])
+        result = json.loads(entries[fields_key]["latex"] or "{}")
         result["body"] = "\n\n".join(t for t in (entries[p]["latex"] if p in units else p for p in body) if t)
         result[NEEDS] = " ".join(needs)
         result[HIGHLIGHTING] = (highlighting or "") if "highlighting" in needs else ""
@@ -169,8 +188,8 @@ def _unit_key(blocks: list[dict]) -> str:
 
 
 def _unit_latex(parts: dict[str, str], i: int, is_fields: bool) -> str:
-    """A unit's LaTeX from a batch; the fields unit keeps its field marks, to be split later."""
+    """A unit's LaTeX from a batch; the fields unit's is a JSON object: field name → LaTeX."""
     if not is_fields:
         return parts.get(f"{_UNIT}{i}", "")
-    return join_marked({k: v for k, v in parts.items()
-                        if not k.startswith(_UNIT) and k not in (NEEDS, HIGHLIGHTING)})
+    return json.dumps({k: v for k, v in parts.items()
+                       if not k.startswith(_UNIT) and k not in (NEEDS, HIGHLIGHTING)}, ensure_ascii=False)

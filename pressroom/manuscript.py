@@ -126,6 +126,7 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ManuscriptError("the file is not UTF-8 text", file=path, line=line,
                               hint="save the manuscript as UTF-8") from None
+    text = text.removeprefix("\ufeff")   # a byte-order mark is no part of the header (nor to pandoc)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return Manuscript(path, {}, 0)

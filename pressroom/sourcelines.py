@@ -5,9 +5,11 @@ extension exists for CommonMark only, and switching readers would change
 what a manuscript means), so the start line of each top-level block is
 found here by matching the blocks, in order, against the lines that can
 start a block (``block_lines``). The convert stage writes a comment
-``%%md:LINE`` before each block in the LaTeX (``mark_lines``; ``%%md:end``
-after the last), and the compile stage maps a TeX error back to the
-Markdown line through them (``markdown_line``).
+``%%md-KEY:LINE`` before each block in the LaTeX (``mark_lines``;
+``%%md-KEY:end`` after the last), and the compile stage maps a TeX error back
+to the Markdown line through them (``markdown_line``). ``KEY`` is a digest of
+the manuscript (``line_mark``), so no content can make a mark: a code block
+holding ``%%md-...:1`` would need the digest of the very text it is part of.
 
 ``find_line`` is the one way to find the line of a text or a pattern (a
 header key, a figure, a citation key, a character a font lacks).
@@ -20,8 +22,8 @@ from pathlib import Path
 
 from .pandoc_ast import RawBlock, elements
 
-#: Before each top-level block of the body: the Markdown line it starts on.
-LINE_MARK = "%%md:"
+#: Before each top-level block of the body: ``LINE_MARK``, the key, a colon, the Markdown line.
+LINE_MARK = "%%md-"
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
@@ -57,8 +59,8 @@ def find_line_in(path: Path, pattern: str | re.Pattern, *, nth: int = 0) -> int 
 
 def header_close(lines: list[str]) -> int | None:
     """0-based index of the line that closes the YAML header; None when there is no header or it is
-    not closed."""
-    if not lines or lines[0].strip() != "---":
+    not closed. A byte-order mark before the header is no part of it (pandoc skips it too)."""
+    if not lines or lines[0].removeprefix("\ufeff").strip() != "---":
         return None
     return next((i for i, line in enumerate(lines[1:], start=1) if _HEADER_FENCE.match(line)), None)
 
@@ -156,14 +158,21 @@ def _leaf_texts(node):
 
 # ---- the line marks in the LaTeX -----------------------------------------------
 
-def mark_lines(blocks: list[dict], starts: list[int | None]) -> list[dict]:
-    """``%%md:LINE`` before each block whose line is known; ``%%md:end`` after the body."""
+def line_mark(digest: str) -> str:
+    """The start of the line marks of a manuscript: ``%%md-KEY:``, KEY the first 16 hex digits of
+    ``digest``, the sha256 of its text (without the ``draft`` block, which TeX never sees and whose
+    edits do not rerun the convert stage: facts.source_digest)."""
+    return f"{LINE_MARK}{digest[:16]}:"
+
+
+def mark_lines(blocks: list[dict], starts: list[int | None], mark: str) -> list[dict]:
+    """``<mark>LINE`` before each block whose line is known; ``<mark>end`` after the body."""
     marked: list[dict] = []
     for block, line in zip(blocks, starts):
         if line is not None:
-            marked.append(RawBlock("latex", f"{LINE_MARK}{line}"))
+            marked.append(RawBlock("latex", f"{mark}{line}"))
         marked.append(block)
-    marked.append(RawBlock("latex", f"{LINE_MARK}end"))
+    marked.append(RawBlock("latex", f"{mark}end"))
     return marked
 
 
@@ -171,8 +180,8 @@ def is_line_mark(block: dict) -> bool:
     return block.get("t") == "RawBlock" and block["c"][1].startswith(LINE_MARK)
 
 
-def markdown_line(tex: Path, tex_line: int) -> int | None:
-    """The Markdown line of the block the .tex line belongs to (the nearest ``%%md:`` above it).
+def markdown_line(tex: Path, tex_line: int, mark: str) -> int | None:
+    """The Markdown line of the block the .tex line belongs to (the nearest ``mark`` above it).
 
     None when the line is outside the body (the template or the front matter).
     """
@@ -181,7 +190,7 @@ def markdown_line(tex: Path, tex_line: int) -> int | None:
     except OSError:
         return None
     for line in reversed(lines[:tex_line]):
-        if line.startswith(LINE_MARK):
-            value = line[len(LINE_MARK):].strip()
+        if line.startswith(mark):
+            value = line[len(mark):].strip()
             return int(value) if value.isdigit() else None
     return None

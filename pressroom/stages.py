@@ -67,9 +67,9 @@ def stages(settings: Settings) -> list[Stage]:
     however the Markdown refers to them.
     """
     s = settings
-    if s.safe:   # refused before any stage runs: TeX cannot be confined here
-        from .sandbox import require
-        require(s.manuscript)
+    if s.safe:   # refused before any stage runs, and before doit reads an input for its digests
+        from .safe import check_before_build
+        check_before_build(s)
     digest = facts.source_digest(s.manuscript)
     source = facts.current(s.manuscript, s.out_dir, limits=s.limits, digest=digest)
     figure_paths = figure_files(s.manuscript, source.figures)
@@ -116,7 +116,8 @@ def stages(settings: Settings) -> list[Stage]:
 
 
 _CONVERT_CODE = ("convert.py", "pandoc_ast.py", "sourcelines.py", "figures.py", "frontfields.py",
-                 "latexblocks.py", "safe.py", "facts.py", "jsoncache.py", "latex.py", "pandoc-body.latex")
+                 "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py", "jsoncache.py",
+                 "latex.py", "pandoc-body.latex")
 
 
 def _runner(stage: str):
