@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pikepdf
@@ -36,9 +37,13 @@ def save_atomic(pdf: pikepdf.Pdf, out: Path) -> Path:
     from: the open handle keeps reading the old inode.
     """
     out = Path(out)
+    # Into memory first: when qpdf's own writes to a file fail (a full disk), the process aborts
+    # (exit 134, no message); Python's writes raise an OSError the build reports.
+    buffer = io.BytesIO()
+    pdf.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     with atomic_write(out, "wb") as fh:
-        pdf.save(fh, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        fh.write(buffer.getbuffer())
     return out
 
 

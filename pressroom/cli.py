@@ -116,6 +116,9 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
             command, rest = "build", argv
         run = {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
                "verify": cmd_verify}[command]
+        if command == "build":    # a build's product is its files: it goes on when its reader leaves
+            with _output_may_close():
+                return run(rest, prog)
         return run(rest, prog)
     except PressroomError as exc:
         if debug:
@@ -123,7 +126,7 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: outputs are written atomically, so nothing half-written was left",
+        print("interrupted: nothing half-written was left, and the last good outputs are as they were",
               file=sys.stderr)
         return 130
     except BrokenPipeError:
@@ -131,6 +134,46 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
         # of a process ended by SIGPIPE, as Unix tools do, not with a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13
+
+
+class _ClosableOutput:
+    """A stream whose reader may go away (``pressroom | head -1``): what is written after that
+    is dropped (the descriptor goes to /dev/null), where it would raise BrokenPipeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _closed(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _output_may_close():
+    """stdout and stderr as :class:`_ClosableOutput` for the time of a build."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ClosableOutput(sys.stdout), _ClosableOutput(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def entry_point() -> None:
@@ -141,8 +184,17 @@ def entry_point() -> None:
 @contextmanager
 def build_lock(out_dir: Path):
     """One build of a build folder at a time."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / ".lock", "w") as fh:
+    lock = out_dir / ".lock"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        try:     # a read-only build folder: a build with nothing to do writes nothing, so it may run
+            fh = open(lock)  # noqa: SIM115
+        except OSError:
+            from .buildfolder import folder_error
+            raise folder_error(exc, out_dir) from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -169,6 +221,8 @@ def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
         out_dir = Path(args.out).resolve() if args.out else default_out_dir(path)
         _say_stale(out_dir / f"{path.stem}.pdf", out_dir / f"{path.stem}-draft.pdf")
         raise
+    from .buildfolder import claim
+    claim(settings.out_dir, settings.manuscript, chosen=bool(args.out))
     print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
           f"(template {settings.template_name})")
     with build_lock(settings.out_dir):
@@ -185,24 +239,67 @@ def run_tasks(settings, warnings: Warnings) -> list[str]:
     """Run the doit tasks for these settings; returns the names of the stages that ran.
 
     The settings, warnings and progress reporter reach doit through a task
-    loader made for this build alone (pressroom.tasks.BuildLoader).
+    loader made for this build alone (pressroom.tasks.BuildLoader). The caller
+    holds the build folder's lock (or the folder is its own). The outputs are
+    published together (buildfolder.Publication): a build that fails, or is
+    interrupted, leaves the last good set as it was.
     """
     from doit.doit_cmd import DoitMain
 
+    from .buildfolder import (
+        STATE,
+        Publication,
+        StageWarnings,
+        claim,
+        clean_temporaries,
+        folder_error,
+        state_problem,
+    )
     from .progress import StageReporter
-    from .tasks import BuildLoader
-    reporter = StageReporter(sys.stdout, verbose=settings.verbose)
-    loader = BuildLoader(settings, warnings, reporter)
-    # config_filenames=(): no `[tool.doit]` of whatever pyproject.toml is in the working folder
-    rc = DoitMain(loader, config_filenames=()).run(["run"])
+    from .tasks import DOIT_PLUGINS, STAGE_NAMES, BuildLoader, BuildState
+    out_dir = settings.out_dir
     outputs = (settings.output(".pdf"), settings.output("-draft.pdf"))
-    if loader.failures:
+    claim(out_dir, settings.manuscript, chosen=True)
+    publication = Publication(settings)
+    try:
+        if publication.recover():
+            print(f"note: the last build into {_show(out_dir)} was stopped before it finished: its last "
+                  "good outputs are back in place", file=sys.stderr)
+        clean_temporaries(out_dir)
+        reporter = StageReporter(sys.stdout, verbose=settings.verbose)
+        # reading the task list may write the facts' cache: in the try, for a full disk
+        loader = BuildLoader(settings, warnings, reporter, BuildState(publication, StageWarnings(out_dir)))
+    except OSError as exc:
         _say_stale(*outputs)
-        raise loader.failures[0]
-    if rc != 0:
+        raise folder_error(exc, out_dir) from None
+    try:
+        # config_filenames=(): no `[tool.doit]` of whatever pyproject.toml is in the working folder
+        rc = DoitMain(loader, config_filenames=(), extra_config=DOIT_PLUGINS).run(["run"])
+    except BaseException:     # Ctrl-C: the last good set goes back, then the interruption goes on
+        _roll_back(publication, out_dir)
+        raise
+    problem = state_problem(out_dir / STATE)
+    failure = (loader.failures[0] if loader.failures else folder_error(problem, out_dir) if problem
+               else ToolError(f"the build failed (doit exit code {rc})", hint="run again with --debug -v")
+               if rc != 0 else None)
+    if failure is not None:
+        _roll_back(publication, out_dir)
         _say_stale(*outputs)
-        raise ToolError(f"the build failed (doit exit code {rc})", hint="run again with --debug -v")
+        raise failure
+    publication.commit()
+    for stage in STAGE_NAMES:   # a stage that had no reason to run still has its warnings
+        if stage not in reporter.executed:
+            for message, file, line in loader.build.warnings.of(stage):
+                print(f"warning: {Warnings.text(message, file, line)}", file=sys.stderr)
     return list(reporter.executed)
+
+
+def _roll_back(publication, out_dir: Path) -> None:
+    from .buildfolder import folder_error
+    try:
+        publication.rollback()
+    except OSError as exc:
+        raise folder_error(exc, out_dir) from None
 
 
 def _say_stale(*pdfs: Path) -> None:
@@ -305,6 +402,11 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     code = report_findings(report, as_json=args.json)
     for line in unmatched:
         print(f"note: {line}; name the manuscript with --manuscript", file=sys.stderr)
+    from .buildfolder import KEPT
+    for folder in dict.fromkeys(pdf.parent for pdf in pdfs):
+        if (folder / KEPT).is_dir():
+            print(f"note: a build into {_show(folder)} is running, or was killed before it finished: "
+                  "its outputs may be half new, half old until the next build", file=sys.stderr)
     return code
 
 

@@ -95,9 +95,10 @@ def _plain(value: Any) -> Any:
 
 
 def default_out_dir(manuscript: Path) -> Path:
-    """build/<folder name>/ under the project (the checkout, else the current folder): never
-    next to a (maybe read-only) source."""
-    return project_root() / "build" / manuscript.parent.name
+    """build/<folder name>/ (for paper.md; build/<folder name>-<stem>/ for another .md) under the
+    project (the checkout, else the current folder): never next to a (maybe read-only) source."""
+    from .buildfolder import default_out_dir as under
+    return under(project_root(), manuscript)
 
 
 def find_template(name: str, manuscript: Manuscript) -> Path:

@@ -95,14 +95,22 @@ class Warnings:
     items: list[str] = field(default_factory=list)
     #: print each warning as it comes (off: only collect them)
     echo: bool = True
+    #: each warning as (message, file, line), in the order they came (the build keeps a stage's)
+    records: list[tuple[str, str | None, int | None]] = field(default_factory=list)
 
     def warn(self, message: str, *, file: str | Path | None = None,
              line: int | None = None) -> None:
-        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
-        text = f"{where}{message}"
         if self.strict:
             raise PressroomError(message, file=file, line=line,
                                  hint="--strict makes warnings fatal")
+        text = self.text(message, file, line)
         self.items.append(text)
+        self.records.append((message, str(file) if file is not None else None, line))
         if self.echo:
             print(f"warning: {text}", file=sys.stderr)
+
+    @staticmethod
+    def text(message: str, file: str | Path | None, line: int | None) -> str:
+        """``file:line: message``, as a warning is printed."""
+        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        return f"{where}{message}"

@@ -15,7 +15,9 @@ of a checkout wraps :func:`dodo_namespace` for doit's own command line
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ from doit.exceptions import TaskFailed
 from doit.loader import generate_tasks
 from doit.tools import config_changed
 
+from .buildfolder import STATE, Publication, StageWarnings, disk_full, folder_error, nearly_full
 from .errors import PressroomError, Warnings
 
 if TYPE_CHECKING:
@@ -31,46 +34,103 @@ if TYPE_CHECKING:
     from doit.task import Task
 
     from .config import Settings
+    from .stages import Stage
 
 #: Every stage, in order; the build runs them all.
 STAGE_NAMES = ("convert", "render", "compile", "stamp", "check", "manifest")
 
 
-def doit_config(out_dir: Path, reporter: ConsoleReporter | None = None) -> dict:
-    """doit's configuration for a build into ``out_dir`` (its state lives there too)."""
-    config = {"default_tasks": list(STAGE_NAMES), "backend": "json", "verbosity": 0,
-              "dep_file": str(out_dir / ".doit.json")}
+#: doit's backend for the build's state: buildfolder.StateFile (atomic, a damaged one rebuilt)
+STATE_BACKEND = "pressroom-json"
+DOIT_PLUGINS = {"BACKEND": {STATE_BACKEND: "pressroom.buildfolder:StateFile"}}
+
+
+def doit_config(out_dir: Path, reporter: ConsoleReporter | None = None, *, backend: str = "json") -> dict:
+    """doit's configuration for a build into ``out_dir`` (its state lives there too).
+
+    ``backend``: STATE_BACKEND when doit is also given DOIT_PLUGINS (the build does; doit's own
+    command line reads the same file with its JSON backend).
+    """
+    config = {"default_tasks": list(STAGE_NAMES), "backend": backend, "verbosity": 0,
+              "dep_file": str(out_dir / STATE)}
     if reporter is not None:
         config["reporter"] = reporter
     return config
 
 
-def _action(stage: str, settings: Settings, warnings: Warnings, failures: list[PressroomError]):
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _as_written(outputs: tuple[Path, ...]):
+    """doit's uptodate check that the stage's outputs are what it wrote: an output edited by hand,
+    or put back from the last good build, makes the stage run again."""
+    def uptodate(task, values) -> bool:
+        written = values.get("outputs") if isinstance(values, dict) else None
+        return isinstance(written, dict) and all(written.get(str(p)) == _sha256(p) for p in outputs)
+    return uptodate
+
+
+def _no_kept_warnings(stage: str, kept: StageWarnings | None, warnings: Warnings):
+    """--strict: a stage whose last run warned runs again (and fails on the warning)."""
+    def uptodate() -> bool:
+        return not (warnings.strict and kept is not None and kept.of(stage))
+    return uptodate
+
+
+def _action(stage: Stage, settings: Settings, warnings: Warnings, failures: list[PressroomError],
+            build: BuildState | None):
     def action():
         from .stages import RUNNERS, warm_up
         try:
             settings.out_dir.mkdir(parents=True, exist_ok=True)
-            warm_up(stage)   # later stages' imports, while this one waits on pandoc or TeX
-            RUNNERS[stage](settings, warnings)
+            if build is not None:
+                build.publication.begin()   # the last good outputs, kept aside before any is replaced
+            warm_up(stage.name)   # later stages' imports, while this one waits on pandoc or TeX
+            first = len(warnings.records)
+            RUNNERS[stage.name](settings, warnings)
+            if build is not None:
+                build.warnings.set(stage.name, warnings.records[first:])
         except PressroomError as exc:
+            if nearly_full(settings.out_dir):   # e.g. TeX's output cut off by a full disk
+                first = exc.message.splitlines()[0] if exc.message else ""
+                exc = disk_full(settings.out_dir, why=f" ({stage.name} failed: {first})")
             failures.append(exc)
             return TaskFailed(str(exc))   # what doit's own command line prints
-        return True
+        except OSError as exc:            # a full disk, a read-only folder: named, not a traceback
+            failures.append(folder_error(exc, settings.out_dir))
+            return TaskFailed(str(failures[-1]))
+        # what the stage wrote, for _as_written
+        return {"outputs": {str(p): _sha256(p) for p in stage.outputs}}
     return action
 
 
-def task_dicts(settings: Settings, warnings: Warnings,
-               failures: list[PressroomError]) -> Iterator[dict]:
+@dataclass
+class BuildState:
+    """What a build keeps in its folder besides doit's state: the outputs it publishes together,
+    and the warnings each stage gave when it last ran."""
+
+    publication: Publication
+    warnings: StageWarnings
+
+
+def task_dicts(settings: Settings, warnings: Warnings, failures: list[PressroomError],
+               build: BuildState | None = None) -> Iterator[dict]:
     """One doit task dict per stage of this build."""
     from .stages import stages
+    kept = build.warnings if build is not None else None
     for stage in stages(settings):
         yield {
             "basename": stage.name,
             "doc": stage.doc,
-            "actions": [_action(stage.name, settings, warnings, failures)],
+            "actions": [_action(stage, settings, warnings, failures, build)],
             "file_dep": [str(p) for p in stage.inputs],
             "targets": [str(p) for p in stage.outputs],
-            "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)})],
+            "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)}),
+                         _as_written(stage.outputs), _no_kept_warnings(stage.name, kept, warnings)],
             "clean": True,
             "verbosity": 0,
             # doit would swap the process's sys.stdout and sys.stderr around each action to capture
@@ -86,16 +146,18 @@ class BuildLoader(TaskLoader2):
     The PressroomError that stopped a stage is in ``failures`` after the run.
     """
 
-    def __init__(self, settings: Settings, warnings: Warnings, reporter: ConsoleReporter | None = None):
+    def __init__(self, settings: Settings, warnings: Warnings, reporter: ConsoleReporter | None = None,
+                 build: BuildState | None = None):
         super().__init__()
-        self.settings, self.reporter = settings, reporter
+        self.settings, self.reporter, self.build = settings, reporter, build
         self.failures: list[PressroomError] = []
         # made here, not inside doit, so that an error in them (a template's missing part) is
         # a PressroomError raised to the caller rather than a traceback doit prints
-        self._tasks = list(task_dicts(settings, warnings, self.failures))
+        self._tasks = list(task_dicts(settings, warnings, self.failures, build))
 
     def load_doit_config(self) -> dict:
-        return doit_config(self.settings.out_dir, self.reporter)
+        """With DOIT_PLUGINS given to doit, the state is buildfolder.StateFile's."""
+        return doit_config(self.settings.out_dir, self.reporter, backend=STATE_BACKEND)
 
     def load_tasks(self, cmd, pos_args) -> list[Task]:
         return generate_tasks("pressroom", (task for task in self._tasks),
