@@ -184,7 +184,7 @@ def run(settings: Settings, warnings: Warnings) -> None:
 
 def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
              tex: Path) -> None:
-    sandbox = Sandbox(settings.out_dir) if settings.safe else None
+    sandbox = Sandbox(settings.out_dir, writable=(settings.out_dir / AUX_DIR,)) if settings.safe else None
     for command in commands:
         try:
             result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage="compile",

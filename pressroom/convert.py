@@ -32,17 +32,20 @@ from pathlib import Path
 from . import facts
 from .config import Settings
 from .errors import BibliographyError, ToolError, Warnings
-from .figures import check_figures
+from .figures import check_figures, image_targets
 from .frontfields import field_units, read_fields, write_front
 from .latexblocks import BODY_TEMPLATE, HIGHLIGHTING, NEEDS, WRITE_CACHE, BlockWriter
 from .metadata import check_one_reading
 from .pandoc_ast import elements, read_markdown
 from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
+from .sandbox import Sandbox
 from .sourcelines import block_lines, line_mark, mark_lines
 from .tools import run_pandoc, write_text_atomic
 
 #: the parsed .bib files, kept between builds (named by the sha256 of their contents)
 BIB_CACHE = ".bib-cache"
+#: pandoc's reading of the header alone (metadata.py), kept by the header's digest
+HEADER_CACHE = ".header-cache.json"
 
 __all__ = ["BIB_CACHE", "WRITE_CACHE", "ConvertResult", "convert", "read_ast", "run"]
 
@@ -57,7 +60,8 @@ def read_ast(markdown: Path, settings: Settings) -> dict:
     """Pandoc's AST of the manuscript, whose metadata must be the header pressroom read; with
     ``--safe``, raw LaTeX is an error and math must pass the allowlist."""
     doc = read_markdown(markdown, limits=settings.limits, stage="convert")
-    check_one_reading(doc.get("meta", {}), markdown, limits=settings.limits)
+    check_one_reading(doc.get("meta", {}), markdown, limits=settings.limits,
+                      cache=settings.out_dir / HEADER_CACHE)
     if settings.safe:
         check_tex_input(doc, markdown)
     return doc
@@ -157,12 +161,18 @@ def citeproc(doc: dict, settings: Settings) -> dict:
     are pressroom's marks (the manuscript's own were refused).
     """
     own = {node["c"][1] for node in elements(doc["blocks"], "RawBlock", "RawInline")}
+    figures = frozenset(image_targets(doc))
+    csl = settings.csl or default_csl()
     # `--opt=PATH`: a path can never be read as an option of its own
-    args = ["--from", "json", "--to", "json", "--citeproc", f"--csl={settings.csl or default_csl()}"]
-    out = run_pandoc(args, cwd=settings.manuscript.parent, input=json.dumps(doc).encode(),
-                     limits=settings.limits, stage="convert", file=settings.manuscript)
+    args = ["--from", "json", "--to", "json", "--citeproc", f"--csl={csl}"]
+    folder = settings.manuscript.parent
+    # --safe: a CSL style may name a parent style by path or URL; pandoc sees only the manuscript
+    # folder (and the shipped style), and no network
+    sandbox = Sandbox(folder, also=(Path(csl).parent,)) if settings.safe else None
+    out = run_pandoc(args, cwd=folder, input=json.dumps(doc).encode(), limits=settings.limits,
+                     stage="convert", file=settings.manuscript, sandbox=sandbox)
     result = json.loads(out)
-    return bibliography_tex_as_text(result, settings, own=own) if settings.safe else result
+    return bibliography_tex_as_text(result, settings, own=own, figures=figures) if settings.safe else result
 
 
 def default_csl() -> Path:

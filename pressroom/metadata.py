@@ -25,17 +25,19 @@ So every path a build uses is pandoc's reading of it, which every check
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+from . import jsoncache
 from .errors import ManuscriptError, Warnings
 from .frontfields import TEXT_FIELDS
 from .manuscript import read_manuscript
 from .pandoc_ast import READER, stringify
 from .sourcelines import find_line_in, header_close
-from .tools import DEFAULT_LIMITS, Limits, run_pandoc
+from .tools import DEFAULT_LIMITS, Limits, pandoc_path, run_pandoc
 
 #: What pressroom takes from its own reading and gives to the tools: they must be pandoc's.
 PATH_KEYS = ("bibliography", "csl", "template", "citations")
@@ -56,14 +58,22 @@ def _header_text(md: Path) -> str:
     return "\n".join(lines[:end + 1]) + "\n"
 
 
-def header_meta(md: Path, *, limits: Limits = DEFAULT_LIMITS) -> dict:
-    """Pandoc's metadata of the header pressroom reads, alone."""
+def header_meta(md: Path, *, limits: Limits = DEFAULT_LIMITS, cache: Path | None = None) -> dict:
+    """Pandoc's metadata of the header pressroom reads, alone; kept in ``cache`` (a file in the
+    build folder, which TeX cannot write even under --safe) by the header's digest."""
     text = _header_text(md)
     if not text:
         return {}
+    identity = hashlib.sha256(json.dumps([text, pandoc_path()]).encode("utf-8")).hexdigest()
+    kept = jsoncache.load(cache, identity) if cache is not None else {}
+    if "meta" in kept:
+        return kept["meta"]
     data = run_pandoc(["--from", READER, "--to", "json"], cwd=md.parent, input=text.encode("utf-8"),
                       limits=limits, stage="convert", file=md)
-    return json.loads(data).get("meta", {})
+    meta = json.loads(data).get("meta", {})
+    if cache is not None:
+        jsoncache.save(cache, {"meta": meta}, identity)
+    return meta
 
 
 def _plain(value: dict | None) -> Any:
@@ -85,9 +95,11 @@ def _ours(value: Any) -> Any:
     return str(value)
 
 
-def check_one_reading(meta: dict, md: Path, *, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse a manuscript whose metadata pandoc reads differently from pressroom (see the module)."""
-    alone = header_meta(md, limits=limits)
+def check_one_reading(meta: dict, md: Path, *, limits: Limits = DEFAULT_LIMITS,
+                      cache: Path | None = None) -> None:
+    """Refuse a manuscript whose metadata pandoc reads differently from pressroom (see the module);
+    ``cache``: where to keep pandoc's reading of the header alone (header_meta)."""
+    alone = header_meta(md, limits=limits, cache=cache)
     for key in sorted(set(meta) | set(alone)):
         if key in RENDERED and key in meta and key in alone:
             continue

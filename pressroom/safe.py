@@ -28,9 +28,11 @@ project's own). Under ``--safe``, before pandoc writes LaTeX:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from .errors import BibliographyError, ManuscriptError, TemplateError
 from .frontfields import TEXT_FIELDS
@@ -86,7 +88,8 @@ def _check_math(tex: str, md: Path, *, sources: tuple[Path, ...] = ()) -> None:
                           line=line, hint=_MATH_HINT)
 
 
-def bibliography_tex_as_text(doc: dict, settings: Settings, *, own: set[str]) -> dict:
+def bibliography_tex_as_text(doc: dict, settings: Settings, *, own: set[str],
+                             figures: frozenset[str] = frozenset()) -> dict:
     """After citeproc (``citations: csl``): raw TeX it made of the bibliography prints as text.
 
     Pandoc's BibTeX reader keeps the TeX commands it does not know as raw LaTeX
@@ -95,7 +98,15 @@ def bibliography_tex_as_text(doc: dict, settings: Settings, *, own: set[str]) ->
     text that prints as written (as the Chicago engine prints a .bib value), and
     math from the bibliography must pass the allowlist (an error naming the file).
     ``own``: the raw TeX ``doc`` held before citeproc (pressroom's marks), which stays.
+    An image only a bibliography brings (not one of ``figures``, the manuscript's checked
+    figures) is its description: the bibliography brings no files.
     """
+    def image_as_text(node: dict, at) -> dict | None:
+        target = node["c"][2][0]   # as figures.image_targets gives it
+        if (target if "://" in target else unquote(target)) in figures:
+            return None
+        return {"t": "Span", "c": [["", [], []], node["c"][1]]}
+
     def as_text(node: dict, at) -> dict | None:
         if str(node["c"][0]).lower() not in RAW_TEX or node["c"][1] in own:
             return None
@@ -106,7 +117,8 @@ def bibliography_tex_as_text(doc: dict, settings: Settings, *, own: set[str]) ->
             return None
         return {"t": "Para", "c": [Str(node["c"][1])]}
 
-    doc = {**doc, "blocks": walk(doc["blocks"], {"RawInline": as_text, "RawBlock": block_as_text})}
+    doc = {**doc, "blocks": walk(doc["blocks"], {"RawInline": as_text, "RawBlock": block_as_text,
+                                                 "Image": image_as_text})}
     for node in elements(doc["blocks"], "Math"):
         try:
             _check_math(node["c"][1], settings.manuscript, sources=settings.bibliographies)
@@ -178,6 +190,13 @@ def check_safe_paths(settings: Settings) -> None:
                                   line=find_line_in(md, "csl:"),
                                   hint="with --safe, put the .csl file in the manuscript folder "
                                        "or name a shipped style")
+    elif settings.csl is not None and settings.csl.is_file():
+        parent = find_line_in(settings.csl, re.compile(r"rel\s*=\s*[\"']independent-parent"))
+        if parent is not None:   # pandoc would read or fetch the parent the style names
+            raise ManuscriptError("the CSL style is a dependent style: pandoc would read its parent style "
+                                  "from wherever it names", file=settings.csl, line=parent,
+                                  hint="with --safe, give the independent (parent) style itself, in the "
+                                       "manuscript folder")
     local = md.parent / "templates"
     if local.is_symlink():
         raise TemplateError(f"the templates folder beside the manuscript is a link (to {local.resolve()})",

@@ -11,7 +11,9 @@ run inside a bubblewrap sandbox (:class:`Sandbox`, given to
   ``/etc/texmf``, ``/etc/fonts``, ``/etc/ld.so.*``, ``/var/lib/texmf`` (formats,
   ``ls-R``), ``/var/cache/fontconfig``; a TeX Live installed outside ``/usr``
   (the engine's own tree);
-- read-write: the build folder, and an empty ``/tmp`` of its own;
+- the build folder, read-only but for its ``tex/`` (where TeX writes its
+  auxiliary files and the PDF; so TeX cannot touch pressroom's caches or the
+  outputs of the other stages), and an empty ``/tmp`` of its own;
 - a minimal ``/dev`` and a ``/proc`` of its own process namespace.
 
 Nothing else: no home folder, no other manuscript, no manuscript folder (the
@@ -21,6 +23,10 @@ no capabilities even for root. The environment is a short list (``PATH``,
 the locale, TeX's settings), so no secret in pressroom's environment reaches
 TeX. Where bubblewrap is missing or cannot create its namespaces (user
 namespaces disabled), ``--safe`` refuses to build (:func:`require`).
+
+Pandoc's citeproc (``citations: csl``) runs in the same kind of sandbox, with
+the manuscript folder read-only instead of the build folder: a CSL style may
+name a "parent" style by path or URL, which pandoc would read or fetch.
 
 LuaLaTeX also runs with ``--nosocket`` and shell escape off, and with the Lua
 functions of LuaTeX's ``--safer`` that escape a sandbox removed before the
@@ -67,38 +73,51 @@ class SandboxUnavailable(PressroomError):
 
 @dataclass(frozen=True)
 class Sandbox:
-    """A bubblewrap sandbox in which only the TeX tree and ``writable`` (the build folder) exist."""
+    """A bubblewrap sandbox in which only the system's programs, the TeX tree and ``folder`` exist.
 
-    writable: Path
+    ``folder``: where the program runs, read-only; ``writable``: the folders in it the program
+    may write (TeX: the build folder's ``tex/``, so that it cannot touch pressroom's caches
+    beside it); ``also``: more paths it may read (the program's own folder, when it is outside
+    /usr, is one of them).
+    """
+
+    folder: Path
+    writable: tuple[Path, ...] = ()
+    also: tuple[Path, ...] = ()
 
     def wrap(self, args: list[str]) -> list[str]:
-        """``args`` as a command run inside the sandbox, in the build folder."""
-        folder = str(self.writable.resolve())
+        """``args`` as a command run inside the sandbox, in ``folder``."""
+        folder = str(self.folder.resolve())
         binds: list[str] = []
         for path in _LINKED:
             if os.path.islink(path):
                 binds += ["--symlink", os.readlink(path), path]
             elif os.path.isdir(path):
                 binds += ["--ro-bind", path, path]
-        for path in (*_READ_ONLY, *_tex_trees(args[0])):
+        for path in (*_READ_ONLY, *_tex_trees(args[0]), *map(str, self.also)):
             binds += ["--ro-bind-try", path, path]
+        own = ["--ro-bind", folder, folder]
+        for path in self.writable:
+            own += ["--bind", str(path.resolve()), str(path.resolve())]
         return [BWRAP, *_ISOLATION, *binds, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                "--bind", folder, folder, "--chdir", folder, "--", *args]
+                *own, "--chdir", folder, "--", *args]
 
     def environment(self, tex: dict[str, str]) -> dict[str, str]:
         """The whole environment of the sandboxed program: a few of pressroom's variables and
-        ``tex``, TeX's settings. HOME is the sandbox's empty /tmp (no TEXMFHOME of the user's);
-        LuaLaTeX's font cache stays in the build folder, for the next build."""
+        ``tex`` (TeX's settings). HOME is the sandbox's empty /tmp (no TEXMFHOME of the user's,
+        no pandoc data folder); LuaLaTeX's font cache stays in the build folder, for the next build."""
         env = {k: os.environ[k] for k in _KEPT if k in os.environ}
         env.setdefault("PATH", "/usr/bin:/bin")
         env.update(tex)
-        env.update({"HOME": "/tmp", "TEXMFVAR": str(self.writable.resolve() / "tex" / "texmf-var")})
+        env["HOME"] = "/tmp"
+        if self.writable:
+            env["TEXMFVAR"] = str(self.writable[0].resolve() / "texmf-var")
         return env
 
 
 def _tex_trees(program: str) -> list[str]:
-    """A TeX Live installed outside /usr (e.g. /usr/local is inside, /opt/texlive/2024 is not):
-    the folder holding its bin/ (``<root>/bin/<platform>/xelatex``), visible read-only."""
+    """A program installed outside /usr (a TeX Live in /opt/texlive/2024; pandoc in the venv):
+    its tree, the folder holding its bin/ (``<root>/bin/<platform>/xelatex``), else its own folder."""
     found = shutil.which(program)
     if found is None:
         return []

@@ -269,8 +269,10 @@ PANDOC_OPTIONS = frozenset({"--from", "--to", "--wrap", "--standalone", "--templ
 
 def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.PathLike] = (),
                cwd: Path | None = None, input: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
-               stage: str | None = None, file: Path | None = None) -> bytes:
-    """pandoc ``args`` then ``--`` and the ``inputs`` (files, never read as options); its stdout."""
+               stage: str | None = None, file: Path | None = None,
+               sandbox: Confinement | None = None) -> bytes:
+    """pandoc ``args`` then ``--`` and the ``inputs`` (files, never read as options); its stdout
+    (confined in ``sandbox``, if given)."""
     for arg in map(os.fspath, args):
         if arg.startswith("-") and arg.split("=", 1)[0] not in PANDOC_OPTIONS:
             raise ToolError(f"refusing to pass `{arg}` to pandoc: it is not an option pressroom uses, "
@@ -284,7 +286,7 @@ def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.P
                           hint=exc.hint) from None
     command = [exe, *args, *(["--", *map(operand, inputs)] if inputs else [])]
     return run(command, cwd=cwd, input=input, what="pandoc", limits=limits, stage=stage,
-               file=file).stdout
+               file=file, sandbox=sandbox).stdout
 
 
 def _new_file_beside(target: Path) -> tuple[int, Path]:

@@ -249,6 +249,28 @@ def test_math_from_a_csl_bibliography_is_checked(tmp_path):
     assert f"error: {path.parent / 'refs.yaml'}:6: math with --safe may not hold the command `\\input`" in err
 
 
+def test_a_dependent_csl_style_is_refused(tmp_path):
+    """Its parent may be any file (pandoc printed /etc/passwd in its error) or a URL."""
+    style = ('<?xml version="1.0" encoding="utf-8"?>\n<style xmlns="http://purl.org/net/xbiblio/csl" '
+             'version="1.0">\n<info>\n<title>House</title>\n<id>house</id>\n'
+             '<link href="/etc/passwd" rel="independent-parent"/>\n</info>\n</style>\n')
+    md = GOOD_MD.replace("bibliography: refs.bib", "bibliography: refs.bib\ncitations: csl\ncsl: house.csl")
+    err, path = refused(tmp_path, "dependent", md, files={"house.csl": style})
+    assert f"error: {path.parent / 'house.csl'}:6: the CSL style is a dependent style" in err
+    assert "root:" not in err
+
+
+def test_a_csl_bibliography_brings_no_images(tmp_path):
+    yaml_bib = ("---\nreferences:\n- id: k1\n  type: book\n  issued: 2000\n"
+                "  title: 'A ![Logo](/usr/share/pixmaps/debian-logo.png) title'\n...\n")
+    md = "---\ntitle: CSL\nbibliography: refs.yaml\ncitations: csl\n---\n\nA claim.[@k1]\n"
+    path = write_manuscript(tmp_path / "csl-image", md, None)
+    (path.parent / "refs.yaml").write_text(yaml_bib, encoding="utf-8")
+    assert build(path, "--out", tmp_path / "out", "--safe")[0] == 0
+    assert "includegraphics" not in (tmp_path / "out" / "paper.body.tex").read_text(encoding="utf-8")
+    assert "A Logo Title" in pdf_text(tmp_path / "out" / "paper.pdf")
+
+
 # ---- class 3: TeX confined by the operating system -------------------------------------
 
 def tex_settings(tmp_path: Path, tex: str, *, engine: str = "xelatex", safe: bool = True,
@@ -305,6 +327,7 @@ LUA_TEMPLATE = """\\documentclass{article}
 \\begin{document}
 Before. \\directlua{local f = io.open("SECRET_TXT") tex.print(f and ("READ:" .. f:read("*l")) or "NOREAD")}
 \\directlua{local f = io.open("WROTE_TXT", "w") if f then f:write("x") f:close() end}
+\\directlua{local f = io.open("CACHE", "w") if f then f:write("{}") f:close() end}
 \\directlua{tex.print((os.execute == nil and io.popen == nil and debug == nil) and "LOCKED" or "OPEN")}
 \\VAR{body} After.
 \\end{document}
@@ -321,10 +344,13 @@ def test_a_lualatex_template_cannot_read_or_write_outside(tmp_path):
         LUA_TEMPLATE.replace("SECRET_TXT", str(secret)).replace("WROTE_TXT", str(wrote)))
     (template / "settings.toml").write_text('engine = "lualatex"\n')
     settings = tex_settings(tmp_path, "", engine="lualatex", template=template)
+    cache = settings.out_dir / ".convert-cache.json"   # pressroom's, beside tex/: read-only to TeX
+    (template / "template.tex.j2").write_text(
+        (template / "template.tex.j2").read_text().replace("CACHE", str(cache)))
     render.render(settings)
     text = pdf_text(tex_stage.compile_pdf(settings))
     assert "Before. NOREAD" in text and "LOCKED" in text and "After." in text
-    assert SECRET not in text and not wrote.exists()
+    assert SECRET not in text and not wrote.exists() and not cache.exists()
     assert "--nosocket" in " ".join(tex_stage.tex_commands(settings, settings.output(".tex"))[0])
 
 
