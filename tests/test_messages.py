@@ -146,3 +146,16 @@ def test_check_of_a_password_protected_pdf_is_an_error(built, tmp_path):
         pdf.save(locked, encryption=pikepdf.Encryption(owner="owner", user="secret"))
     error = one_error(run_build("check", locked, check=False))
     assert error == f"error: {locked}: the PDF is protected by a password: it cannot be opened to be checked"
+
+
+def test_cr_only_line_endings_do_not_give_pressroom_and_pandoc_two_headers(built):
+    """Python takes a bare CR for a line end, pandoc does not: pandoc sees no header in such a file,
+    and the build must not take the header pressroom sees (here, another template) for pandoc's."""
+    root, _ = built
+    text = PAPER.replace("bibliography: refs.bib\n", "bibliography: refs.bib\ntemplate: journal-article\n")
+    md = write(root / "cr", text.replace("\n", "\r"))
+    result = run_build(md, "--out", root / "cr-out", check=False)
+    error = one_error(result)
+    assert error.startswith(f"error: {md}:") and "pandoc reads" in error, error
+    assert not (root / "cr-out" / "paper.pdf").exists()
+
