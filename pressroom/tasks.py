@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,14 +99,25 @@ def _action(stage: Stage, settings: Settings, warnings: Warnings, failures: list
             if nearly_full(settings.out_dir):   # e.g. TeX's output cut off by a full disk
                 first = exc.message.splitlines()[0] if exc.message else ""
                 exc = disk_full(settings.out_dir, why=f" ({stage.name} failed: {first})")
+                _forget_cut_off(settings)
             failures.append(exc)
             return TaskFailed(str(exc))   # what doit's own command line prints
         except OSError as exc:            # a full disk, a read-only folder: named, not a traceback
+            if nearly_full(settings.out_dir):
+                _forget_cut_off(settings)
             failures.append(folder_error(exc, settings.out_dir))
             return TaskFailed(str(failures[-1]))
         # what the stage wrote, for _as_written
         return {"outputs": {str(p): _sha256(p) for p in stage.outputs}}
     return action
+
+
+def _forget_cut_off(settings: Settings) -> None:
+    """A full disk may have cut off what TeX writes for its next pass (.aux and the like): gone, the
+    next build starts them afresh (at most one more pass) instead of reading half a file."""
+    from .compile import forget_stopped_run
+    with suppress(OSError):
+        forget_stopped_run(settings)
 
 
 @dataclass
