@@ -15,7 +15,7 @@ from conftest import ROOT, run_build
 from outputs import PAPER, consistent, one_error, published, write
 
 
-def test_an_output_edited_by_hand_is_built_again(tmp_path):
+def test_an_output_edited_by_hand_is_built_again_and_old_temporary_files_go(tmp_path):
     out, md = tmp_path / "out", write(tmp_path / "src")
     run_build(md, "--out", out)
     built = published(out)
@@ -24,8 +24,13 @@ def test_an_output_edited_by_hand_is_built_again(tmp_path):
     result = run_build(md, "--out", out)
     assert "compile " in result.stdout and published(out) == built
     (out / "paper-draft.pdf").write_bytes((out / "paper.pdf").read_bytes())   # a copy over the draft
+    # and temporary files a killed build left behind (tools.atomic_write's names)
+    stale = [out / ".paper.pdf.0123abcd.tmp", out / "tex" / ".paper.aux.89abcdef.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a file")
     result = run_build(md, "--out", out)
     assert "stamp " in result.stdout and published(out) == built
+    assert not any(path.exists() for path in stale)
 
 
 def test_out_must_be_a_new_empty_or_pressroom_folder(tmp_path):
