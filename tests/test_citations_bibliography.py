@@ -386,7 +386,8 @@ def test_invalid_date_is_a_located_warning_and_absent():
 
 def test_legacy_year_month_day():
     e = one("@book{a, year={1999}, month=jul, day={4}}")
-    assert e.date == (1999, 7, 4) and e.dates["date"].raw == "1999"
+    # `day` is not in biblatex's data model: biber drops it, so biblatex-chicago prints July 1999
+    assert e.date == (1999, 7, None) and e.dates["date"].raw == "1999"
     assert one("@book{a, year={1999}, month={12}}").date == (1999, 12, None)
     assert one("@book{a, year={1999}, month={September}}").date == (1999, 9, None)
     bib, warnings = load("@book{a, year={c. 1957}}")

@@ -1041,7 +1041,7 @@ def _month_number(value: str) -> int | None:
 
 
 def _legacy_date(fields: Mapping[str, str]) -> BibDate | None:
-    """``year``/``month``/``day`` as a date (biblatex's legacy fields)."""
+    """``year``/``month`` as a date (biblatex's legacy fields; ``day`` is not one)."""
     if "year" not in fields:
         return None
     raw = fields["year"]
@@ -1057,12 +1057,8 @@ def _legacy_date(fields: Mapping[str, str]) -> BibDate | None:
         approximate = bool(re.match(r"(?:c\.|ca\.|circa)\s*", y, re.IGNORECASE))
         uncertain = y.endswith("?")
     month = _month_number(fields["month"]) if "month" in fields else None
-    day = None
-    if month and "day" in fields and fields["day"].strip().isdigit():
-        day = int(fields["day"])
-        if not _valid_day(year, month, day):
-            day = None
-    return BibDate(year, month, day, approximate=approximate, uncertain=uncertain,
+    # `day` is not a field of biblatex's data model: biber drops it (write `date = {1969-07-21}`)
+    return BibDate(year, month, None, approximate=approximate, uncertain=uncertain,
                    era="bce" if year <= 0 else "ce", raw=raw)
 
 

@@ -183,7 +183,9 @@ def title_of(entry, prefix: str = "") -> Text:
     sub = rich(entry, f"{prefix}subtitle")
     if not sub:
         return title
-    sep = " " if str(title).rstrip().endswith(("?", "!")) else ": "
+    # a title ending in ? or ! takes no colon; one ending in a quotation does ("…Living?’: Work")
+    ends_in_quotation = bool(title.parts) and isinstance(title.parts[-1], Tag) and title.parts[-1].name == "q"
+    sep = " " if str(title).rstrip().endswith(("?", "!")) and not ends_in_quotation else ": "
     return Text(title, sep, sub) if title else sub
 
 
@@ -612,10 +614,15 @@ class Style(BaseStyle):
         """The citation's locator; without one (``pages``) the entry's own page range."""
         loc: Locator | None = context.get("locator")
         if loc is not None:
-            return loc.rich(self.options.page_labels)
+            return self.place(loc)
         if pages:
             return self.page_range(context["entry"])
         return Text()
+
+    def place(self, loc: Locator) -> Text:
+        """A citation's locator as this style prints it."""
+        return loc.rich(self.options.page_labels, abbreviate=self.options.abbreviate_ranges,
+                        typed_labels=self.options.page_labels_as_typed)
 
     def page_range(self, entry) -> Text:
         value = entry.fields.get("pages", "").strip()
@@ -866,7 +873,7 @@ class Style(BaseStyle):
         date = format_date(entry_date(e), self.options)
         return units(self.head(e, editors_lead=False), self.title(e, form="quoted"),
                      self.contributors(e, skip="author"), roman(rich(e, "note")),
-                     self.journal(e), Text(date) if date else Text(),
+                     self.journal(e), Text(date) if date else Text(), self.issue_number(e),
                      self.tail(e, context, pages=self.container_pages("article")))
 
     def get_review_template(self, e, context):
@@ -966,7 +973,7 @@ class Style(BaseStyle):
         """"s.v. “Word”": the locator is the headword; else ``lista`` (full notes)."""
         loc = context.get("locator")
         if loc is not None:
-            return loc.rich(self.options.page_labels)
+            return self.place(loc)
         if short:
             return Text()
         words = e.lists.get("lista") if hasattr(e, "lists") else None
@@ -1076,8 +1083,9 @@ class Style(BaseStyle):
             kind = kind if kind.endswith(" to") else kind + " to"
             return name, Text(kind, " ", italic(short))
         if e.type == "review" and (has(e, "related") or str(rich(e, "title"))[:1].islower()):
-            return name, (self.review_title(e, {"bibliography": self.bibliography}, short=True)
-                          if has(e, "related") else roman(rich(e, "title")))
+            if has(e, "related"):
+                return name, self.review_title(e, {"bibliography": self.bibliography}, short=True)
+            return name, roman(short)
         if e.type == "periodical":
             if has(e, "issuetitle"):
                 issue = rich(e, "issuetitle")
@@ -1135,7 +1143,7 @@ class Style(BaseStyle):
         if form == "ibid":
             if locator is None:
                 return Text("Ibid.")
-            return Text("Ibid., ", locator.rich(self.options.page_labels))
+            return Text("Ibid., ", self.place(locator))
         if suppress_author:
             entry = without_authors(entry)
         self.bibliography = bibliography

@@ -14,7 +14,8 @@ Rules (house-style §2, CMOS 14.150–14.154 and 9.61):
   ``chaps. 3–4``;
 - an unknown label (``para. 4``) is kept as written and reported through
   ``warn``;
-- page ranges are written with an en dash and abbreviated by CMOS 9.61
+- page ranges are written with an en dash; the styles that ask for it
+  (``abbreviate_ranges``) print them abbreviated by CMOS 9.61
   (:func:`abbreviate_range`), whatever the author typed (``135–7`` →
   ``135–37``); other labels' ranges only get the en dash.
 """
@@ -22,7 +23,7 @@ Rules (house-style §2, CMOS 14.150–14.154 and 9.61):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pybtex.richtext import String, Symbol, Text
 
@@ -66,24 +67,30 @@ DASH_RE = re.compile(r"\s*(?:–|—|-{1,3})\s*")
 @dataclass(frozen=True)
 class Locator:
     """A parsed locator: ``label`` (``"p."``, ``"chap."``, ... or the
-    author's own unknown label) and ``value`` (en dashes, abbreviated page
-    ranges). ``label`` is ``""`` only for an unknown, unlabelled text."""
+    author's own unknown label) and ``value`` (ranges with en dashes, as
+    typed). ``label`` is ``""`` only for an unknown, unlabelled text;
+    ``typed``: the author wrote the label ("p. 2", not "2")."""
 
     label: str
     value: str
+    typed: bool = field(default=False, compare=False)   # the same place however it was written
 
     @property
     def is_page(self) -> bool:
         return self.label in PAGE_LABELS
 
-    def rich(self, page_labels: bool = True) -> Text:
-        """Rendered locator as pybtex rich text (no-break space after p./pp.)."""
+    def rich(self, page_labels: bool = True, *, abbreviate: bool = True,
+             typed_labels: bool = False) -> Text:
+        """Rendered locator as pybtex rich text (no-break space after p./pp.).
+        ``page_labels``: "p."/"pp." before pages; ``typed_labels``: keep one the
+        author typed even without them; ``abbreviate``: page ranges by CMOS 9.61."""
         if self.label == "s.v.":
             return Text("s.v. “", self.value, "”")
         if self.is_page:
-            if not page_labels:
-                return Text(self.value)
-            return Text(self.label, Symbol("nbsp"), self.value)
+            value = normalise_range(self.value, pages=True) if abbreviate else self.value
+            if not page_labels and not (typed_labels and self.typed):
+                return Text(value)
+            return Text(self.label, Symbol("nbsp"), value)
         if not self.label:
             return Text(self.value)
         return Text(self.label, " ", self.value)
@@ -149,7 +156,7 @@ def parse_locator(text: str, *, warn=None) -> tuple[Locator | None, str]:
     m = VALUE_RE.match(s)
     if m:
         value = m.group(0)
-        return _make(("p.", "pp."), value, pages=True), s[m.end():]
+        return _make(("p.", "pp."), value), s[m.end():]
     m = LABEL_RE.match(s)
     if m:
         rest = s[m.end():]
@@ -164,14 +171,16 @@ def parse_locator(text: str, *, warn=None) -> tuple[Locator | None, str]:
                          "fol., art., no., app.")
                 typed = s[: m.end()].strip()
                 return Locator(typed, normalise_range(v.group(0), pages=False)), rest[v.end():]
-            return _make(forms, v.group(0), pages=forms[0] == "p."), rest[v.end():]
+            return _make(forms, v.group(0), typed=True), rest[v.end():]
     return None, s
 
 
-def _make(forms: tuple[str, str], value: str, *, pages: bool) -> Locator:
+def _make(forms: tuple[str, str], value: str, *, typed: bool = False) -> Locator:
+    """A locator whose value has en dashes and its label the right number (``pp. 7`` → ``p. 7``);
+    a page range is abbreviated (CMOS 9.61) only when printed, if the style asks for it."""
     value = re.sub(r"\s*,\s*", ", ", value.strip())
-    value = normalise_range(value, pages=pages)
-    return Locator(forms[1] if _is_plural(value) else forms[0], value)
+    value = normalise_range(value, pages=False)
+    return Locator(forms[1] if _is_plural(value) else forms[0], value, typed)
 
 
 __all__ = [

@@ -53,6 +53,8 @@ class ChicagoOptions:
     ibid: bool = True
     #: "p."/"pp." before page numbers (CMOS 14.150 prints none)
     page_labels: bool = False
+    #: without page labels, keep a "p."/"pp." the author typed (biblatex prints a locator as written)
+    page_labels_as_typed: bool = True
     #: labels of the labelled journal form and of volumes ("vol. 2")
     volume_label: str = "vol."
     number_label: str = "no."

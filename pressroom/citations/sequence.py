@@ -92,6 +92,7 @@ class CitationItem:
 class _Previous:
     key: str | None = None  # the only source of the previous citation, else None
     locator: Locator | None = None
+    printed_locator: bool = False   # its note showed the locator (not a bare "Ibid.")
 
 
 def add_final_stop(text: Text) -> Text:
@@ -207,8 +208,11 @@ class NoteSequencer:
             self.decisions.append((item.key, form))
             previous = self._in_note_prev if self._in_note_prev is not None else self.prev
             shown = locator
-            if form == "ibid" and locator is not None and locator == previous.locator:
-                shown = None   # the same place again: "Ibid." alone (biblatex's ibidpage)
+            if form == "ibid" and locator is not None and locator == previous.locator \
+                    and (previous.printed_locator or locator.label != "s.v."):
+                # the same page again: "Ibid." alone (biblatex's ibidpage); a headword is named
+                # again after a bare "Ibid.", as biblatex-chicago does
+                shown = None
             entry = self.bib[item.key]
             opens = note_initial and n == 0 and not str(item.prefix).strip()
             text = self.style.format_note(
@@ -223,7 +227,7 @@ class NoteSequencer:
                 # capital; a name or title that is lowercase itself ("al-Jabartī") stays so
                 capital = bool(str(item.prefix).strip()) or self.style.opens_with_particle(
                     entry, form, suppress_author=item.mode == "suppress-author")
-            self._in_note_prev = _Previous(item.key, locator)
+            self._in_note_prev = _Previous(item.key, locator, printed_locator=shown is not None)
             piece = []
             if str(item.prefix).strip():
                 piece += [item.prefix, " "]
