@@ -11,7 +11,7 @@ CMOS paragraphs.
 
 The ``chicago`` style follows the Chicago Manual of Style, 17th edition,
 chapter 14, as biblatex-chicago prints it: tests/data/chicago/ holds its
-notes for 446 test entries, and the deliberate differences are listed in
+notes for 552 test entries, and the deliberate differences are listed in
 tests/data/chicago/deviations.toml with their reasons.
 
 How a note is put together: each template is a method that returns the
