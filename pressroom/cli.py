@@ -346,12 +346,18 @@ def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
     from .citations.notes import list_notes
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
+    from .metadata import check_one_reading
     path = resolve_manuscript_path(args.manuscript)
     # only the notes style is read from the settings: their warnings (a missing version date...)
     # concern the PDF, not the notes
     quiet = Warnings(echo=False)
     settings = build_settings(read_manuscript(path, quiet), template=args.template, warnings=quiet)
-    notes = list_notes(path, options=dict(settings.citation_options), limits=settings.limits)
+    # the bibliography is the settings' (pressroom's reading of the header), once pandoc is found
+    # to read the header alike: the build's rule (metadata.py), so notes and PDF cite the same file
+    notes = list_notes(path, bibliography=list(settings.bibliographies) or None,
+                       options=dict(settings.citation_options), limits=settings.limits,
+                       on_read=lambda doc: check_one_reading(doc.get("meta", {}), path,
+                                                             limits=settings.limits))
     if args.json:
         print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
     else:

@@ -34,7 +34,7 @@ import pikepdf
 import pytest
 from test_errors import GOOD_BIB, GOOD_MD, digests, line_of, write_manuscript
 
-from conftest import ROOT, pdf_text
+from conftest import ROOT, pdf_text, run_cli
 from pressroom import compile as tex_stage
 from pressroom import render
 from pressroom.cli import main
@@ -200,6 +200,17 @@ def test_a_second_yaml_block_cannot_name_another_bibliography(tmp_path, safe):
     assert (f"error: {path}:{line_of(md, '/dev/zero')}: pandoc reads `bibliography` differently from "
             "the header (a second metadata block") in err
     assert not (tmp_path / "out" / "paper.pdf").exists()
+
+
+def test_the_notes_listing_reads_the_header_as_the_build_does(tmp_path):
+    """`notes` makes no PDF, but it reads the bibliography: the same one reading as the build."""
+    md = GOOD_MD + "\nMore text.\n\n---\nbibliography: /dev/zero\n---\n\nThe end.\n"
+    path = write_manuscript(tmp_path / "second", md)
+    notes = run_cli("notes", path, check=False)
+    assert notes.returncode == 1 and notes.stderr.count("error: ") == 1, notes.stderr
+    assert (f"error: {path}:{line_of(md, '/dev/zero')}: pandoc reads `bibliography` differently from "
+            "the header") in notes.stderr
+    assert notes.stdout == ""
 
 
 def test_templates_that_are_links_are_refused(tmp_path):

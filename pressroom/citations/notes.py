@@ -10,6 +10,7 @@ are separated by a marker paragraph and split afterwards).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from ..pandoc_ast import Para, Str, elements
@@ -52,11 +53,16 @@ def notes_to_markdown(doc: dict, notes: list[list[dict]], *,
     return [p.strip() for p in parts]
 
 
-def list_notes(markdown_path: Path, *, bibliography: Path | None = None,
-               options: dict | None = None, warn=None, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """Every footnote of the finished manuscript, as Markdown inline text."""
+def list_notes(markdown_path: Path, *, bibliography: Path | list[Path] | None = None,
+               options: dict | None = None, warn=None, limits: Limits = DEFAULT_LIMITS,
+               on_read: Callable[[dict], None] | None = None) -> list[str]:
+    """Every footnote of the finished manuscript, as Markdown inline text. ``on_read``: called with
+    pandoc's AST of the manuscript before the notes are made (the command line checks there that
+    pandoc and pressroom read the header alike, as the build does)."""
     markdown_path = Path(markdown_path)
     doc = read_markdown(markdown_path, limits=limits)
+    if on_read is not None:
+        on_read(doc)
     doc = process(doc, source=markdown_path, bibliography=bibliography,
                   fmt="pandoc", options=options, warn=warn)
     return notes_to_markdown(doc, collect_notes(doc), limits=limits)
