@@ -36,7 +36,7 @@ from .figures import check_figures, image_targets
 from .frontfields import field_units, read_fields, write_front
 from .latexblocks import BODY_TEMPLATE, HIGHLIGHTING, NEEDS, WRITE_CACHE, BlockWriter
 from .metadata import check_one_reading
-from .pandoc_ast import elements, read_markdown
+from .pandoc_ast import elements, loads, read_markdown
 from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
 from .sandbox import Sandbox
 from .sourcelines import block_lines, line_mark, mark_lines
@@ -171,7 +171,7 @@ def citeproc(doc: dict, settings: Settings) -> dict:
     sandbox = Sandbox(folder, also=(Path(csl).parent,)) if settings.safe else None
     out = run_pandoc(args, cwd=folder, input=json.dumps(doc).encode(), limits=settings.limits,
                      stage="convert", file=settings.manuscript, sandbox=sandbox)
-    result = json.loads(out)
+    result = loads(out, file=settings.manuscript)
     return bibliography_tex_as_text(result, settings, own=own, figures=figures) if settings.safe else result
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import ManuscriptError, Warnings
+from .pandoc_ast import nesting_error
 from .sourcelines import find_line, header_close, header_end
 
 #: Every key the YAML header may hold, with what it is for (README documents them).
@@ -141,6 +142,8 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
         line, problem, hint = _yaml_problem(exc, lines[1:end])
         raise ManuscriptError(f"malformed YAML header: {problem}", file=path, line=line,
                               hint=hint) from None
+    except RecursionError:   # `[[[[…` a few thousand deep: PyYAML's parser recurses
+        raise nesting_error(path) from None
     if not isinstance(meta, dict):
         raise ManuscriptError("the YAML header must be a set of `key: value` lines",
                               file=path, line=2)

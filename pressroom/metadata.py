@@ -35,7 +35,7 @@ from . import jsoncache
 from .errors import ManuscriptError, Warnings
 from .frontfields import TEXT_FIELDS
 from .manuscript import read_manuscript
-from .pandoc_ast import READER, stringify
+from .pandoc_ast import READER, loads, stringify
 from .sourcelines import find_line_in, header_close
 from .tools import DEFAULT_LIMITS, Limits, pandoc_path, run_pandoc
 
@@ -70,7 +70,7 @@ def header_meta(md: Path, *, limits: Limits = DEFAULT_LIMITS, cache: Path | None
         return kept["meta"]
     data = run_pandoc(["--from", READER, "--to", "json"], cwd=md.parent, input=text.encode("utf-8"),
                       limits=limits, stage="convert", file=md)
-    meta = json.loads(data).get("meta", {})
+    meta = loads(data, file=md).get("meta", {})
     if cache is not None:
         jsoncache.save(cache, {"meta": meta}, identity)
     return meta

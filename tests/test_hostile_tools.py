@@ -192,3 +192,34 @@ def test_after_a_stopped_build_the_good_manuscript_builds_to_the_same_bytes(good
     assert "compile: latexmk did not finish" in stopped(good, "stopped", md, "--time-limit", "2")
     run_cli(root / "good" / "paper.md", "--out", out)
     assert digests(out) == before
+
+
+#: A few kilobytes of Markdown that pandoc reads in a moment and Python cannot walk (or, for the
+#: header, PyYAML cannot parse) without running out of recursion.
+DEEP = {
+    "quotations": ("A second paragraph.", ">" * 3000 + " deep"),
+    "list": ("A second paragraph.", "\n".join("  " * i + "- item" for i in range(400))),
+    "emphasis": ("A second paragraph.", "*_" * 2000 + "x" + "_*" * 2000),
+    "header": ("abstract:", "keywords: " + "[" * 3000 + "]" * 3000 + "\nabstract:"),
+}
+
+
+@pytest.mark.parametrize("where", DEEP)
+def test_nesting_deeper_than_pressroom_walks_is_one_located_error(good, where):
+    old, new = DEEP[where]
+    md = GOOD_MD.replace(old, new, 1)
+    line = max(range(len(md.splitlines())), key=lambda i: len(md.splitlines()[i])) + 1
+    err = stopped(good, f"deep-{where}", md)
+    path = good[0] / f"deep-{where}" / "paper.md"
+    assert f"error: {path}:{line}: the manuscript nests too deeply" in err
+    # the notes listing reads the manuscript the same way
+    notes = run_cli("notes", path, check=False)
+    assert notes.returncode == 1 and "Traceback" not in notes.stderr
+    assert f"error: {path}:{line}: the manuscript nests too deeply" in notes.stderr
+
+
+def test_an_honest_depth_is_read(tmp_path):
+    """Thirty block quotations inside each other, far deeper than any paper, still build."""
+    md = GOOD_MD.replace("A second paragraph.", ">" * 30 + " A deep quotation.")
+    notes = run_cli("notes", write_manuscript(tmp_path / "honest", md))
+    assert notes.stdout.startswith("1. John Smith, *A Book*")

@@ -13,18 +13,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ..pandoc_ast import Para, Str, elements
+from ..pandoc_ast import Para, Str, elements, read_markdown
 from ..tools import DEFAULT_LIMITS, Limits, run_pandoc
 from .pandoc_filter import process
 
 _SEP = "PRESSROOMNOTESEPARATOR"
-
-
-def read_markdown(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> dict:
-    """The Pandoc JSON AST of a Markdown file (its name after ``--``: never an option)."""
-    path = Path(path)
-    return json.loads(run_pandoc(["--from", "markdown", "--to", "json"], inputs=[path.name],
-                                 cwd=path.parent, limits=limits, stage="notes", file=path))
 
 
 def collect_notes(doc: dict) -> list[list[dict]]:
@@ -60,7 +53,7 @@ def list_notes(markdown_path: Path, *, bibliography: Path | list[Path] | None = 
     pandoc's AST of the manuscript before the notes are made (the command line checks there that
     pandoc and pressroom read the header alike, as the build does)."""
     markdown_path = Path(markdown_path)
-    doc = read_markdown(markdown_path, limits=limits)
+    doc = read_markdown(markdown_path, limits=limits, stage="notes")
     if on_read is not None:
         on_read(doc)
     doc = process(doc, source=markdown_path, bibliography=bibliography,
