@@ -219,9 +219,12 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
                                        "`bibliography: [primary.bib, secondary.bib]`")
         for b in files:
             if not (path.parent / b).is_file():
-                raise ManuscriptError(f"bibliography file not found: {b}", file=path,
-                                      line=key_line(header_lines, "bibliography"),
-                                      hint=f"the path is relative to {path.parent}")
+                # a named pipe or a device would be read until it ends, which it may never do
+                there = (path.parent / b).exists()
+                raise ManuscriptError(f"bibliography {'is not a file' if there else 'file not found'}: {b}",
+                                      file=path, line=key_line(header_lines, "bibliography"),
+                                      hint="name a .bib file" if there else
+                                      f"the path is relative to {path.parent}")
     engine = meta.get("citations")
     if engine is not None and engine not in ("chicago", "csl"):
         raise ManuscriptError(f"unknown citation engine `{engine}`", file=path,

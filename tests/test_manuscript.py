@@ -91,3 +91,15 @@ def test_a_quoted_header_key_is_found_on_its_line(tmp_path):
     with pytest.raises(ManuscriptError) as exc:
         read_manuscript(md, Warnings(echo=False))
     assert exc.value.line == 3 and "missing.bib" in exc.value.message
+
+
+def test_a_bibliography_that_is_a_named_pipe_is_refused_before_it_is_read(tmp_path):
+    """Reading a named pipe would wait for a writer that never comes: named, with its line."""
+    import os
+    os.mkfifo(tmp_path / "refs.bib")
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: T\nbibliography: refs.bib\n---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(ManuscriptError) as caught:
+        read_manuscript(md, Warnings(echo=False))
+    assert caught.value.message == "bibliography is not a file: refs.bib"
+    assert caught.value.line == 3
