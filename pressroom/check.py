@@ -65,6 +65,13 @@ _KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
 _RAW_BRACKETED = re.compile(rf"\[[^\[\]]*?(?<![\w.])-?@({_KEY})[^\[\]]*\]")
 #: what TeX's log says of a reference (``\ref``: printed ``??``) or citation it could not resolve
 _UNDEFINED = re.compile(r"LaTeX Warning: (Reference|Citation) `([^']*)' on page (\d+) undefined")
+#: what the page shows of a reference LaTeX printed empty or unresolved: "Section .", "figure ??"
+_EMPTY_SHOWN = re.compile(r"\b(?:section|figure|table|chapter|appendix|equation)s?(?:\s*\?\?|\s+(?=[.,;:)]))",
+                          re.IGNORECASE)
+#: a label in the .aux whose number is empty (hyperref's and LaTeX's forms): ``\newlabel{x}{{}{3}...``
+_EMPTY_LABEL = re.compile(r"^\\newlabel\{([^{}]*)\}\{\{\}\{([^{}]*)\}", re.MULTILINE)
+#: a reference that prints a label's number
+_REF = re.compile(r"\\(?:ref|autoref)\*?\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ class References:
 
     citations: tuple[str, ...] = ()
     undefined: tuple[tuple[str, str, int], ...] = ()
+    #: ``\ref`` to a label with no number (an unnumbered section): (label, page of the label)
+    empty: tuple[tuple[str, str], ...] = ()
     #: how often the manuscript writes a cited ``@key`` in code (printed as it is, so not raw)
     in_code: tuple[tuple[str, int], ...] = ()
 
@@ -95,6 +104,22 @@ def undefined_in_log(log: Path, pdf: Path) -> tuple[tuple[str, str, int], ...]:
         return ()
     return tuple(dict.fromkeys((m.group(1).lower(), m.group(2), int(m.group(3)))
                                for m in _UNDEFINED.finditer(text)))
+
+
+def empty_in_aux(aux: Path, tex: Path, pdf: Path) -> tuple[tuple[str, str], ...]:
+    """The labels that ``tex`` refers to with ``\\ref`` and that the ``aux`` of the run that made
+    ``pdf`` gives no number (LaTeX prints "Section ." for them, and no warning)."""
+    try:
+        if aux.stat().st_mtime_ns > pdf.stat().st_mtime_ns:
+            return ()
+        aux_text = aux.read_text(encoding="utf-8", errors="replace")
+        empty = dict(m.groups() for m in _EMPTY_LABEL.finditer(aux_text))
+        if not empty:
+            return ()
+        referred = _REF.findall(tex.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return ()
+    return tuple((label, empty[label]) for label in dict.fromkeys(referred) if label in empty)
 
 
 @dataclass(frozen=True)
@@ -371,6 +396,8 @@ def _check_stamp(stamps: list[str | None], texts: list[str], draft: bool,
 def _check_references(texts: list[str], references: References | None) -> Finding:
     problems = [f"page {page}: LaTeX {kind} `{label}` undefined (printed as ??)"
                 for kind, label, page in (references.undefined if references else ())]
+    problems += [f"\\ref{{{label}}} prints nothing: `{label}` (page {page}) labels something unnumbered"
+                 for label, page in (references.empty if references else ())]
     cited = set(references.citations) if references else set()
     bare = re.compile(rf"(?<![\w@.])@({_KEY})") if cited else None
     in_code = dict(references.in_code) if references else {}
@@ -382,8 +409,12 @@ def _check_references(texts: list[str], references: References | None) -> Findin
         if bare is not None:
             found += [(m, "raw citation key") for m in bare.finditer(flat)
                       if m.group(1) in cited and not any(m.start() in span for span in inside)]
+        found += [(m, "empty or unresolved reference") for m in _EMPTY_SHOWN.finditer(flat)]
         for m, what in sorted(found, key=lambda pair: pair[0].start()):
             keys = re.findall(rf"(?<![\w.])-?@({_KEY})", m.group(0))
+            if what.startswith("empty") and any(problem.startswith("\\ref") or "undefined" in problem
+                                                 for problem in problems):
+                continue   # the log or the .aux named it already, with its label
             if keys and all(in_code.get(k, 0) > 0 for k in keys):   # the manuscript's own code
                 for k in keys:
                     in_code[k] -= 1

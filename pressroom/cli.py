@@ -357,7 +357,8 @@ def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
     notes = list_notes(path, bibliography=list(settings.bibliographies) or None,
                        options=dict(settings.citation_options), limits=settings.limits,
                        on_read=lambda doc: check_one_reading(doc.get("meta", {}), path,
-                                                             limits=settings.limits))
+                                                             limits=settings.limits),
+                       secnumdepth=settings.secnumdepth)
     if args.json:
         print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
     else:

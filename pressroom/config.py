@@ -59,6 +59,8 @@ class Settings:
     source_date_origin: str = ""
     stamp: StampOptions = field(default_factory=StampOptions)
     anonymous: bool = False          # the template hides authors everywhere
+    #: the deepest heading level the template numbers (`secnumdepth` of its [latex]; 0: none)
+    secnumdepth: int = 0
     creator: str = f"pressroom {__version__}"
     verbose: bool = False
     safe: bool = False
@@ -250,6 +252,13 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         raise TemplateError(f"unknown paper size `{paper}`", file=template_dir / "settings.toml",
                             hint=f"use one of {', '.join(PAPER_SIZES)}")
     anonymous = bool(tsettings.get("anonymous", False))
+    secnumdepth = latex.get("secnumdepth", 0)
+    if isinstance(secnumdepth, bool) or not isinstance(secnumdepth, int) or not 0 <= secnumdepth <= 5:
+        raise TemplateError(f"`secnumdepth` in [latex] must be a whole number from 0 to 5, "
+                            f"not {secnumdepth!r}",
+                            file=template_dir / "settings.toml",
+                            hint="the deepest heading level the template numbers: 0 none, 1 sections, "
+                                 "2 also subsections")
     return Settings(
         manuscript=manuscript.path,
         out_dir=(out_dir or default_out_dir(manuscript.path)).resolve(),
@@ -270,6 +279,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         source_date_origin=origin,
         stamp=_stamp_options(meta, version_date, built, manuscript),
         anonymous=anonymous,
+        secnumdepth=secnumdepth,
         verbose=verbose,
         safe=safe,
         time_limit=limits.time,

@@ -47,7 +47,7 @@ BIB_CACHE = ".bib-cache"
 #: pandoc's reading of the header alone (metadata.py), kept by the header's digest
 HEADER_CACHE = ".header-cache.json"
 
-__all__ = ["BIB_CACHE", "WRITE_CACHE", "ConvertResult", "convert", "read_ast", "run"]
+__all__ = ["BIB_CACHE", "WRITE_CACHE", "ConvertResult", "convert", "read_ast", "resolve_references", "run"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,27 @@ def read_ast(markdown: Path, settings: Settings) -> dict:
     if settings.safe:
         check_tex_input(doc, markdown)
     return doc
+
+
+def resolve_references(doc: dict, settings: Settings, *, fmt: str = "latex") -> dict:
+    """The cross-references (``@fig:x``, ``@tbl:x``, ``@sec:x``) as their text, numbered as the
+    template numbers; before the citations, so that none is taken for a citation key."""
+    from . import crossref
+    keys: frozenset[str] = frozenset()
+    if crossref.references_in(doc["blocks"]):   # a label may be no key of the bibliography
+        keys = bibliography_keys(settings)
+    return crossref.resolve(doc, fmt=fmt, source=settings.manuscript, secnumdepth=settings.secnumdepth,
+                            citation_keys=keys)
+
+
+def bibliography_keys(settings: Settings) -> frozenset[str]:
+    """The keys of the manuscript's ``.bib`` files (read quietly: the citation engine warns)."""
+    bibs = [b for b in settings.bibliographies if b.suffix.lower() == ".bib" and b.is_file()]
+    if not bibs:
+        return frozenset()
+    from .citations.bibliography import load_bibliography
+    return frozenset(load_bibliography(bibs, warn=lambda *args, **kwargs: None,
+                                       cache_dir=settings.out_dir / BIB_CACHE))
 
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
@@ -88,6 +109,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     facts.record(settings.out_dir, md, doc)
     text = md.read_text(encoding="utf-8")
     starts = block_lines(text, doc["blocks"])
+    doc = resolve_references(doc, settings)
     doc = apply_citations(doc, settings, warnings)
     mark = line_mark(facts.source_digest(md))
     if len(doc["blocks"]) == len(starts):

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import facts, jsoncache
-from .check import References, check_pdf, undefined_in_log
+from .check import References, check_pdf, empty_in_aux, undefined_in_log
 from .compile import AUX_DIR
 from .config import Settings
 from .errors import Warnings
@@ -65,12 +65,17 @@ def check_report(settings: Settings) -> list[dict]:
 
 
 def references(settings: Settings, pdf: Path) -> References:
-    """What the build knows of ``pdf``'s references: the keys the manuscript cites, and what the log
-    of the TeX run that made the submission PDF (the draft is it, stamped) reports undefined."""
+    """What the build knows of ``pdf``'s references: the keys the manuscript cites, what the log
+    of the TeX run that made the submission PDF (the draft is it, stamped) reports undefined, and
+    the ``\\ref`` to labels its .aux gives no number."""
     source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
     log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
+    aux = settings.out_dir / AUX_DIR / f"{settings.stem}.aux"
+    submission = settings.output(".pdf")
+    made = pdf.exists()
     return References(citations=source.citations, in_code=source.cited_in_code,
-                      undefined=undefined_in_log(log, settings.output(".pdf")) if pdf.exists() else ())
+                      undefined=undefined_in_log(log, submission) if made else (),
+                      empty=empty_in_aux(aux, settings.output(".tex"), submission) if made else ())
 
 
 def check_rows(settings: Settings, pdf: Path, *, draft: bool) -> list[dict]:

@@ -83,7 +83,7 @@ def stages(settings: Settings) -> list[Stage]:
         Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
               (*bib, *csl, *code_files(*_CONVERT_CODE, "citations")),
               (s.output(".body.tex"), s.output(".front.json")),
-              ("citations", "citation_options", "safe", "anonymous", "keywords"),
+              ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth"),
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *templates,
@@ -115,9 +115,9 @@ def stages(settings: Settings) -> list[Stage]:
                   ("template_name", "source_date_epoch", "engine"))]
 
 
-_CONVERT_CODE = ("convert.py", "pandoc_ast.py", "sourcelines.py", "figures.py", "frontfields.py",
-                 "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py", "jsoncache.py",
-                 "latex.py", "pandoc-body.latex")
+_CONVERT_CODE = ("convert.py", "crossref.py", "pandoc_ast.py", "sourcelines.py", "figures.py",
+                 "frontfields.py", "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py",
+                 "jsoncache.py", "latex.py", "pandoc-body.latex")
 
 
 def _runner(stage: str):

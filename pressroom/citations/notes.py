@@ -48,14 +48,17 @@ def notes_to_markdown(doc: dict, notes: list[list[dict]], *,
 
 def list_notes(markdown_path: Path, *, bibliography: Path | list[Path] | None = None,
                options: dict | None = None, warn=None, limits: Limits = DEFAULT_LIMITS,
-               on_read: Callable[[dict], None] | None = None) -> list[str]:
+               on_read: Callable[[dict], None] | None = None, secnumdepth: int = 0) -> list[str]:
     """Every footnote of the finished manuscript, as Markdown inline text. ``on_read``: called with
     pandoc's AST of the manuscript before the notes are made (the command line checks there that
-    pandoc and pressroom read the header alike, as the build does)."""
+    pandoc and pressroom read the header alike, as the build does). Cross-references read as their
+    text (``secnumdepth``: the heading levels the template numbers)."""
+    from ..crossref import resolve
     markdown_path = Path(markdown_path)
     doc = read_markdown(markdown_path, limits=limits, stage="notes")
     if on_read is not None:
         on_read(doc)
+    doc = resolve(doc, fmt="pandoc", source=markdown_path, secnumdepth=secnumdepth)
     doc = process(doc, source=markdown_path, bibliography=bibliography,
                   fmt="pandoc", options=options, warn=warn)
     return notes_to_markdown(doc, collect_notes(doc), limits=limits)

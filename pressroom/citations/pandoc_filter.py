@@ -15,6 +15,8 @@ returns a new one in which:
 script calling ``sys.exit(main())``): JSON on stdin, pandoc's output format
 in ``argv[1]``; latex/beamer targets get raw LaTeX (the build's exact
 output), every other target (docx, odt, html, markdown...) pandoc's inlines.
+Cross-references (``@fig:x``, pressroom/crossref.py) become their text first,
+sections unnumbered.
 
 AuthorInText citations (``@key [p. 3] says``) print the short author name
 in the text and a note; SuppressAuthor (``[-@key]``) drops the author from
@@ -348,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     fmt = "latex" if target.startswith(("latex", "beamer")) else "pandoc"
     doc = json.load(sys.stdin)
     try:
-        result = process(doc, fmt=fmt)
+        from pressroom.crossref import resolve  # @fig:x is a cross-reference, not a citation key
+        result = process(resolve(doc, fmt="latex" if fmt == "latex" else "pandoc"), fmt=fmt)
     except PressroomError as exc:   # an unknown key, a .bib that cannot be read...
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,0 +1,354 @@
+"""Cross-references in pandoc-crossref's syntax → their text, a pass over pandoc's AST.
+
+Labels: ``{#fig:x}`` on a figure (an image alone in its paragraph, with a
+caption: ``![Caption](map.png){#fig:x}``), ``{#tbl:x}`` on a table's caption
+(``: Caption {#tbl:x}``), ``{#sec:x}`` on a heading. References: ``@fig:x``,
+``[@fig:x]``, ``[@fig:a; @fig:b; @tbl:c]``, ``@Fig:x`` (capitalised),
+``[-@fig:x]`` (the number alone).
+
+A reference becomes its text: "figure 1", "table 2", "section 3.1",
+capitalised at the start of a sentence (or with ``@Fig:``); a cluster
+"figures 1 and 2", "figures 1–3 and 5", "figure 1 and table 2". The numbers
+are the ones LaTeX prints, counted here as LaTeX counts them: figures and
+tables with a caption in document order, sections as the template numbers
+them (``secnumdepth`` in its ``settings.toml``: 0, the default, numbers none,
+1 sections, 2 also subsections). A section without a number is referred to
+by its title in quotation marks, as CMOS 8.180 does for parts of a work
+("section “Sources”").
+
+The text is pandoc's own inlines, never raw TeX: the same under ``--safe``
+and in every writer. For LaTeX (``fmt="latex"``) each number is an internal
+link to its target (pandoc writes ``\\hyperref``); for the other writers it
+is plain text, and so is a section's title.
+
+Runs before the citation engine, so ``@fig:x`` is never taken for a
+citation key: every key with a prefix ``fig:``, ``tbl:`` or ``sec:`` is a
+cross-reference. An unknown label, a label given twice or on something with
+no number, a cluster mixing cross-references and citations, and a label that
+is also a key of the bibliography are errors naming the Markdown line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ManuscriptError
+from .pandoc_ast import At, Space, Str, elements, walk
+from .sourcelines import find_line
+
+#: prefix → (singular, plural) of what it labels
+KINDS = {"fig": ("figure", "figures"), "tbl": ("table", "tables"), "sec": ("section", "sections")}
+_PREFIX = re.compile(r"^(fig|tbl|sec|Fig|Tbl|Sec):(.+)$")
+#: where each element with an identifier holds its Attr in ``c``
+_ATTR_AT = {"Header": 1, "Figure": 0, "Table": 0, "Div": 0, "Span": 0, "Image": 0, "Link": 0,
+            "CodeBlock": 0, "Code": 0}
+#: a Str that ends a sentence: . ? ! and what may close around them (quotation marks, brackets)
+_SENTENCE_END = re.compile(r"[.?!][”’\"')\]]*$")
+#: abbreviations whose full stop ends no sentence ("see, e.g., figure 2")
+_ABBREVIATIONS = frozenset(("e.g.", "i.e.", "cf.", "viz.", "vs.", "ca.", "c.", "esp.", "see.", "p.", "pp."))
+NBSP = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a label names: its kind, its number as LaTeX prints it (None: no number), its title."""
+    kind: str
+    label: str
+    number: tuple[int, ...] | None
+    title: list = field(default_factory=list, compare=False)   # a section's inlines, for unnumbered ones
+
+    @property
+    def text(self) -> str:
+        return ".".join(str(n) for n in self.number) if self.number else ""
+
+
+def is_reference(key: str) -> bool:
+    """Whether a citation key is a cross-reference (``fig:``, ``tbl:``, ``sec:``, capitalised or not)."""
+    return bool(_PREFIX.match(key))
+
+
+def _label(key: str) -> tuple[str, bool]:
+    """The label a reference names and whether it asks for a capital (``@Fig:x``)."""
+    m = _PREFIX.match(key)
+    return f"{m.group(1).lower()}:{m.group(2)}", m.group(1)[0].isupper()
+
+
+class _Source:
+    """The Markdown text, for the lines errors name."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        try:
+            self.text = path.read_text(encoding="utf-8") if path else ""
+        except OSError:
+            self.text = ""
+
+    def line(self, pattern: str | re.Pattern, nth: int = 0) -> int | None:
+        return find_line(self.text, pattern, nth=nth)
+
+    def error(self, message: str, pattern: str | re.Pattern, *, nth: int = 0, hint: str | None = None):
+        return ManuscriptError(message, file=self.path, line=self.line(pattern, nth), hint=hint)
+
+
+def _reference_pattern(key: str) -> re.Pattern:
+    """``@key`` as written in the Markdown (``@{key}`` too), not a longer key that starts like it."""
+    return re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&\-+?<>~/]*\w)")
+
+
+def _label_pattern(label: str) -> re.Pattern:
+    return re.compile(r"#" + re.escape(label) + r"(?![\w:.\-])")
+
+
+# ---- the targets -----------------------------------------------------------------
+
+def _has_text(blocks: list) -> bool:
+    return any(elements(blocks, "Str", "Code", "Math", "Image"))
+
+
+def _strip_notes(inlines: list) -> list:
+    return walk(inlines, {"Note": lambda node, at: []})
+
+
+def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None) -> dict[str, Target]:
+    """Every label of the document and what it names, numbered as LaTeX numbers them.
+
+    ``secnumdepth``: the deepest heading level the template numbers (LaTeX's
+    counter of that name; 0: none).
+    """
+    where = _Source(source)
+    found: dict[str, Target] = {}
+    sections = [0] * 7
+    counters = {"fig": 0, "tbl": 0}
+
+    def add(label: str, kind: str, number, title=()) -> None:
+        if label in found:
+            raise where.error(f"the label {{#{label}}} is given twice", _label_pattern(label), nth=1,
+                              hint="every figure, table and section needs a label of its own")
+        found[label] = Target(kind, label, number, list(title))
+
+    def visit(x, in_figure: bool = False) -> None:
+        if isinstance(x, list):
+            for item in x:
+                visit(item, in_figure)
+            return
+        if not isinstance(x, dict):
+            return
+        kind = x.get("t")
+        if kind is None:
+            for value in x.values():
+                visit(value, in_figure)
+            return
+        ident = x["c"][_ATTR_AT[kind]][0] if kind in _ATTR_AT else ""
+        prefix = ident.split(":", 1)[0] if ":" in ident else ""
+        if kind == "Header":
+            level, (_, classes, _), inlines = x["c"]
+            starred = "unnumbered" in classes or "-" in classes
+            numbered = not starred and level <= secnumdepth
+            if not starred and level < len(sections):
+                sections[level] += 1
+                sections[level + 1:] = [0] * (len(sections) - level - 1)
+            if prefix == "sec":
+                add(ident, "sec", tuple(sections[1:level + 1]) if numbered else None, _strip_notes(inlines))
+            elif prefix in KINDS:
+                raise _misplaced(where, ident, "a heading")
+        elif kind in ("Figure", "Table") and not in_figure:
+            caption = x["c"][1][1]
+            short = "fig" if kind == "Figure" else "tbl"
+            # pandoc's LaTeX writer captions a table that has a caption or a label (numbered
+            # either way); a figure only when its caption has text
+            numbered = _has_text(caption) if kind == "Figure" else bool(caption or ident)
+            if numbered:
+                counters[short] += 1
+            if prefix == short:
+                if not numbered:
+                    raise where.error(f"{{#{ident}}} labels a {KINDS[short][0]} without a caption, which "
+                                      "has no number", _label_pattern(ident),
+                                      hint="give the figure a caption: ![Caption](file.png){#fig:x}")
+                add(ident, short, (counters[short],))
+            elif prefix in KINDS:
+                raise _misplaced(where, ident, f"a {KINDS[short][0]}")
+        elif prefix in KINDS:
+            what = {"Image": "an image that is not a figure (a figure is an image alone in its paragraph, "
+                             "with a caption)"}.get(kind, f"a {kind} element" if not in_figure
+                                                    else "a subfigure (not numbered on its own)")
+            raise _misplaced(where, ident, what)
+        if kind not in ("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline",
+                        "RawBlock", "CodeBlock", "HorizontalRule") and "c" in x:
+            visit(x["c"], in_figure or kind == "Figure")
+
+    visit(blocks)
+    return found
+
+
+def _misplaced(where: _Source, ident: str, what: str) -> ManuscriptError:
+    prefix = ident.split(":", 1)[0]
+    right = {"fig": "a figure: ![Caption](file.png){#fig:x}", "tbl": "a table's caption: : Caption {#tbl:x}",
+             "sec": "a heading: # Title {#sec:x}"}[prefix]
+    return where.error(f"{{#{ident}}} is on {what}, but `{prefix}:` labels {KINDS[prefix][1]}",
+                       _label_pattern(ident), hint=f"put the label on {right}")
+
+
+# ---- the references --------------------------------------------------------------
+
+def _sentence_starts(blocks: list) -> set[int]:
+    """The ids of the Cite elements that open a sentence (of a paragraph, heading, cell or note)."""
+    starts: set[int] = set()
+    for block in elements(blocks, "Para", "Plain", "Header", "LineBlock"):
+        inlines = block["c"][2] if block["t"] == "Header" else block["c"]
+        lines = inlines if block["t"] == "LineBlock" else [inlines]
+        for line in lines:
+            start = True
+            for leaf in elements(line, "Str", "Cite", "Note", "Code", "Math", "RawInline", "Image"):
+                if leaf["t"] == "Note":
+                    starts |= _sentence_starts(leaf["c"])
+                    continue
+                if leaf["t"] == "Cite" and start:
+                    starts.add(id(leaf))
+                word = leaf["c"] if leaf["t"] == "Str" else ""
+                start = bool(_SENTENCE_END.search(word)) and word.lower() not in _ABBREVIATIONS
+    return starts
+
+
+def _runs(numbers: list[tuple[int, ...]]) -> list[list[tuple[int, ...]]]:
+    """Sorted numbers in runs of consecutive ones (2.1, 2.2, 2.3 is a run; 2.3, 3.1 is not)."""
+    runs: list[list[tuple[int, ...]]] = []
+    for n in numbers:
+        last = runs[-1][-1] if runs else None
+        if last is not None and last[:-1] == n[:-1] and n[-1] == last[-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def _series(parts: list[list]) -> list:
+    """Inline lists joined as CMOS 6.19 joins a series: "a and b", "a, b, and c"."""
+    out: list = []
+    for i, part in enumerate(parts):
+        if i:
+            if len(parts) == 2:
+                out += [Space(), Str("and"), Space()]
+            else:
+                out += [Str(","), Space()] + ([Str("and"), Space()] if i == len(parts) - 1 else [])
+        out += part
+    return out
+
+
+class _Resolver:
+    def __init__(self, found: dict[str, Target], starts: set[int], fmt: str, where: _Source,
+                 citation_keys: Collection[str]):
+        self.found, self.starts, self.fmt, self.where = found, starts, fmt, where
+        self.citation_keys = citation_keys
+        self.seen: dict[str, int] = {}   # how often each key was met: the line of the nth one
+
+    def _name(self, target: Target) -> dict:
+        """A target's number, or an unnumbered section's title in quotation marks. For LaTeX the
+        number links to its target; an unnumbered heading has no anchor of its own in LaTeX
+        (hyperref would take the last numbered thing's), so its title is plain text."""
+        if target.number is None:
+            return {"t": "Quoted", "c": [{"t": "DoubleQuote"}, target.title]}
+        if self.fmt != "latex":
+            return Str(target.text)
+        return {"t": "Link", "c": [["", [], []], [Str(target.text)], [f"#{target.label}", ""]]}
+
+    def _group(self, kind: str, group: list[Target], noun: bool, capital: bool) -> list:
+        """One kind's targets: numbered ones in order, a run of three or more as a range, then the
+        unnumbered ones by title; after the noun ("figures"), unless the cluster wants none."""
+        numbered = sorted({t.number: t for t in group if t.number is not None}.values(),
+                          key=lambda t: t.number)
+        by_number = {t.number: t for t in numbered}
+        parts: list[list] = []
+        for run in _runs([t.number for t in numbered]):
+            if len(run) > 2:
+                parts.append([self._name(by_number[run[0]]), Str("–"), self._name(by_number[run[-1]])])
+            else:
+                parts += [[self._name(by_number[n])] for n in run]
+        parts += [[self._name(t)] for t in {t.label: t for t in group if t.number is None}.values()]
+        if not noun:
+            return _series(parts)
+        word = KINDS[kind][0 if len(parts) == 1 and len(numbered) <= 1 else 1]
+        word = word[:1].upper() + word[1:] if capital else word
+        return [Str(word + NBSP), *_series(parts)]
+
+    def _key_error(self, key: str, nth: int) -> ManuscriptError:
+        label, _ = _label(key)
+        kind, name = label.split(":", 1)
+        names = [known.split(":", 1)[1] for known in self.found if known.startswith(kind + ":")]
+        close = [f"{kind}:{n}" for n in difflib.get_close_matches(name, names, n=3, cutoff=0.6)]
+        if label in self.citation_keys:
+            hint = (f"`{label}` is a key of the bibliography, but `{label.split(':')[0]}:` keys are "
+                    "cross-references: rename the entry's key")
+        elif close:
+            hint = "did you mean " + ", ".join(f"@{k}" for k in close) + "?"
+        else:
+            hint = {"fig": "label the figure: ![Caption](file.png){#" + label + "}",
+                    "tbl": "label the table's caption: : Caption {#" + label + "}",
+                    "sec": "label the heading: # Title {#" + label + "}"}[kind]
+        return self.where.error(f"unknown cross-reference label `{label}`", _reference_pattern(key),
+                                nth=nth, hint=hint)
+
+    def cite(self, cite: dict, at: At) -> list | None:
+        items = cite["c"][0]
+        refs = [is_reference(c["citationId"]) for c in items]
+        if not any(refs):
+            return None
+        first_key = items[0]["citationId"]
+        nths = []
+        for c in items:
+            key = c["citationId"]
+            nths.append(self.seen.get(key, 0))
+            self.seen[key] = nths[-1] + 1
+        if not all(refs):
+            other = next(c["citationId"] for c, r in zip(items, refs) if not r)
+            raise self.where.error("a citation mixes cross-references and citation keys "
+                                   f"(@{first_key if refs[0] else other} with "
+                                   f"@{other if refs[0] else first_key})",
+                                   _reference_pattern(first_key), nth=nths[0],
+                                   hint="write them apart: see [@fig:map] and [@smith2001]")
+        found: list[Target] = []
+        for c, nth in zip(items, nths):
+            label, _ = _label(c["citationId"])
+            if label not in self.found:
+                raise self._key_error(c["citationId"], nth)
+            if label in self.citation_keys:
+                raise self.where.error(f"the label `{label}` is also a key of the bibliography",
+                                       _reference_pattern(c["citationId"]), nth=nth,
+                                       hint="rename the label or the entry's key: a reference must name "
+                                            "one of them only")
+            found.append(self.found[label])
+        capital = _label(first_key)[1] or id(cite) in self.starts
+        noun = items[0]["citationMode"]["t"] != "SuppressAuthor"
+        kinds = list(dict.fromkeys(t.kind for t in found))
+        groups = [self._group(k, [t for t in found if t.kind == k], noun, capital and i == 0)
+                  for i, k in enumerate(kinds)]
+        out = list(items[0]["citationPrefix"])
+        if out:
+            out.append(Space())
+        out += _series(groups)
+        return out + list(items[-1]["citationSuffix"])
+
+
+def resolve(doc: dict, *, fmt: str = "latex", source: Path | None = None, secnumdepth: int = 0,
+            citation_keys: Collection[str] = ()) -> dict:
+    """``doc`` with every cross-reference replaced by its text (a new document; ``doc`` is kept).
+
+    ``fmt``: ``latex`` (each number links to its target) or any other writer
+    (plain text). ``citation_keys``: the bibliography's keys, which no label
+    may also be.
+    """
+    blocks = doc.get("blocks", [])
+    keys = [c["citationId"] for cite in elements(blocks, "Cite") for c in cite["c"][0]]
+    found = targets(blocks, secnumdepth=secnumdepth, source=source)
+    if not any(is_reference(k) for k in keys):
+        return doc
+    resolver = _Resolver(found, _sentence_starts(blocks), fmt, _Source(source), frozenset(citation_keys))
+    return {**doc, "blocks": walk(blocks, {"Cite": resolver.cite})}
+
+
+def references_in(blocks: Iterable) -> bool:
+    """Whether ``blocks`` hold a cross-reference or a cross-reference label (cheap: no numbering)."""
+    return any(is_reference(c["citationId"]) for cite in elements(list(blocks), "Cite") for c in cite["c"][0])
