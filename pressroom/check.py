@@ -65,8 +65,9 @@ _KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
 _RAW_BRACKETED = re.compile(rf"\[[^\[\]]*?(?<![\w.])-?@({_KEY})[^\[\]]*\]")
 #: what TeX's log says of a reference (``\ref``: printed ``??``) or citation it could not resolve
 _UNDEFINED = re.compile(r"LaTeX Warning: (Reference|Citation) `([^']*)' on page (\d+) undefined")
-#: what the page shows of a reference LaTeX printed empty or unresolved: "Section .", "figure ??"
-_EMPTY_SHOWN = re.compile(r"\b(?:section|figure|table|chapter|appendix|equation)s?(?:\s*\?\?|\s+(?=[.,;:)]))",
+#: what the page shows of a reference LaTeX printed empty: "Section ." (an unresolved one, "??", is
+#: known from the log only: prose may say "Section ??")
+_EMPTY_SHOWN = re.compile(r"\b(?:section|figure|table|chapter|appendix|equation)s?\s+(?=[.,;:)])",
                           re.IGNORECASE)
 #: a label in the .aux whose number is empty (hyperref's and LaTeX's forms): ``\newlabel{x}{{}{3}...``
 _EMPTY_LABEL = re.compile(r"^\\newlabel\{([^{}]*)\}\{\{\}\{([^{}]*)\}", re.MULTILINE)
@@ -409,7 +410,7 @@ def _check_references(texts: list[str], references: References | None) -> Findin
         if bare is not None:
             found += [(m, "raw citation key") for m in bare.finditer(flat)
                       if m.group(1) in cited and not any(m.start() in span for span in inside)]
-        found += [(m, "empty or unresolved reference") for m in _EMPTY_SHOWN.finditer(flat)]
+        found += [(m, "empty reference") for m in _EMPTY_SHOWN.finditer(flat)]
         for m, what in sorted(found, key=lambda pair: pair[0].start()):
             keys = re.findall(rf"(?<![\w.])-?@({_KEY})", m.group(0))
             if what.startswith("empty") and any(problem.startswith("\\ref") or "undefined" in problem
