@@ -11,7 +11,7 @@
 Set-up, done by every command and skipped in a few milliseconds once done:
 1. `.venv` with the exact versions in requirements.lock (rebuilt when that
    file or pyproject.toml changes);
-2. TeX Live, latexmk, poppler-utils and bubblewrap from Debian, if a tool or TeX file is missing
+2. TeX Live, latexmk, latexdiff, poppler-utils and bubblewrap from Debian, if a tool or TeX file is missing
    (as root, or through sudo; otherwise the exact apt-get line to run is printed).
 
 This file runs with the system's Python 3.11 and the standard library only;
@@ -47,12 +47,14 @@ DEBIAN_PACKAGES = (
     "latexmk",
     "poppler-utils",               # pdftotext, pdffonts: the check stage and the tests
     "bubblewrap",                  # bwrap: --safe runs TeX in a sandbox (README: untrusted manuscripts)
+    "latexdiff",                   # `diff`: the changes PDF between two versions
 )
-REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext", "bwrap")
+REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext", "bwrap", "latexdiff")
 #: A file from each TeX package above: a TeX Live that has the tools but lacks one of these
 #: (installed before the package joined the list) gets the packages again.
-REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "luaotfload.sty",
-                      "texgyretermes-regular.otf", "lmmono10-regular.otf")
+#: (ulem and settobox: the markup of latexdiff's output)
+REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "luaotfload.sty", "ulem.sty",
+                      "settobox.sty", "texgyretermes-regular.otf", "lmmono10-regular.otf")
 TEX_STAMP = VENV / ".pressroom-tex"
 
 

@@ -32,6 +32,9 @@ COMMANDS = {
     "notes": ("PATH", "print every footnote of the finished document as Markdown (no TeX needed)"),
     "check": ("[PDF ...]", "preflight-check PDFs against the manuscript their manifest.json names"),
     "verify": ("[PATH]", "rebuild from scratch and compare with the build's manifest.json"),
+    "diff": ("PATH --since REV|--against OLD", "a changes PDF: what changed since a git revision or in "
+             "another file"),
+    "bundle": ("[PATH]", "a zip of the final .tex, figures and a README that compiles without pressroom"),
     "test": ("[PYTEST ARGS]", "run the test suite (in a checkout of the repository)"),
 }
 
@@ -115,8 +118,9 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
         else:
             command, rest = "build", argv
         run = {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
-               "verify": cmd_verify}[command]
-        if command == "build":    # a build's product is its files: it goes on when its reader leaves
+               "verify": cmd_verify, "diff": cmd_diff, "bundle": cmd_bundle}[command]
+        # a build's product is its files: it goes on when its reader leaves
+        if command in ("build", "diff", "bundle"):
             with _output_may_close():
                 return run(rest, prog)
         return run(rest, prog)
@@ -206,9 +210,19 @@ def build_lock(out_dir: Path):
 
 def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
     args = _build_parser(prog).parse_args(argv)
+    settings, executed = _build(args, Warnings(strict=args.strict))
+    if not executed:
+        print("nothing changed: no stage ran")
+    for suffix in (".tex", ".pdf", "-draft.pdf"):
+        print(f"  {_show(settings.output(suffix))}")
+    report = json.loads(settings.output(".check.json").read_text(encoding="utf-8"))
+    return report_findings(report, as_json=False)
+
+
+def _build(args, warnings: Warnings):
+    """Build the manuscript the command line names, as ``build`` does; (settings, stages that ran)."""
     from .config import build_settings, default_out_dir
     from .manuscript import read_manuscript, resolve_manuscript_path
-    warnings = Warnings(strict=args.strict)
     path = resolve_manuscript_path(args.manuscript)
     try:
         manuscript = read_manuscript(path, warnings)
@@ -227,12 +241,7 @@ def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
           f"(template {settings.template_name})")
     with build_lock(settings.out_dir):
         executed = run_tasks(settings, warnings)
-    if not executed:
-        print("nothing changed: no stage ran")
-    for suffix in (".tex", ".pdf", "-draft.pdf"):
-        print(f"  {_show(settings.output(suffix))}")
-    report = json.loads(settings.output(".check.json").read_text(encoding="utf-8"))
-    return report_findings(report, as_json=False)
+    return settings, executed
 
 
 def run_tasks(settings, warnings: Warnings) -> list[str]:
@@ -452,6 +461,60 @@ def cmd_verify(argv: list[str], prog: str = "pressroom") -> int:
     verdict = verify(settings, warnings, run_tasks)
     print("\n".join(verdict.lines()))
     return 0 if verdict.identical else EXIT_CHECK_FAILED
+
+
+def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:
+    """Build both versions, then latexdiff and XeLaTeX: ``<stem>-changes.pdf``."""
+    p = _build_parser(prog, "diff")
+    old_version = p.add_mutually_exclusive_group(required=True)
+    old_version.add_argument("--since", metavar="REV",
+                             help="the old version is the manuscript's folder at this git revision")
+    old_version.add_argument("--against", metavar="OLD.md", help="the old version is this Markdown file")
+    args = p.parse_args(argv)
+    import time
+
+    from . import changes
+    from .buildfolder import claim
+    from .manuscript import resolve_manuscript_path
+    warnings = Warnings(strict=args.strict)
+    try:
+        settings, _ = _build(args, warnings)
+    except PressroomError as exc:
+        raise changes.build_failed("new version", exc) from None
+    # from git: the manuscript as it is now, committed or not
+    new_label = f"the current {settings.manuscript.name}" if args.since else settings.manuscript.name
+    with build_lock(settings.out_dir):
+        if args.since:
+            old = changes.from_git(settings.manuscript, args.since,
+                                   settings.out_dir / changes.OLD_DIR / "source", settings.limits)
+        else:
+            old = changes.from_file(resolve_manuscript_path(args.against))
+        old_settings = changes.old_settings_for(settings, old, warnings=warnings)
+        claim(old_settings.out_dir, old_settings.manuscript, chosen=True)
+        print(f"building the old version, {old.label} → {_show(old_settings.out_dir)}")
+        try:
+            with build_lock(old_settings.out_dir):
+                run_tasks(old_settings, Warnings())
+        except PressroomError as exc:
+            raise changes.build_failed(f"old version ({old.label})", exc) from None
+        started = time.perf_counter()
+        title = changes.heading(old, old_settings, new_label, settings)
+        pdf, ran = changes.changes_pdf(settings, old_settings, title)
+        print(changes.timed("diff", started) if ran else "diff: nothing changed since the last diff")
+    print(title)
+    print(f"  {_show(pdf)}")
+    return 0
+
+
+def cmd_bundle(argv: list[str], prog: str = "pressroom") -> int:
+    """Build, then zip what compiles without pressroom: ``<stem>-sources.zip``."""
+    args = _build_parser(prog, "bundle").parse_args(argv)
+    from .bundle import write_bundle
+    settings, _ = _build(args, Warnings(strict=args.strict))
+    with build_lock(settings.out_dir):
+        zip_path, names = write_bundle(settings)
+    print(f"  {_show(zip_path)}: {', '.join(names)}")
+    return 0
 
 
 def cmd_test(argv: list[str], prog: str = "pressroom") -> int:

@@ -168,11 +168,11 @@ def compile_pdf(settings: Settings) -> Path:
     for old in (raw_pdf, raw_pdf.with_suffix(".xdv")):   # a run that makes no pages must not
         old.unlink(missing_ok=True)                       # leave the last run's PDF to be taken
     commands = tex_commands(settings, tex)
-    _run_tex(commands, settings, env, log, tex)
+    run_tex(commands, settings, env, log, tex)
     if commands[0][0] != "latexmk" and _UNRESOLVED.search(log.read_text(encoding="utf-8", errors="replace")):
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
         # where the body check does not look): latexmk takes over from this pass.
-        _run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
+        run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
     check_log(log, tex, settings.manuscript, *settings.bibliographies)
     return write_metadata(raw_pdf, settings.output(".pdf"), expected(settings, draft=False))
 
@@ -182,12 +182,14 @@ def run(settings: Settings, warnings: Warnings) -> None:
     compile_pdf(settings)
 
 
-def _run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
-             tex: Path) -> None:
+def run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
+            tex: Path, *, stage: str = "compile") -> None:
+    """Run TeX's ``commands`` in the build folder (in the sandbox under ``--safe``); a failure is
+    the log's error, located."""
     sandbox = Sandbox(settings.out_dir, writable=(settings.out_dir / AUX_DIR,)) if settings.safe else None
     for command in commands:
         try:
-            result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage="compile",
+            result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage=stage,
                               file=settings.manuscript, sandbox=sandbox)
         except ToolMissing:
             raise   # TeX did not run: the log (maybe an old one) says nothing about it

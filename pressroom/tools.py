@@ -64,6 +64,7 @@ _PROVIDED_BY = {
     "lualatex": "TeX Live (Debian package texlive-luatex)",
     "xdvipdfmx": "TeX Live (Debian package texlive-xetex)",
     "latexmk": "latexmk (Debian package latexmk)",
+    "latexdiff": "latexdiff (Debian package latexdiff)",
     "kpsewhich": "TeX Live (Debian package texlive-binaries)",
     "pdftotext": "poppler-utils (Debian package poppler-utils)",
     "git": "git (Debian package git)",

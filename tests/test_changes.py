@@ -1,0 +1,237 @@
+"""`diff` (a changes PDF, with real git, latexdiff and XeLaTeX) and `bundle` (a zip that compiles
+with latexmk alone).
+
+Two versions of a small manuscript, committed in a git repository made for the session: the new
+one adds a sentence and a citation, deletes a sentence (with its note), and changes the page a
+note cites. The changes PDF is read back with pdftotext and pikepdf; the bundle is unzipped into
+an empty folder and compiled there with latexmk, without pressroom.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from conftest import SAMPLE, pdf_text, run_cli
+from pressroom.changes import _LINE_MARKS, decorate, strip_marks
+
+BIB = """@book{hale1990,
+  author = {Hale, Margaret},
+  title = {Type and Trade},
+  publisher = {Harbour Press},
+  address = {Boston},
+  year = {1990}
+}
+@book{ito2001,
+  author = {Itō, Kenji},
+  title = {Foundries of the East},
+  publisher = {Kōyō},
+  address = {Tōkyō},
+  year = {2001}
+}
+"""
+OLD = """---
+title: "Metal and Print"
+abstract: "How metal type changed printing."
+version-date: 2026-03-01
+bibliography: refs.bib
+---
+
+# Beginnings
+
+The first foundry opened in a small harbour town.[@hale1990, 27] Its owner had learned the trade abroad.
+Nobody remembers the cat of the owner, which slept on the typecases.[@hale1990, 40]
+
+# Growth
+
+Within ten years the town had three presses and a daily paper.
+"""
+ADDED = "A second foundry followed within the decade."
+DELETED = "Nobody remembers the cat of the owner, which slept on the typecases."
+NEW = (OLD.replace("2026-03-01", "2026-04-02")
+       .replace("[@hale1990, 27]", "[@hale1990, 29]")
+       .replace(DELETED + "[@hale1990, 40]\n", "")
+       .replace("a daily paper.", f"a daily paper.[@ito2001, 12] {ADDED}")
+       .replace("# Growth", "# Rapid growth"))
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory) -> Path:
+    """A repository whose manuscript folder `ms/` has OLD committed as tag v1 and NEW in the
+    working tree."""
+    repo = tmp_path_factory.mktemp("repo")
+    folder = repo / "ms"
+    folder.mkdir()
+    (folder / "refs.bib").write_text(BIB, encoding="utf-8")
+    (folder / "paper.md").write_text(OLD, encoding="utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "first version")
+    _git(repo, "tag", "v1")
+    (folder / "paper.md").write_text(NEW, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def changes(versions, tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("changes") / "out"
+    result = run_cli("diff", versions, "--since", "v1", "--out", out)
+    return out, result.stdout
+
+
+def test_changes_pdf_shows_added_and_deleted_text(changes):
+    out, _ = changes
+    text = pdf_text(out / "paper-changes.pdf")
+    assert ADDED in text and DELETED in text
+    tex = (out / "paper-changes.tex").read_text(encoding="utf-8")
+    assert re.search(r"\\DIFadd\{A second foundry followed", tex)
+    assert re.search(r"\\DIFdel\{Nobody remembers", tex)
+    # headings and the title page are compared too
+    assert re.search(r"\\section\{.*\\DIFadd\{Rapid", tex)
+    # and the marks are coloured on the page: blue and red fills in the content streams
+    with pikepdf.open(out / "paper-changes.pdf") as pdf:
+        streams = b"".join(page.Contents.read_bytes() if isinstance(page.Contents, pikepdf.Stream) else
+                           b"".join(s.read_bytes() for s in page.Contents) for page in pdf.pages)
+    assert b"0 0 1 rg" in streams and b"1 0 0 rg" in streams
+
+
+def test_a_changed_page_in_a_note_shows_as_changed(changes):
+    out, _ = changes
+    tex = (out / "paper-changes.tex").read_text(encoding="utf-8")
+    note = re.search(r"\\footnote\{[^\n]*Type and Trade[^\n]*", tex).group(0)
+    assert re.search(r"\\DIFdel\{27", note) and re.search(r"\\DIFadd\{29", note), note
+    text = pdf_text(out / "paper-changes.pdf")
+    assert re.search(r"Type and Trade \(Boston: Harbour Press, 1990\), (p\. )?27\.? ?(p\. )?29", text), text
+
+
+def test_notes_are_numbered_as_in_the_new_version(changes):
+    out, _ = changes
+    text = pdf_text(out / "paper-changes.pdf")
+    new_text = pdf_text(out / "paper.pdf")
+    # the added citation is note 2 in both; the deleted note has a red cross, not a number
+    assert "a daily paper.2 A second foundry" in new_text
+    assert "a daily paper.2 A second foundry" in text, text
+    assert "×" in text
+    tex = (out / "paper-changes.tex").read_text(encoding="utf-8")
+    assert "\\addtocounter{footnote}{-1}" not in tex
+
+
+def test_first_page_names_both_versions(changes, versions):
+    out, stdout = changes
+    first = subprocess.run(["pdftotext", "-l", "1", str(out / "paper-changes.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    short = _git(versions.parent, "rev-parse", "--short", "v1")
+    first = " ".join(first.split())
+    assert f"Changes from revision v1 ({short}," in first
+    assert "version date 2026-03-01" in first and "the current paper.md, version date 2026-04-02" in first
+    assert "Metal and Print" in first
+    assert "paper-changes.pdf" in stdout
+
+
+def test_a_second_diff_with_nothing_new_reuses_the_pdf(changes, versions):
+    out, _ = changes
+    before = (out / "paper-changes.pdf").read_bytes()
+    result = run_cli("diff", versions, "--since", "v1", "--out", out)
+    assert "nothing changed since the last diff" in result.stdout
+    assert "convert" not in result.stdout and "compile" not in result.stdout
+    assert (out / "paper-changes.pdf").read_bytes() == before
+
+
+def test_the_old_version_that_fails_is_named(changes, versions, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(changes[0], out)          # warm: only the old version builds again
+    broken = tmp_path / "old.md"
+    broken.write_text(OLD.replace("[@hale1990, 27]", "[@nosuchkey, 27]"), encoding="utf-8")
+    shutil.copy(versions / "refs.bib", tmp_path / "refs.bib")
+    result = run_cli("diff", versions, "--against", broken, "--out", out, check=False)
+    assert result.returncode == 1
+    assert "the old version (old.md) does not build" in result.stderr
+    assert "nosuchkey" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_revision_is_a_usage_error(changes, versions, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(changes[0], out)
+    result = run_cli("diff", versions, "--since", "no-such-tag", "--out", out, check=False)
+    assert result.returncode == 2 and "no revision 'no-such-tag'" in result.stderr
+    result = run_cli("diff", versions, "--since", "--output=x", "--out", out, check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("template,safe", [("journal-article", False), ("anonymous-review", True)])
+def test_every_template_and_safe(versions, tmp_path, template, safe):
+    old = tmp_path / "old" / "paper.md"
+    old.parent.mkdir()
+    old.write_text(OLD, encoding="utf-8")
+    shutil.copy(versions / "refs.bib", old.parent / "refs.bib")
+    out = tmp_path / "out"
+    run_cli("diff", versions, "--against", old, "--out", out, "--template", template,
+            *(["--safe"] if safe else []))
+    text = pdf_text(out / "paper-changes.pdf")
+    assert ADDED in text and DELETED in text and "Changes from paper.md" in text
+
+
+# -- unit tests: no TeX ---------------------------------------------------------
+
+def test_line_marks_are_removed_before_the_comparison():
+    tex = "a\n%%md-0123456789abcdef:12\n\nb\n%%md-0123456789abcdef:end\n% a comment\n"
+    assert strip_marks(tex) == "a\n\nb\n% a comment\n"
+    assert _LINE_MARKS.pattern
+
+
+def test_decorate_heads_the_first_page_and_unnumbers_deleted_notes():
+    diff = ("\\documentclass{article}\n\\begin{document}\nx\\footnote{\\DIFdel{gone}} %DIFAUXCMD\n"
+            "\\addtocounter{footnote}{-1}%DIFAUXCMD\n\\end{document}\n")
+    out = decorate(diff, "Changes from revision 50% & more")
+    assert "revision 50\\% \\& more" in out
+    assert "\\addtocounter{footnote}{-1}" not in out
+    assert out.index("shipout/foreground") > out.index("\\begin{document}")
+
+
+# -- bundle ---------------------------------------------------------------------
+
+def _bundle(sample_build, tmp_path: Path, name: str) -> Path:
+    out = tmp_path / name
+    shutil.copytree(sample_build[0], out)
+    run_cli("bundle", SAMPLE, "--out", out)
+    return out / "paper-sources.zip"
+
+
+def test_bundle_compiles_with_latexmk_alone(sample_build, tmp_path):
+    zipped = _bundle(sample_build, tmp_path, "a")
+    with zipfile.ZipFile(zipped) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert set(names) == {"README.txt", "figures/newspapers-per-decade.png", "latexmkrc", "paper.tex"}
+        tex = archive.read("paper.tex").decode()
+        readme = archive.read("README.txt").decode()
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        archive.extractall(empty)
+    assert "%%md-" not in tex and str(sample_build[0]) not in tex and str(SAMPLE.parent) not in tex
+    assert "TeX Gyre Termes" in readme and "latexmk -xelatex paper.tex" in readme
+    subprocess.run(["latexmk", "-xelatex", "-interaction=nonstopmode"], cwd=empty, check=True,
+                   capture_output=True, timeout=300)
+    with pikepdf.open(empty / "paper.pdf") as mine, pikepdf.open(sample_build[0] / "paper.pdf") as built:
+        assert len(mine.pages) == len(built.pages)
+    assert pdf_text(empty / "paper.pdf") == pdf_text(sample_build[0] / "paper.pdf")
+
+
+def test_bundle_is_the_same_bytes_from_another_build_folder(sample_build, tmp_path):
+    first = _bundle(sample_build, tmp_path, "a").read_bytes()
+    second = _bundle(sample_build, tmp_path, "b").read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / "a" / "paper-sources.zip") as archive:
+        for info in archive.infolist():
+            assert info.external_attr >> 16 == 0o100644 and info.date_time[0] >= 1980
