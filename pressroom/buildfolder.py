@@ -179,8 +179,13 @@ def claim(out_dir: Path, manuscript: Path, *, chosen: bool) -> None:
 # -- what a killed build leaves ----------------------------------------------
 
 def clean_temporaries(out_dir: Path) -> list[Path]:
-    """Remove the temporary files of an earlier build that was killed (the caller holds the lock)."""
+    """Remove the temporary files of an earlier build that was killed (the caller holds the lock),
+    and a waiting TeX pass that a killed watch left (warmtex.py)."""
     removed = []
+    for warm in (out_dir / "tex").glob("warm-*"):   # warmtex.py: tex/warm-<pid of the watch>/
+        if warm.name != f"warm-{os.getpid()}":
+            stop_orphans(out_dir)
+            shutil.rmtree(warm, ignore_errors=True)
     for folder, dirs, files in os.walk(out_dir):
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
         for name in files:
@@ -206,8 +211,8 @@ def stop_orphans(out_dir: Path) -> list[int]:
     target = str(out_dir.resolve())
     for pid in pids:
         try:
-            if os.readlink(f"/proc/{pid}/cwd") != target:
-                continue
+            if os.readlink(f"/proc/{pid}/cwd") != target or _parent(pid) == os.getpid():
+                continue   # not in this folder, or this process's own (watch mode's waiting TeX)
             with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
                 if fh.read().strip() not in _TEX_PROGRAMS:
                     continue
@@ -218,6 +223,11 @@ def stop_orphans(out_dir: Path) -> list[int]:
         except (OSError, ValueError):
             continue
     return stopped
+
+
+def _parent(pid: int) -> int | None:
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:   # pid (comm) state ppid ...
+        return int(fh.read().rpartition(")")[2].split()[1])
 
 
 # -- publishing the outputs together ------------------------------------------

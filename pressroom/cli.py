@@ -3,6 +3,7 @@
 
     pressroom [build] [MANUSCRIPT] [--out DIR] [--template NAME] [-v] [--strict] [--safe] [--debug]
                       [--time-limit SECONDS] [--memory-limit MB]
+    pressroom watch [MANUSCRIPT] [--out DIR] [...the build's options]
     pressroom notes MANUSCRIPT [--json] [--template NAME]
     pressroom check [PDF ...] [--manuscript PATH] [--json]
     pressroom verify [MANUSCRIPT] [--out DIR] [--template NAME]
@@ -29,6 +30,8 @@ from .locations import CHECKOUT, default_manuscript
 #: Every command, its arguments and its line in ``--help``, in the order --help lists them.
 COMMANDS = {
     "build": ("[PATH]", "build a manuscript (.md file or its folder): .tex, PDF, stamped draft, check"),
+    "watch": ("[PATH]", "build, then rebuild on every save of the manuscript, bibliography, figures or "
+                        "template"),
     "notes": ("PATH", "print every footnote of the finished document as Markdown (no TeX needed)"),
     "check": ("[PDF ...]", "preflight-check PDFs against the manuscript their manifest.json names"),
     "verify": ("[PATH]", "rebuild from scratch and compare with the build's manifest.json"),
@@ -117,8 +120,9 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
             command, rest = argv[0], argv[1:]
         else:
             command, rest = "build", argv
+        from .watch import cmd_watch
         run = {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
-               "verify": cmd_verify, "diff": cmd_diff, "bundle": cmd_bundle}[command]
+               "verify": cmd_verify, "diff": cmd_diff, "bundle": cmd_bundle, "watch": cmd_watch}[command]
         # a build's product is its files: it goes on when its reader leaves
         if command in ("build", "diff", "bundle"):
             with _output_may_close():
@@ -244,8 +248,11 @@ def _build(args, warnings: Warnings):
     return settings, executed
 
 
-def run_tasks(settings, warnings: Warnings) -> list[str]:
+def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> list[str]:
     """Run the doit tasks for these settings; returns the names of the stages that ran.
+
+    ``runners``: stages run another way (watch mode's compile, tasks.Runner); ``on_stage``:
+    called with each stage's name as it finishes (watch mode says when the PDF is ready).
 
     The settings, warnings and progress reporter reach doit through a task
     loader made for this build alone (pressroom.tasks.BuildLoader). The caller
@@ -275,9 +282,10 @@ def run_tasks(settings, warnings: Warnings) -> list[str]:
             print(f"note: the last build into {_show(out_dir)} was stopped before it finished: its last "
                   "good outputs are back in place", file=sys.stderr)
         clean_temporaries(out_dir)
-        reporter = StageReporter(sys.stdout, verbose=settings.verbose)
+        reporter = StageReporter(sys.stdout, verbose=settings.verbose, on_success=on_stage)
         # reading the task list may write the facts' cache: in the try, for a full disk
-        loader = BuildLoader(settings, warnings, reporter, BuildState(publication, StageWarnings(out_dir)))
+        loader = BuildLoader(settings, warnings, reporter, BuildState(publication, StageWarnings(out_dir)),
+                             runners)
     except OSError as exc:
         _say_stale(*outputs)
         raise folder_error(exc, out_dir) from None

@@ -32,6 +32,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolMissing, Warnings
@@ -41,6 +42,9 @@ from .sandbox import Sandbox, require
 from .sourcelines import find_line_in, markdown_line
 from .tools import operand
 from .tools import run as run_tool
+
+if TYPE_CHECKING:
+    from .warmtex import WarmTex
 
 AUX_DIR = "tex"
 _MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) \(U\+([0-9A-F]+)\) in font (.+?)!")
@@ -153,8 +157,11 @@ def stage_figures(settings: Settings) -> list[Path]:
     return copied
 
 
-def compile_pdf(settings: Settings) -> Path:
-    """Run TeX, check the log, write ``<stem>.pdf`` with its metadata."""
+def compile_pdf(settings: Settings, warm: WarmTex | None = None) -> Path:
+    """Run TeX, check the log, write ``<stem>.pdf`` with its metadata.
+
+    ``warm``: watch mode's waiting TeX (warmtex.py), which does the first pass when it was
+    started for this one."""
     tex = settings.output(".tex")
     check_tex_name(settings)
     if settings.safe:
@@ -168,7 +175,10 @@ def compile_pdf(settings: Settings) -> Path:
     for old in (raw_pdf, raw_pdf.with_suffix(".xdv")):   # a run that makes no pages must not
         old.unlink(missing_ok=True)                       # leave the last run's PDF to be taken
     commands = tex_commands(settings, tex)
-    run_tex(commands, settings, env, log, tex)
+    if warm is not None and commands[0][0] == "xelatex" and warm.take(settings, commands[0], env):
+        run_tex(commands[1:], settings, env, log, tex)
+    else:
+        run_tex(commands, settings, env, log, tex)
     if commands[0][0] != "latexmk" and _UNRESOLVED.search(log.read_text(encoding="utf-8", errors="replace")):
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
         # where the body check does not look): latexmk takes over from this pass.
@@ -182,11 +192,31 @@ def run(settings: Settings, warnings: Warnings) -> None:
     compile_pdf(settings)
 
 
+def start_warm(settings: Settings, warm: WarmTex) -> None:
+    """Start the next build's first XeLaTeX pass of the current ``.tex`` in ``warm`` (watch mode):
+    it reads the preamble and waits for the rest (warmtex.py). Not for a body that needs latexmk,
+    nor for LuaLaTeX."""
+    tex = settings.output(".tex")
+    if not tex.is_file():
+        return
+    commands = tex_commands(settings, tex)
+    if commands[0][0] != "xelatex":
+        warm.stop()
+        return
+    tex_env = TexEnvironment(settings.source_date_epoch)
+    env = tex_env.settings() if settings.safe else tex_env.variables()
+    warm.start(settings, commands[0], env, _sandbox(settings))
+
+
+def _sandbox(settings: Settings) -> Sandbox | None:
+    return Sandbox(settings.out_dir, writable=(settings.out_dir / AUX_DIR,)) if settings.safe else None
+
+
 def run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
             tex: Path, *, stage: str = "compile") -> None:
     """Run TeX's ``commands`` in the build folder (in the sandbox under ``--safe``); a failure is
     the log's error, located."""
-    sandbox = Sandbox(settings.out_dir, writable=(settings.out_dir / AUX_DIR,)) if settings.safe else None
+    sandbox = _sandbox(settings)
     for command in commands:
         try:
             result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage=stage,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 from doit.reporter import ConsoleReporter
 
@@ -23,9 +24,10 @@ class StageReporter(ConsoleReporter):
 
     desc = "pressroom stages"
 
-    def __init__(self, outstream, options=None, *, verbose: bool = False):
+    def __init__(self, outstream, options=None, *, verbose: bool = False,
+                 on_success: Callable[[str], None] | None = None):
         super().__init__(outstream, options or {})
-        self.verbose = verbose
+        self.verbose, self.on_success = verbose, on_success
         #: the stages that ran, in order
         self.executed: list[str] = []
         self._started: dict[str, float] = {}
@@ -48,6 +50,8 @@ class StageReporter(ConsoleReporter):
     def add_success(self, task):
         self.executed.append(task.name)
         self._finished(task)
+        if self.on_success is not None:
+            self.on_success(task.name)
 
     def skip_uptodate(self, task):
         if self.verbose:

@@ -16,7 +16,7 @@ of a checkout wraps :func:`dodo_namespace` for doit's own command line
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +82,12 @@ def _no_kept_warnings(stage: str, kept: StageWarnings | None, warnings: Warnings
     return uptodate
 
 
+#: a stage's ``run(settings, warnings)``, for a build that runs one its own way (watch mode's compile)
+Runner = Callable[["Settings", Warnings], None]
+
+
 def _action(stage: Stage, settings: Settings, warnings: Warnings, failures: list[PressroomError],
-            build: BuildState | None):
+            build: BuildState | None, runner: Runner | None = None):
     def action():
         from .stages import RUNNERS, warm_up
         try:
@@ -92,7 +96,7 @@ def _action(stage: Stage, settings: Settings, warnings: Warnings, failures: list
                 build.publication.begin()   # the last good outputs, kept aside before any is replaced
             warm_up(stage.name)   # later stages' imports, while this one waits on pandoc or TeX
             first = len(warnings.records)
-            RUNNERS[stage.name](settings, warnings)
+            (runner or RUNNERS[stage.name])(settings, warnings)
             if build is not None:
                 build.warnings.set(stage.name, warnings.records[first:])
         except PressroomError as exc:
@@ -130,15 +134,17 @@ class BuildState:
 
 
 def task_dicts(settings: Settings, warnings: Warnings, failures: list[PressroomError],
-               build: BuildState | None = None) -> Iterator[dict]:
-    """One doit task dict per stage of this build."""
+               build: BuildState | None = None, runners: Mapping[str, Runner] | None = None
+               ) -> Iterator[dict]:
+    """One doit task dict per stage of this build (``runners``: stages run another way)."""
     from .stages import stages
     kept = build.warnings if build is not None else None
     for stage in stages(settings):
         yield {
             "basename": stage.name,
             "doc": stage.doc,
-            "actions": [_action(stage, settings, warnings, failures, build)],
+            "actions": [_action(stage, settings, warnings, failures, build,
+                                (runners or {}).get(stage.name))],
             "file_dep": [str(p) for p in stage.inputs],
             "targets": [str(p) for p in stage.outputs],
             "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)}),
@@ -159,13 +165,13 @@ class BuildLoader(TaskLoader2):
     """
 
     def __init__(self, settings: Settings, warnings: Warnings, reporter: ConsoleReporter | None = None,
-                 build: BuildState | None = None):
+                 build: BuildState | None = None, runners: Mapping[str, Runner] | None = None):
         super().__init__()
         self.settings, self.reporter, self.build = settings, reporter, build
         self.failures: list[PressroomError] = []
         # made here, not inside doit, so that an error in them (a template's missing part) is
         # a PressroomError raised to the caller rather than a traceback doit prints
-        self._tasks = list(task_dicts(settings, warnings, self.failures, build))
+        self._tasks = list(task_dicts(settings, warnings, self.failures, build, runners))
 
     def load_doit_config(self) -> dict:
         """With DOIT_PLUGINS given to doit, the state is buildfolder.StateFile's."""

@@ -166,6 +166,10 @@ class Running:
             raise ToolError(f"{self._who()} failed (exit {code}):\n{tail}", file=self.file)
         return subprocess.CompletedProcess(self.proc.args, code, out, err)
 
+    def stop(self) -> None:
+        """Stop the tool (its whole process group) if it is still running, and reap it."""
+        self._kill()
+
     def _elapsed(self) -> float:
         return time.monotonic() - self.started
 

@@ -75,7 +75,7 @@ def test_pressroom_builds_checks_and_lists_notes(installed):
     shutil.copytree(ROOT / "manuscript", work / "paper")
     overview = _run(pressroom, "--help", cwd=work)
     assert overview.returncode == 0
-    for command in ("build", "notes", "check", "verify", "test"):
+    for command in ("build", "watch", "notes", "check", "verify", "test"):
         assert f"\n  {command} " in overview.stdout
     # no PATH: the default build folder is build/<folder name>/ in the current folder
     built = _run(pressroom, "paper", cwd=work, umask=0o022)

@@ -1,0 +1,170 @@
+"""A XeLaTeX pass started before the save it typesets (watch mode).
+
+Most of a XeLaTeX pass is spent before the first page: the format, the
+packages and the fonts of the preamble (70–80 % of a pass on the corpus
+paper). Watch mode starts the next pass as soon as a build has finished: TeX
+reads the preamble of the current ``.tex``, then waits, reading the rest of
+the document from a named pipe. When the next save renders a ``.tex`` with the
+same preamble (and the same TeX command and environment), the rest is written
+into the pipe and only the pages are left to typeset. Anything else (a new
+header field or template, a body that needs latexmk, a LaTeX error, TeX gone)
+stops the waiting TeX and the pass runs as usual, which also gives the usual
+located error.
+
+The ``.xdv`` is byte for byte a usual pass's: the same commands and
+environment, the same ``.aux`` read back, and TeX reads the rest with its
+primitive ``\\input``, which adds nothing to the document. (XeTeX sniffs the
+first bytes of an input file for a byte-order mark and rewinds, which a pipe
+cannot do: the rest starts with a comment line, ``%%%``, of which the sniff
+may take two characters and leave a comment.)
+
+The waiting TeX works in ``tex/warm-<pid>/``, with its own log, so the log of the
+run that made the current PDF stays for the checks; its outputs move into
+``tex/`` when it has finished. The time limit counts from the moment the
+rest is written; the memory limit is the usual one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+from .config import Settings
+from .errors import ToolError
+from .tools import Running, start
+
+_DRIVER = "warm.tex"
+_PIPE = "rest.fifo"
+#: what the rest starts with: a comment whatever the byte-order sniff takes from it
+_LEAD = "%%%\n"
+#: what a pass writes that is not read back by the next one
+_NOT_READ_BACK = (".log", ".xdv", ".pdf")
+
+
+class WarmTex:
+    """At most one waiting XeLaTeX pass of one build folder (watch mode holds the folder's lock)."""
+
+    def __init__(self) -> None:
+        self._running: Running | None = None
+        self._key: tuple | None = None
+        self._folder: Path | None = None
+        #: how many passes the waiting TeX shortened (for the tests and the benchmark)
+        self.used = 0
+
+    def start(self, settings: Settings, command: list[str], env: dict[str, str], sandbox) -> None:
+        """Start the pass ``command`` (a XeLaTeX ``-no-pdf`` run of ``<stem>.tex`` in the build
+        folder, as compile.tex_commands gives it) up to the end of the current preamble."""
+        self.stop()
+        tex = settings.output(".tex")
+        preamble = _preamble(tex)
+        if preamble is None:
+            return
+        aux = settings.out_dir / "tex"
+        # named after this process: a build can tell the folder of a watch that was killed
+        folder = self._folder = aux / f"warm-{os.getpid()}"   # set first: stop() removes it
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for path in aux.glob(f"{settings.stem}.*"):   # what the pass reads back from the last one
+            if path.is_file() and path.suffix not in _NOT_READ_BACK:
+                shutil.copyfile(path, folder / path.name)
+        pipe = folder / _PIPE
+        os.mkfifo(pipe)
+        inside = f"tex/{folder.name}"
+        (folder / _DRIVER).write_text(
+            preamble + f"\\csname @@input\\endcsname {inside}/{_PIPE}\\relax\n", encoding="utf-8")
+        warm = [a for a in command[:-1] if not a.startswith("-output-directory=")]
+        warm += [f"-output-directory={inside}", f"-jobname={settings.stem}", f"{inside}/{_DRIVER}"]
+        # Ctrl-C waits until the process is recorded, so that stop() can always end it
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._running = start(warm, cwd=settings.out_dir, env=env, limits=settings.limits,
+                                  stage="compile", file=settings.manuscript, sandbox=sandbox)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        self._key = _key(settings, command, env, preamble)
+
+    def take(self, settings: Settings, command: list[str], env: dict[str, str]) -> bool:
+        """Run the pass ``command`` with the waiting TeX if it was started for it: True when the
+        pass is done (its outputs in ``tex/``); False when the caller must run it as usual."""
+        running, folder = self._running, self._folder
+        if running is None or folder is None:
+            return False
+        preamble = _preamble(settings.output(".tex"))
+        if preamble is None or self._key != _key(settings, command, env, preamble) \
+                or running.proc.poll() is not None:
+            self.stop()
+            return False
+        rest = settings.output(".tex").read_text(encoding="utf-8")[len(preamble):]
+        self._running = None   # whatever happens now, this TeX is used up
+        if not _deliver(running, folder / _PIPE, _LEAD + rest):
+            self._discard(running)
+            return False
+        running.started = time.monotonic()   # the time limit counts from here
+        try:
+            running.wait(check=True)
+        except ToolError:      # a LaTeX error: the usual pass gives the located one
+            self._discard(running)
+            return False
+        except BaseException:  # a limit, Ctrl-C: wait() has stopped it
+            self._discard(running)
+            raise
+        for path in folder.iterdir():
+            if path.name not in (_DRIVER, _PIPE):
+                os.replace(path, folder.parent / path.name)
+        self._discard(running)
+        self.used += 1
+        return True
+
+    def stop(self) -> None:
+        """Stop the waiting TeX, if any, and remove its folder."""
+        running, self._running = self._running, None
+        self._discard(running)
+
+    def _discard(self, running: Running | None) -> None:
+        if running is not None:
+            running.stop()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _preamble(tex: Path) -> str | None:
+    """The ``.tex`` up to the line that begins the document (None: no such line)."""
+    try:
+        text = tex.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    at = text.find("\n\\begin{document}")
+    return text[:at + 1] if at >= 0 else None
+
+
+def _key(settings: Settings, command: list[str], env: dict[str, str], preamble: str) -> tuple:
+    return (str(settings.out_dir), settings.stem, tuple(command), tuple(sorted(env.items())),
+            settings.limits, settings.safe, preamble)
+
+
+def _deliver(running: Running, pipe: Path, text: str) -> bool:
+    """Write ``text`` into the pipe TeX reads (from a thread: TeX reads it as it typesets);
+    False if TeX ended before it opened the pipe."""
+    while True:
+        try:
+            fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:        # ENXIO: TeX has not reached the pipe yet (still in the preamble)
+            if running.proc.poll() is not None:
+                return False
+            time.sleep(0.002)
+    os.set_blocking(fd, True)
+
+    def write() -> None:
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError:        # TeX stopped reading (an error): its exit code says so
+            pass
+
+    threading.Thread(target=write, daemon=True, name="pressroom-warm-tex").start()
+    return True
