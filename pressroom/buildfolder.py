@@ -60,8 +60,10 @@ _TEX_PROGRAMS = frozenset({"xelatex", "lualatex", "xetex", "luatex", "latexmk", 
 
 
 def published(settings: Settings) -> list[Path]:
-    """The outputs one build publishes together: both PDFs, the check report, the manifest."""
-    return [settings.output(".pdf"), settings.output("-draft.pdf"), settings.output(".check.json"),
+    """The outputs one build publishes together: both PDFs (and the Word file, when the build makes
+    one), the check report, the manifest."""
+    docx = [settings.output(".docx")] if settings.docx else []
+    return [settings.output(".pdf"), settings.output("-draft.pdf"), *docx, settings.output(".check.json"),
             settings.out_dir / "manifest.json"]
 
 

@@ -394,7 +394,9 @@ def _check_stamp(stamps: list[str | None], texts: list[str], draft: bool,
 
 # -- references -------------------------------------------------------------
 
-def _check_references(texts: list[str], references: References | None) -> Finding:
+def _check_references(texts: list[str], references: References | None, *,
+                      places: list[str] | None = None) -> Finding:
+    """``places``: what each text is (default: page 1, page 2, ...)."""
     problems = [f"page {page}: LaTeX {kind} `{label}` undefined (printed as ??)"
                 for kind, label, page in (references.undefined if references else ())]
     problems += [f"\\ref{{{label}}} prints nothing: `{label}` (page {page}) labels something unnumbered"
@@ -421,7 +423,8 @@ def _check_references(texts: list[str], references: References | None) -> Findin
                     in_code[k] -= 1
                 continue
             start, end = max(0, m.start() - 25), min(len(flat), m.end() + 25)
-            problems.append(f"page {n}: {what} {m.group(0)!r} in \u201c{flat[start:end]}\u201d")
+            place = places[n - 1] if places else f"page {n}"
+            problems.append(f"{place}: {what} {m.group(0)!r} in \u201c{flat[start:end]}\u201d")
     return _finding("references", problems, "no undefined reference, no raw citation")
 
 

@@ -62,6 +62,17 @@ def _positive(kind):
     return parse
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    """An argparse type: output formats, comma-separated (``docx``, ``pdf,docx``)."""
+    from .manuscript import OUTPUT_FORMATS
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown) or repr(text)}: "
+                                         f"use {' or '.join(OUTPUT_FORMATS)}")
+    return formats
+
+
 def _add_limits(p: argparse.ArgumentParser) -> None:
     from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
     p.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
@@ -88,6 +99,9 @@ def _build_parser(prog: str, command: str = "build") -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="show tool output")
     p.add_argument("--strict", action="store_true", help="make warnings fatal")
     p.add_argument("--safe", action="store_true", help="untrusted manuscript: no raw LaTeX")
+    p.add_argument("--to", action="append", type=_formats, default=[], metavar="FORMAT",
+                   help="also make FORMAT beside the PDFs: docx (<stem>.docx, Word); "
+                        "adds to the header's or template's `outputs`")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_limits(p)
     return p
@@ -217,7 +231,7 @@ def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
     settings, executed = _build(args, Warnings(strict=args.strict))
     if not executed:
         print("nothing changed: no stage ran")
-    for suffix in (".tex", ".pdf", "-draft.pdf"):
+    for suffix in (".tex", ".pdf", "-draft.pdf", *((".docx",) if settings.docx else ())):
         print(f"  {_show(settings.output(suffix))}")
     report = json.loads(settings.output(".check.json").read_text(encoding="utf-8"))
     return report_findings(report, as_json=False)
@@ -233,7 +247,7 @@ def _build(args, warnings: Warnings):
         settings = build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
                                   template=args.template, verbose=args.verbose, safe=args.safe,
                                   time_limit=args.time_limit, memory_limit=args.memory_limit,
-                                  warnings=warnings)
+                                  warnings=warnings, to=_chosen_formats(args))
     except PressroomError:
         # Bad input caught before any stage ran: the last good PDFs are stale all the same.
         out_dir = Path(args.out).resolve() if args.out else default_out_dir(path)
@@ -246,6 +260,10 @@ def _build(args, warnings: Warnings):
     with build_lock(settings.out_dir):
         executed = run_tasks(settings, warnings)
     return settings, executed
+
+
+def _chosen_formats(args) -> tuple[str, ...]:
+    return tuple(f for formats in args.to for f in formats)
 
 
 def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> list[str]:
@@ -272,7 +290,7 @@ def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> l
         state_problem,
     )
     from .progress import StageReporter
-    from .tasks import DOIT_PLUGINS, STAGE_NAMES, BuildLoader, BuildState
+    from .tasks import DOIT_PLUGINS, BuildLoader, BuildState
     out_dir = settings.out_dir
     outputs = (settings.output(".pdf"), settings.output("-draft.pdf"))
     claim(out_dir, settings.manuscript, chosen=True)
@@ -304,7 +322,7 @@ def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> l
         _say_stale(*outputs)
         raise failure
     publication.commit()
-    for stage in STAGE_NAMES:   # a stage that had no reason to run still has its warnings
+    for stage in loader.stage_names:   # a stage that had no reason to run still has its warnings
         if stage not in reporter.executed:
             for message, file, line in loader.build.warnings.of(stage):
                 print(f"warning: {Warnings.text(message, file, line)}", file=sys.stderr)
@@ -386,7 +404,8 @@ def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
 
 def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     p = _parser(prog, "check")
-    p.add_argument("pdfs", nargs="*", help="PDFs to check (default: the two PDFs of the manuscript's build)")
+    p.add_argument("pdfs", nargs="*", help="PDFs (or .docx files) to check (default: the two PDFs of the "
+                                           "manuscript's build, and its .docx if it has one)")
     where = "manuscript/" if CHECKOUT else "the current folder"
     p.add_argument("--manuscript", help="the manuscript whose metadata the PDFs must carry (default: the one "
                                         f"the manifest.json beside each PDF names; with no PDF: {where})")
@@ -411,18 +430,23 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
             if not pdf.is_file():
                 raise UsageError(f"no such PDF: {_show(pdf)}",
                                  hint="build the manuscript first, or name the PDFs")
+        if settings.output(".docx").is_file():
+            pdfs.append(settings.output(".docx"))
     report, unmatched, settings_of = [], [], {}
     for pdf in pdfs:
         draft = pdf.name.endswith("-draft.pdf")
         manuscript, template, why_not = (given, None, "") if given else manuscript_of(pdf)
+        docx = pdf.suffix.lower() == ".docx"
         if manuscript is None:
             unmatched.append(f"{_show(pdf)}: metadata not compared: {why_not}")
-            report += _rows_without_manuscript(pdf, args, draft=draft)
+            report += _docx_rows_without_manuscript(pdf) if docx else _rows_without_manuscript(pdf, args,
+                                                                                                draft=draft)
             continue
-        from .preflight import check_rows
+        from .preflight import check_rows, docx_rows
         if (manuscript, template) not in settings_of:   # a build's two PDFs: read the manuscript once
             settings_of[manuscript, template] = _check_settings(manuscript, args, warnings, template=template)
-        report += check_rows(settings_of[manuscript, template], pdf, draft=draft)
+        settings = settings_of[manuscript, template]
+        report += docx_rows(settings, pdf) if docx else check_rows(settings, pdf, draft=draft)
     code = report_findings(report, as_json=args.json)
     for line in unmatched:
         print(f"note: {line}; name the manuscript with --manuscript", file=sys.stderr)
@@ -453,6 +477,15 @@ def _rows_without_manuscript(pdf: Path, args, *, draft: bool) -> list[dict]:
     return [{"pdf": pdf.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
 
 
+def _docx_rows_without_manuscript(docx: Path) -> list[dict]:
+    """The checks of a .docx that need no manuscript: notes against the PDF beside it (if any),
+    references, structure."""
+    from .docxcheck import check_docx, pdf_note_count
+    pdf = docx.with_suffix(".pdf")
+    findings = check_docx(docx, expected=None, pdf_notes=pdf_note_count(pdf) if pdf.is_file() else None)
+    return [{"pdf": docx.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+
+
 def cmd_verify(argv: list[str], prog: str = "pressroom") -> int:
     """Rebuild from scratch in a temporary folder and compare with the build folder's manifest."""
     p = _build_parser(prog, "verify")
@@ -464,7 +497,7 @@ def cmd_verify(argv: list[str], prog: str = "pressroom") -> int:
     settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
                               out_dir=Path(args.out) if args.out else None, template=args.template,
                               verbose=args.verbose, safe=args.safe, time_limit=args.time_limit,
-                              memory_limit=args.memory_limit, warnings=warnings)
+                              memory_limit=args.memory_limit, warnings=warnings, to=_chosen_formats(args))
     print(f"verifying {_show(settings.out_dir)}: rebuilding from scratch in a temporary folder")
     verdict = verify(settings, warnings, run_tasks)
     print("\n".join(verdict.lines()))

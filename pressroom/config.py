@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .errors import ManuscriptError, TemplateError, Warnings
 from .locations import TEMPLATES, project_root
-from .manuscript import Manuscript, author_names, citation_option_problem
+from .manuscript import OUTPUT_FORMATS, Manuscript, author_names, citation_option_problem, outputs_problem
 from .papers import PAPER_SIZES
 from .reproducible import source_date
 from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
@@ -67,6 +67,15 @@ class Settings:
     #: every run of an external tool: seconds (wall clock) and MB of address space per process
     time_limit: float = DEFAULT_TIME_LIMIT
     memory_limit: int = DEFAULT_MEMORY_LIMIT
+    #: what the build makes: ("pdf",) or ("pdf", "docx"); the PDFs always
+    outputs: tuple[str, ...] = ("pdf",)
+    #: the `[docx]` table of the template's settings.toml (title_page, number_sections)
+    docx_settings: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def docx(self) -> bool:
+        """Whether the build makes ``<stem>.docx``."""
+        return "docx" in self.outputs
 
     @property
     def stem(self) -> str:
@@ -140,6 +149,24 @@ def load_template_settings(template_dir: Path) -> dict[str, Any]:
             raise TemplateError(f"`{key}` in [citations] must be {problem}", file=path, line=line,
                                 hint="docs/citation-styles.md lists the styles and their settings")
     return data
+
+
+def build_outputs(meta: dict, tsettings: dict[str, Any], template_dir: Path,
+                  to: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The formats a build makes: the PDFs, and what the header's `outputs` (else the template's)
+    and the command line's ``--to`` add, in OUTPUT_FORMATS's order."""
+    given = tsettings.get("outputs")
+    problem = outputs_problem(given)
+    if problem:
+        path = template_dir / "settings.toml"
+        line = next((i for i, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                     if re.match(r"\s*outputs\s*=", row)), None)
+        raise TemplateError(f"`outputs` must be {problem}", file=path, line=line,
+                            hint='e.g. outputs = ["pdf", "docx"]')
+    chosen = meta.get("outputs", given)   # _check_types has checked the header's
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen or ())
+    wanted = {"pdf", *chosen, *to}
+    return tuple(f for f in OUTPUT_FORMATS if f in wanted)
 
 
 def tool_limits(tsettings: dict[str, Any], template_dir: Path, *, time_limit: float | None = None,
@@ -220,8 +247,10 @@ def resolve_csl(name: str, manuscript: Manuscript) -> Path:
 def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                    template: str | None = None, verbose: bool = False, safe: bool = False,
                    time_limit: float | None = None, memory_limit: int | None = None,
-                   warnings: Warnings | None = None) -> Settings:
+                   warnings: Warnings | None = None, to: tuple[str, ...] = ()) -> Settings:
     """Layer defaults < template < YAML header < command line into one Settings.
+
+    ``to``: the formats the command line asks for besides those the header or template names.
 
     The tool limits come from the template or the command line only: a manuscript
     does not choose its own limits.
@@ -284,4 +313,6 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         safe=safe,
         time_limit=limits.time,
         memory_limit=limits.memory,
+        outputs=build_outputs(meta, tsettings, template_dir, to),
+        docx_settings=tuple(sorted(dict(tsettings.get("docx", {})).items())),
     )

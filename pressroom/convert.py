@@ -88,12 +88,13 @@ def bibliography_keys(settings: Settings) -> frozenset[str]:
                                        cache_dir=settings.out_dir / BIB_CACHE))
 
 
-def apply_citations(doc: dict, settings: Settings, warnings: Warnings) -> dict:
-    """Run the chosen citation engine over the AST (csl runs later, a step of the writer's)."""
+def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex") -> dict:
+    """Run the chosen citation engine over the AST (csl runs later, a step of the writer's);
+    ``fmt``: the notes as raw LaTeX, or pandoc's own inlines ("pandoc", for Word)."""
     if settings.citations != "chicago" or not any(elements(doc["blocks"], "Cite")):
         return doc
     from .citations.pandoc_filter import process  # pybtex: only for a manuscript with citations
-    return process(doc, source=settings.manuscript, fmt="latex", bibliography=list(settings.bibliographies),
+    return process(doc, source=settings.manuscript, fmt=fmt, bibliography=list(settings.bibliographies),
                    options=dict(settings.citation_options), cache_dir=settings.out_dir / BIB_CACHE,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
 

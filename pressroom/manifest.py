@@ -76,7 +76,8 @@ def input_files(settings: Settings, figures: list[Path], template_files: list[Pa
 
 
 def output_files(settings: Settings) -> dict[str, Path]:
-    suffixes = (".body.tex", ".front.json", ".tex", ".pdf", "-draft.pdf", ".check.json")
+    docx = (".docx",) if settings.docx else ()
+    suffixes = (".body.tex", ".front.json", ".tex", ".pdf", "-draft.pdf", *docx, ".check.json")
     return {settings.output(s).name: settings.output(s) for s in suffixes}
 
 

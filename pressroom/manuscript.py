@@ -38,7 +38,10 @@ KNOWN_KEYS = {
     "csl": "the CSL style file for citations: csl",
     "draft": "the draft stamp: {text, footer, color, opacity}",
     "acknowledgments": "acknowledgments (left out of anonymised copies)",
+    "outputs": "what the build makes besides the PDFs: [pdf, docx]",
 }
+#: The formats a build makes (`outputs:`, a template's `outputs`, `--to`): the PDFs always.
+OUTPUT_FORMATS = ("pdf", "docx")
 #: Keys with these prefixes are options for a stage (e.g. citation-ibid: false).
 KNOWN_PREFIXES = ("citation-",)
 
@@ -272,6 +275,9 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
         problem = citation_option_problem(str(key)[len("citation-"):], value, prefix="citation-")
         if problem:
             fail(str(key), problem)
+    problem = outputs_problem(meta.get("outputs"))
+    if problem:
+        fail("outputs", problem, "e.g. `outputs: [pdf, docx]`")
     draft = meta.get("draft")
     if draft is not None:
         if not isinstance(draft, dict):
@@ -290,6 +296,19 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
                         for c in color)):
             fail("draft", "a block whose `color` is a name, #rrggbb or three numbers from 0 to 1",
                  "e.g. `color: grey` or `color: \"#999999\"`")
+
+
+def outputs_problem(value: Any) -> str | None:
+    """What `outputs` (header or settings.toml) must be, if it is not; None when it is fine."""
+    if value is None:
+        return None
+    formats = [value] if isinstance(value, str) else value
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        return f"a list of formats ({', '.join(OUTPUT_FORMATS)})"
+    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    if unknown:
+        return f"a list of {', '.join(OUTPUT_FORMATS)}, not {', '.join(unknown)}"
+    return None
 
 
 def author_names(meta: dict) -> list[str]:

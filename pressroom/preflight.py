@@ -61,7 +61,34 @@ def check_report(settings: Settings) -> list[dict]:
             fresh[name] = {"key": key, "rows": rows.result()}
     names = [settings.output(".pdf").name, settings.output("-draft.pdf").name]
     jsoncache.save(cache_path, {name: fresh[name] for name in names})
-    return [row for name in names for row in fresh[name]["rows"]]
+    docx = docx_rows(settings, settings.output(".docx")) if settings.docx else []
+    return [row for name in names for row in fresh[name]["rows"]] + docx
+
+
+def docx_rows(settings: Settings, docx: Path) -> list[dict]:
+    """The findings for the Word file against the manuscript and the submission PDF, as report rows
+    (a few milliseconds: not cached)."""
+    from .docx import expected_properties
+    from .docxcheck import check_docx, pdf_note_count
+    pdf = docx.with_suffix(".pdf")   # the submission PDF of the same build
+    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    findings = check_docx(docx, expected=expected_properties(settings), hidden=hidden_names(settings),
+                          pdf_notes=pdf_note_count(pdf) if pdf.is_file() else None,
+                          references=References(citations=source.citations, in_code=source.cited_in_code))
+    return [{"pdf": docx.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
+
+
+def hidden_names(settings: Settings) -> tuple[str, ...]:
+    """What an anonymous copy must not name: every author's name, email and affiliation."""
+    if not settings.anonymous:
+        return ()
+    from .manuscript import read_manuscript
+    meta = read_manuscript(settings.manuscript, Warnings(echo=False)).meta
+    found = []
+    for author in meta.get("author") or []:
+        fields = author if isinstance(author, dict) else {"name": author}
+        found += [str(fields[k]).strip() for k in ("name", "email", "affiliation") if fields.get(k)]
+    return tuple(dict.fromkeys(f for f in found if f))
 
 
 def references(settings: Settings, pdf: Path) -> References:

@@ -73,6 +73,24 @@ def check_tex_input(doc: dict, md: Path) -> None:
                      "only a trusted manuscript may be built without --safe")
 
 
+#: Raw formats pandoc's docx writer passes through verbatim (Word XML: fields such as INCLUDETEXT
+#: or INCLUDEPICTURE would make Word read files or fetch URLs when the document is opened).
+RAW_DOCX = ("openxml",)
+
+
+def check_docx_input(doc: dict, md: Path) -> None:
+    """No raw Word XML in what pandoc will write as a .docx (the LaTeX is checked by
+    check_tex_input, which read_ast runs)."""
+    for node in elements(_rendered(doc), "RawInline", "RawBlock"):
+        if str(node["c"][0]).lower() in RAW_DOCX:
+            raw = node["c"][1].strip()
+            shown = raw.splitlines()[0] if raw else raw
+            raise ManuscriptError(
+                f"raw Word XML is not allowed with --safe: {shown[:60]}", file=md,
+                line=find_line_in(md, shown),
+                hint="write it in Markdown instead; only a trusted manuscript may be built without --safe")
+
+
 def _check_math(tex: str, md: Path, *, sources: tuple[Path, ...] = ()) -> None:
     what = refused(tex)
     if what is None:

@@ -34,6 +34,7 @@ STAGE_MODULES = {
     "render": ("pressroom.render", "jinja2"),
     "compile": ("pressroom.compile",),
     "stamp": ("pressroom.stamp",),
+    "docx": ("pressroom.docx", "pressroom.citations.pandoc_filter"),
     "check": ("pressroom.preflight",),
     "manifest": ("pressroom.manifest",),
 }
@@ -86,7 +87,7 @@ def stages(settings: Settings) -> list[Stage]:
               ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth"),
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
-              (s.output(".body.tex"), s.output(".front.json"), *templates,
+              (s.output(".body.tex"), s.output(".front.json"), *(p for p in templates if p.suffix != ".docx"),
                *code_files("render.py", "latex.py", "frontfields.py", "facts.py", "sandbox.py")),
               (s.output(".tex"),),
               ("template_name", "template_settings", "lang", "paper", "anonymous", "authors", "safe",
@@ -102,11 +103,23 @@ def stages(settings: Settings) -> list[Stage]:
               (s.output("-draft.pdf"),),
               ("stamp", "source_date_epoch", "authors", "keywords", "lang", "creator", "version_date"),
               plain),
-        Stage("check", "preflight check of both PDFs",
-              (s.output(".pdf"), s.output("-draft.pdf"), *code_files("check.py", "preflight.py", *pdf_code)),
-              (s.output(".check.json"),),
-              ("authors", "keywords", "lang", "paper", "stamp"), plain),
     ]
+    if s.docx:
+        reference = [p for p in (s.template_dir / "reference.docx",) if p.is_file()]
+        work.append(Stage("docx", "Markdown + bibliography → Word, with Word's own footnotes",
+                          (*bib, *csl, *figure_paths, *reference,
+                           *code_files(*_CONVERT_CODE, "docx.py", "docxfile.py", "sandbox.py", "citations")),
+                          (s.output(".docx"),),
+                          ("citations", "citation_options", "safe", "anonymous", "keywords", "authors",
+                           "lang", "source_date_epoch", "docx_settings", "template_name"),
+                          (("manuscript", digest), *plain)))
+    docx = (s.output(".docx"),) if s.docx else ()
+    work.append(Stage("check", "preflight check of both PDFs" + (" and the Word file" if s.docx else ""),
+                      (s.output(".pdf"), s.output("-draft.pdf"), *docx,
+                       *code_files("check.py", "preflight.py", *pdf_code,
+                                   *(("docx.py", "docxfile.py", "docxcheck.py") if s.docx else ()))),
+                      (s.output(".check.json"),),
+                      ("authors", "keywords", "lang", "paper", "stamp", "outputs"), plain))
     return [*work,
             Stage("manifest", "sha256 of every input and output, tool versions → manifest.json",
                   (s.manuscript, *bib, *csl, *figure_paths, *templates,

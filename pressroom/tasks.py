@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from .config import Settings
     from .stages import Stage
 
-#: Every stage, in order; the build runs them all.
+#: Every stage of a PDF build, in order; the build runs them all (and ``docx`` before ``check``
+#: when it makes a Word file: ``outputs: [pdf, docx]``).
 STAGE_NAMES = ("convert", "render", "compile", "stamp", "check", "manifest")
+DOCX_STAGE = "docx"
 
 
 #: doit's backend for the build's state: buildfolder.StateFile (atomic, a damaged one rebuilt)
@@ -46,14 +48,17 @@ STATE_BACKEND = "pressroom-json"
 DOIT_PLUGINS = {"BACKEND": {STATE_BACKEND: "pressroom.buildfolder:StateFile"}}
 
 
-def doit_config(out_dir: Path, reporter: ConsoleReporter | None = None, *, backend: str = "json") -> dict:
+def doit_config(out_dir: Path, reporter: ConsoleReporter | None = None, *, backend: str = "json",
+                tasks: list[str] | None = None) -> dict:
     """doit's configuration for a build into ``out_dir`` (its state lives there too).
 
     ``backend``: STATE_BACKEND when doit is also given DOIT_PLUGINS (the build does; doit's own
-    command line reads the same file with its JSON backend).
+    command line reads the same file with its JSON backend). ``tasks``: the stages to run, in
+    order (default: all that the build's settings make, as doit finds them).
     """
-    config = {"default_tasks": list(STAGE_NAMES), "backend": backend, "verbosity": 0,
-              "dep_file": str(out_dir / STATE)}
+    config = {"backend": backend, "verbosity": 0, "dep_file": str(out_dir / STATE)}
+    if tasks is not None:
+        config["default_tasks"] = tasks
     if reporter is not None:
         config["reporter"] = reporter
     return config
@@ -172,10 +177,14 @@ class BuildLoader(TaskLoader2):
         # made here, not inside doit, so that an error in them (a template's missing part) is
         # a PressroomError raised to the caller rather than a traceback doit prints
         self._tasks = list(task_dicts(settings, warnings, self.failures, build, runners))
+        #: the stages of this build, in order (doit takes the task dicts apart when it loads them)
+        self.stage_names = [task["basename"] for task in self._tasks]
 
     def load_doit_config(self) -> dict:
         """With DOIT_PLUGINS given to doit, the state is buildfolder.StateFile's."""
-        return doit_config(self.settings.out_dir, self.reporter, backend=STATE_BACKEND)
+        return doit_config(self.settings.out_dir, self.reporter, backend=STATE_BACKEND,
+                           tasks=self.stage_names)
+
 
     def load_tasks(self, cmd, pos_args) -> list[Task]:
         return generate_tasks("pressroom", (task for task in self._tasks),

@@ -269,15 +269,16 @@ def run(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
 #: The pandoc options pressroom passes (``--name`` or ``--name=value``). Anything else that
 #: looks like an option is a file name that reached the options by mistake: refused.
 PANDOC_OPTIONS = frozenset({"--from", "--to", "--wrap", "--standalone", "--template", "--citeproc",
-                            "--csl", "--version"})
+                            "--csl", "--version", "--output", "--reference-doc", "--number-sections",
+                            "--print-default-data-file"})
 
 
 def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.PathLike] = (),
                cwd: Path | None = None, input: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
                stage: str | None = None, file: Path | None = None,
-               sandbox: Confinement | None = None) -> bytes:
+               sandbox: Confinement | None = None, env: dict[str, str] | None = None) -> bytes:
     """pandoc ``args`` then ``--`` and the ``inputs`` (files, never read as options); its stdout
-    (confined in ``sandbox``, if given)."""
+    (confined in ``sandbox``, if given; ``env``: its whole environment)."""
     for arg in map(os.fspath, args):
         if arg.startswith("-") and arg.split("=", 1)[0] not in PANDOC_OPTIONS:
             raise ToolError(f"refusing to pass `{arg}` to pandoc: it is not an option pressroom uses, "
@@ -291,7 +292,7 @@ def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.P
                           hint=exc.hint) from None
     command = [exe, *args, *(["--", *map(operand, inputs)] if inputs else [])]
     return run(command, cwd=cwd, input=input, what="pandoc", limits=limits, stage=stage,
-               file=file, sandbox=sandbox).stdout
+               file=file, sandbox=sandbox, env=env).stdout
 
 
 def _new_file_beside(target: Path) -> tuple[int, Path]:

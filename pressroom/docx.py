@@ -1,0 +1,181 @@
+"""Docx stage: Markdown + bibliography → ``<stem>.docx``, with Word's own footnotes.
+
+The same reading of the manuscript as the convert stage (pandoc's AST, its
+header checked against pressroom's, ``--safe``'s rules), the same citation
+engine and options, but the notes are pandoc's own inlines (``fmt="pandoc"``)
+rather than LaTeX, so pandoc's docx writer makes real Word footnotes,
+numbered continuously, with the PDF's text and italics.
+
+The look is the template's ``reference.docx`` (styles, page size, margins,
+page numbers; tools/make_reference_docx.py makes them); what goes where is
+this module's: a title block (title, subtitle, authors with affiliation and
+email, the abstract, keywords, the draft notice, the version date; in an
+anonymous template the title, abstract and keywords only), then, for a
+template with a title page (``[docx] title_page = true``), a page break and
+the title again; the body; the acknowledgments (not in anonymous copies).
+
+The archive is then rewritten by docxfile.normalised: dated with the
+build's source date, ``docProps/core.xml`` holding the PDF's metadata (no
+author in an anonymous copy), so the same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+from . import facts
+from .config import Settings
+from .convert import apply_citations, citeproc, read_ast, resolve_references
+from .docxfile import CoreProperties, normalised
+from .errors import Warnings
+from .figures import check_figures
+from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements
+from .safe import check_docx_input, check_safe_paths
+from .sandbox import Sandbox
+from .tools import atomic_write, run_pandoc
+
+#: the file in a template's folder that carries its look in Word
+REFERENCE = "reference.docx"
+PAGE_BREAK = RawBlock("openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+
+
+def run(settings: Settings, warnings: Warnings) -> None:
+    """The stage, as the task runs it: ``<stem>.docx``, written atomically."""
+    data = make_docx(settings)
+    with atomic_write(settings.output(".docx")) as fh:
+        fh.write(data)
+
+
+def expected_properties(settings: Settings) -> CoreProperties:
+    """What the .docx's document properties say: the PDF's metadata (no authors when anonymous)."""
+    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    return CoreProperties(title=source.title, authors=settings.authors, subject=source.subject,
+                          keywords=settings.keywords, language=settings.lang)
+
+
+def make_docx(settings: Settings) -> bytes:
+    """The .docx of the manuscript, as bytes."""
+    md = settings.manuscript
+    if settings.safe:
+        check_safe_paths(settings)
+    doc = read_ast(md, settings)
+    if settings.safe:
+        check_docx_input(doc, md)
+    check_figures(doc, md)
+    doc = _with_notes(doc, settings)
+    meta, front, back = front_matter(doc["meta"], settings)
+    document = {"pandoc-api-version": doc["pandoc-api-version"], "meta": meta,
+                "blocks": [*front, *doc["blocks"], *back]}
+    # native_numbering: "Table 1:", "Figure 1:" as Word's own numbered captions, as the PDF has them
+    args = ["--from", "json", "--to", "docx+native_numbering", "--output=-"]
+    reference = settings.template_dir / REFERENCE
+    if reference.is_file():       # a template of the user's without one gets pandoc's default look
+        args.append(f"--reference-doc={reference}")
+    if dict(settings.docx_settings).get("number_sections"):
+        args.append("--number-sections")
+    # --safe: pandoc reads the figures it embeds; it sees the manuscript folder and the template only
+    sandbox = Sandbox(md.parent, also=(settings.template_dir,)) if settings.safe else None
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env["SOURCE_DATE_EPOCH"] = str(settings.source_date_epoch)
+    data = run_pandoc(args, cwd=md.parent, input=json.dumps(document).encode("utf-8"),
+                      limits=settings.limits, stage="docx", file=md, sandbox=sandbox, env=env)
+    return normalised(data, expected_properties(settings),
+                      datetime.fromtimestamp(settings.source_date_epoch, UTC))
+
+
+def _with_notes(doc: dict, settings: Settings) -> dict:
+    """The cross-references as their text, then the citations as notes of pandoc's own inlines.
+    The convert stage reports the engine's warnings (the same ones): here they are not said twice."""
+    doc = resolve_references(doc, settings, fmt="docx")
+    if settings.citations == "csl":
+        refs = any(div["c"][0][0] == "refs" for div in elements(doc["blocks"], "Div"))
+        blocks = doc["blocks"] + ([] if refs else [{"t": "Div", "c": [["refs", [], []], []]}])
+        bibliography = {"t": "MetaList", "c": [{"t": "MetaString", "c": str(b)}
+                                               for b in settings.bibliographies]}
+        return citeproc({**doc, "blocks": blocks, "meta": {**doc["meta"], "bibliography": bibliography}},
+                        settings)
+    return apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")
+
+
+def _inlines(value: dict | None) -> list:
+    """A metadata value as inlines (a block value's paragraphs joined)."""
+    if value is None:
+        return []
+    kind = value.get("t")
+    if kind == "MetaInlines":
+        return value["c"]
+    if kind == "MetaString":
+        return [Str(value["c"])]
+    if kind == "MetaBlocks":
+        out: list = []
+        for block in value["c"]:
+            if block.get("t") in ("Para", "Plain"):
+                out += ([Space()] if out else []) + block["c"]
+        return out
+    return []
+
+
+def _blocks(value: dict | None) -> list:
+    if value is None:
+        return []
+    if value.get("t") == "MetaBlocks":
+        return value["c"]
+    inlines = _inlines(value)
+    return [Para(inlines)] if inlines else []
+
+
+def _styled(style: str, blocks: list) -> dict:
+    """Blocks in a Word paragraph style (pandoc's ``custom-style``)."""
+    return {"t": "Div", "c": [["", [], [["custom-style", style]]], blocks]}
+
+
+def _author(value: dict) -> dict:
+    """An author as pandoc's title block prints one: the name, then the affiliation and email."""
+    if value.get("t") != "MetaMap":
+        return {"t": "MetaInlines", "c": _inlines(value)}
+    fields = value["c"]
+    lines = [_inlines(fields.get(k)) for k in ("name", "affiliation", "email")]
+    inlines: list = []
+    for line in (line for line in lines if line):
+        inlines += ([{"t": "LineBreak"}] if inlines else []) + line
+    return {"t": "MetaInlines", "c": inlines}
+
+
+def front_matter(meta: dict, settings: Settings) -> tuple[dict, list, list]:
+    """pandoc's metadata for its title block, the blocks that go before the body, and after it.
+
+    Only what the page prints reaches pandoc's metadata (its docx writer would put any
+    other field into the document's custom properties).
+    """
+    anonymous = settings.anonymous
+    title_page = bool(dict(settings.docx_settings).get("title_page"))
+    kept = {k: meta[k] for k in ("title", "subtitle", "abstract", "lang") if k in meta}
+    authors = meta.get("author")
+    if authors is not None and not anonymous:
+        listed = authors["c"] if authors.get("t") == "MetaList" else [authors]
+        kept["author"] = {"t": "MetaList", "c": [_author(a) for a in listed]}
+    front: list = []
+    if settings.keywords:
+        front.append(_styled("Abstract", [Para([{"t": "Emph", "c": [Str("Keywords:")]}, Space(),
+                                               Str(", ".join(settings.keywords))])]))
+    if not anonymous:
+        notice = _inlines(meta.get("draft-notice"))
+        if notice:
+            front.append(_styled("Date", [Para([Str("["), *notice, Str("]")])]))
+        version = _inlines(meta.get("version-date"))
+        if version:
+            front.append(_styled("Date", [Para([Str("Version"), Space(), Str("date:"), Space(), *version])]))
+    if title_page:
+        front.append(PAGE_BREAK)
+        heading = [_styled("Title", [Plain(_inlines(meta.get("title")))])] if "title" in meta else []
+        if "subtitle" in meta:
+            heading.append(_styled("Subtitle", [Plain(_inlines(meta.get("subtitle")))]))
+        front += heading
+    back: list = []
+    acknowledgments = _blocks(meta.get("acknowledgments"))
+    if acknowledgments and not anonymous:
+        back = [{"t": "Header", "c": [1, ["acknowledgments", ["unnumbered"], []], [Str("Acknowledgments")]]},
+                *acknowledgments]
+    return kept, front, back
