@@ -12,7 +12,9 @@ this module's: a title block (title, subtitle, authors with affiliation and
 email, the abstract, keywords, the draft notice, the version date; in an
 anonymous template the title, abstract and keywords only), then, for a
 template with a title page (``[docx] title_page = true``), a page break and
-the title again; the body; the acknowledgments (not in anonymous copies).
+the title again; the body, its sections numbered as the PDF numbers them
+(the template's ``secnumdepth``); the acknowledgments (not in anonymous
+copies).
 
 The archive is then rewritten by docxfile.normalised: dated with the
 build's source date, ``docProps/core.xml`` holding the PDF's metadata (no
@@ -31,7 +33,7 @@ from .convert import apply_citations, citeproc, read_ast, resolve_references
 from .docxfile import CoreProperties, normalised
 from .errors import Warnings
 from .figures import check_figures
-from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements
+from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements, walk
 from .safe import check_docx_input, check_safe_paths
 from .sandbox import Sandbox
 from .tools import atomic_write, run_pandoc
@@ -73,8 +75,9 @@ def make_docx(settings: Settings) -> bytes:
     reference = settings.template_dir / REFERENCE
     if reference.is_file():       # a template of the user's without one gets pandoc's default look
         args.append(f"--reference-doc={reference}")
-    if dict(settings.docx_settings).get("number_sections"):
+    if settings.secnumdepth > 0:    # the sections the PDF numbers (and cross-references name)
         args.append("--number-sections")
+        document["blocks"] = walk(document["blocks"], {"Header": _numbered_to(settings.secnumdepth)})
     # --safe: pandoc reads the figures it embeds; it sees the manuscript folder and the template only
     sandbox = Sandbox(md.parent, also=(settings.template_dir,)) if settings.safe else None
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
@@ -97,6 +100,16 @@ def _with_notes(doc: dict, settings: Settings) -> dict:
         return citeproc({**doc, "blocks": blocks, "meta": {**doc["meta"], "bibliography": bibliography}},
                         settings)
     return apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")
+
+
+def _numbered_to(depth: int):
+    """A walk action: headings deeper than ``depth`` unnumbered, as LaTeX's secnumdepth leaves them."""
+    def action(header: dict, at) -> dict | None:
+        level, (ident, classes, attrs), inlines = header["c"]
+        if level <= depth or "unnumbered" in classes:
+            return None
+        return {"t": "Header", "c": [level, [ident, [*classes, "unnumbered"], attrs], inlines]}
+    return action
 
 
 def _inlines(value: dict | None) -> list:

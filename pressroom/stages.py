@@ -111,7 +111,7 @@ def stages(settings: Settings) -> list[Stage]:
                            *code_files(*_CONVERT_CODE, "docx.py", "docxfile.py", "sandbox.py", "citations")),
                           (s.output(".docx"),),
                           ("citations", "citation_options", "safe", "anonymous", "keywords", "authors",
-                           "lang", "source_date_epoch", "docx_settings", "template_name"),
+                           "lang", "source_date_epoch", "docx_settings", "template_name", "secnumdepth"),
                           (("manuscript", digest), *plain)))
     docx = (s.output(".docx"),) if s.docx else ()
     work.append(Stage("check", "preflight check of both PDFs" + (" and the Word file" if s.docx else ""),

@@ -302,3 +302,19 @@ def test_deterministic_zip_depends_on_its_parts_and_date_only():
     assert one == deterministic_zip(parts, datetime(2026, 3, 14, tzinfo=UTC))
     with zipfile.ZipFile(io.BytesIO(one)) as archive:
         assert [i.date_time for i in archive.infolist()] == [(2026, 3, 14, 0, 0, 0)] * 2
+
+
+def test_cross_references_and_captions_are_numbered_as_in_the_pdf(tmp_path):
+    shutil.copy(ROOT / "manuscript" / "figures" / "newspapers-per-decade.png", tmp_path / "bars.png")
+    md = _manuscript(tmp_path, "", "As @fig:bars shows, and @tbl:counts too.\n\n"
+                     "![Newspapers per decade.](bars.png){#fig:bars}\n\n"
+                     "| A | B |\n|---|---|\n| 1 | 2 |\n\n: Counts. {#tbl:counts}\n")
+    docx = _docx(md, tmp_path / "o")
+    from pressroom.docxfile import text
+    body = text(docx, "word/document.xml")
+    assert "As figure\u00a01 shows, and table\u00a01 too." in body
+    assert "Figure\u00a01: Newspapers per decade." in body and "Table\u00a01: Counts." in body
+    with zipfile.ZipFile(docx) as archive:
+        document = archive.read("word/document.xml").decode()
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+    assert len(media) == 1 and "SEQ Figure" in document and "SEQ Table" in document   # Word's numbering
