@@ -36,8 +36,8 @@ LOCK_FILES = ("requirements.lock", "pyproject.toml")
 #: The Debian packages the build and the tests need: the one list, in one place.
 DEBIAN_PACKAGES = (
     "texlive-xetex",               # XeLaTeX: the engine (see README: measured faster than LuaLaTeX)
-    "texlive-latex-recommended",   # setspace, fancyhdr, geometry, booktabs, ...
-    "texlive-latex-extra",         # titlesec, footnotehyper, xurl, ...
+    "texlive-latex-recommended",   # setspace, fancyhdr, geometry, booktabs, lineno, ...
+    "texlive-latex-extra",         # titlesec, footnotehyper, xurl, endnotes, ...
     "texlive-plain-generic",       # soul: pandoc's ~~strikeout~~, [underline]{.underline}, [mark]{.mark}
     "texlive-luatex",              # LuaLaTeX, for templates that choose `engine = "lualatex"`
     "texlive-fonts-recommended",
@@ -54,7 +54,8 @@ REQUIRED_TOOLS = ("xelatex", "latexmk", "pdftotext", "bwrap", "latexdiff")
 #: (installed before the package joined the list) gets the packages again.
 #: (ulem and settobox: the markup of latexdiff's output)
 REQUIRED_TEX_FILES = ("fontspec.sty", "titlesec.sty", "soul.sty", "luaotfload.sty", "ulem.sty",
-                      "settobox.sty", "texgyretermes-regular.otf", "lmmono10-regular.otf")
+                      "settobox.sty", "lineno.sty", "endnotes.sty",   # the submission layouts
+                      "texgyretermes-regular.otf", "lmmono10-regular.otf")
 TEX_STAMP = VENV / ".pressroom-tex"
 
 

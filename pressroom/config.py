@@ -17,6 +17,7 @@ from typing import Any
 
 from . import __version__
 from .errors import ManuscriptError, TemplateError, Warnings
+from .layout import settings_of
 from .locations import TEMPLATES, project_root
 from .manuscript import OUTPUT_FORMATS, Manuscript, author_names, citation_option_problem, outputs_problem
 from .papers import PAPER_SIZES
@@ -61,6 +62,11 @@ class Settings:
     anonymous: bool = False          # the template hides authors everywhere
     #: the deepest heading level the template numbers (`secnumdepth` of its [latex]; 0: none)
     secnumdepth: int = 0
+    #: submission layouts (layout.py): the template's settings.toml, then the header
+    line_numbers: bool = False
+    floats_at_end: bool = False
+    notes: str = "footnotes"         # or "endnotes"
+    double_spacing: bool = False
     creator: str = f"pressroom {__version__}"
     verbose: bool = False
     safe: bool = False
@@ -309,6 +315,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         stamp=_stamp_options(meta, version_date, built, manuscript),
         anonymous=anonymous,
         secnumdepth=secnumdepth,
+        **settings_of(tsettings, meta, template_file=template_dir / "settings.toml"),
         verbose=verbose,
         safe=safe,
         time_limit=limits.time,

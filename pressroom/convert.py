@@ -115,6 +115,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     mark = line_mark(facts.source_digest(md))
     if len(doc["blocks"]) == len(starts):
         doc["blocks"] = mark_lines(doc["blocks"], starts, mark)
+    if settings.floats_at_end:
+        doc["blocks"] = _floats_at_end(doc["blocks"], mark)
     fields, authors = field_units(doc["meta"], anonymous=settings.anonymous)
     meta = {k: v for k, v in doc["meta"].items() if k in ("lang", "link-citations")}
     if settings.citations == "csl":   # the files checked, as the settings name them
@@ -144,6 +146,15 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
 def run(settings: Settings, warnings: Warnings) -> None:
     """The stage, as the task runs it."""
     convert(settings, warnings)
+
+
+def _floats_at_end(blocks: list[dict], mark: str) -> list[dict]:
+    """The numbered figures and tables after the text (layout.py), numbered as crossref.py numbers."""
+    from .crossref import targets
+    from .layout import floats_to_end
+    numbers: dict[int, tuple[str, int]] = {}
+    targets(blocks, floats=numbers)
+    return floats_to_end(blocks, numbers, mark=mark)
 
 
 def _with_citeproc(write: Callable[[], dict[str, str]], settings: Settings) -> dict[str, str]:

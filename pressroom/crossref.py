@@ -113,11 +113,14 @@ def _strip_notes(inlines: list) -> list:
     return walk(inlines, {"Note": lambda node, at: []})
 
 
-def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None) -> dict[str, Target]:
+def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None,
+            floats: dict[int, tuple[str, int]] | None = None) -> dict[str, Target]:
     """Every label of the document and what it names, numbered as LaTeX numbers them.
 
     ``secnumdepth``: the deepest heading level the template numbers (LaTeX's
-    counter of that name; 0: none).
+    counter of that name; 0: none). ``floats``, if given, receives the kind
+    and number of every numbered figure and table, labelled or not, by the
+    ``id()`` of its element.
     """
     where = _Source(source)
     found: dict[str, Target] = {}
@@ -163,6 +166,8 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None) -
             numbered = _has_text(caption) if kind == "Figure" else bool(caption or ident)
             if numbered:
                 counters[short] += 1
+                if floats is not None:
+                    floats[id(x)] = (short, counters[short])
             if prefix == short:
                 if not numbered:
                     raise where.error(f"{{#{ident}}} labels a {KINDS[short][0]} without a caption, which "

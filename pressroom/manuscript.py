@@ -39,6 +39,10 @@ KNOWN_KEYS = {
     "draft": "the draft stamp: {text, footer, color, opacity}",
     "acknowledgments": "acknowledgments (left out of anonymised copies)",
     "outputs": "what the build makes besides the PDFs: [pdf, docx]",
+    "line-numbers": "true: continuous line numbers in the margin, for reviewers",
+    "floats-at-end": "true: figures and tables after the text, each on its own page",
+    "notes": "footnotes (default) or endnotes",
+    "double-spacing": "true: everything double-spaced, notes too",
 }
 #: The formats a build makes (`outputs:`, a template's `outputs`, `--to`): the PDFs always.
 OUTPUT_FORMATS = ("pdf", "docx")
@@ -269,6 +273,11 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
         if any(k in fields and not isinstance(fields[k], _SCALAR) for k in ("name", "affiliation", "email")):
             fail("author", "a list of names or of {name, affiliation, email}, each one piece of text",
                  "write `- name: Given Family` and `affiliation:`, `email:` under it")
+    from .layout import KEYS as LAYOUT_KEYS
+    from .layout import example, problem
+    for key in LAYOUT_KEYS:
+        if key in meta and problem(key, meta[key]):
+            fail(key, problem(key, meta[key]), f"e.g. `{key}: {example(key)}`")
     for key, value in meta.items():
         if not str(key).startswith("citation-"):
             continue

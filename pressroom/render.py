@@ -22,6 +22,7 @@ from .config import PROJECT_TEMPLATES, Settings
 from .errors import TemplateError, Warnings
 from .frontfields import read_front
 from .latex import latex_escape
+from .layout import END_SENTINEL, PREAMBLE_SENTINEL, split_floats
 from .tools import write_text_atomic
 
 TEMPLATE_FILE = "template.tex.j2"
@@ -71,6 +72,7 @@ def template_context(settings: Settings, front: dict, body: str,
     """What a template receives (README.md lists it); ``source``: the manuscript's facts (plain title)."""
     source = source or facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
     fields = front.get("fields", {})
+    body, floats = split_floats(body, front.get("line_mark", ""))
     authors = [{k: Latex(v) for k, v in a.items()} for a in front.get("authors", [])]
     return {
         "title": Latex(fields.get("title", "")),
@@ -86,6 +88,12 @@ def template_context(settings: Settings, front: dict, body: str,
         "settings": dict(settings.template_settings),
         "anonymous": settings.anonymous,
         "body": Latex(body),
+        # Submission layouts (layout.py; _common/layout.tex.j2 and _common/end-matter.tex.j2 print them).
+        "floats": Latex(floats),
+        "line_numbers": settings.line_numbers,
+        "floats_at_end": settings.floats_at_end,
+        "endnotes": settings.notes == "endnotes",
+        "double_spacing": settings.double_spacing,
         # What pandoc's LaTeX writer says the body needs (_common/pandoc-support.tex.j2 loads it).
         "pandoc_needs": list(front.get("needs", [])),
         "pandoc_highlighting": Latex(front.get("highlighting_macros", "")),
@@ -114,10 +122,29 @@ def render(settings: Settings) -> Path:
         raise TemplateError(f"template uses an unknown variable: {exc.message}",
                             file=settings.template_dir / TEMPLATE_FILE,
                             hint="README.md lists the variables a template receives") from None
+    _check_layouts(settings, text)
     if settings.safe and settings.engine == "lualatex":   # before anything else: sandbox.py
         from .sandbox import lua_preamble
         text = lua_preamble() + text
     return write_text_atomic(settings.output(".tex"), text)
+
+
+def _check_layouts(settings: Settings, text: str) -> None:
+    """A template asked for a submission layout prints it (through the shared includes), or says no."""
+    asked = [key for key, on in (("line-numbers", settings.line_numbers),
+                                 ("double-spacing", settings.double_spacing),
+                                 ("floats-at-end", settings.floats_at_end),
+                                 ("notes: endnotes", settings.notes == "endnotes")) if on]
+    at_end = settings.floats_at_end or settings.notes == "endnotes"
+    missing = []
+    if asked and PREAMBLE_SENTINEL not in text:
+        missing.append('\\BLOCK{include "_common/layout.tex.j2"} before \\begin{document}')
+    if at_end and END_SENTINEL not in text:
+        missing.append('\\BLOCK{include "_common/end-matter.tex.j2"} before \\end{document}')
+    if missing:
+        raise TemplateError(f"the template {settings.template_name} does not print the submission layout "
+                            f"asked for ({', '.join(asked)})", file=settings.template_dir / TEMPLATE_FILE,
+                            hint="include " + " and ".join(missing))
 
 
 def run(settings: Settings, warnings: Warnings) -> None:

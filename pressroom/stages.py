@@ -84,14 +84,15 @@ def stages(settings: Settings) -> list[Stage]:
         Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
               (*bib, *csl, *code_files(*_CONVERT_CODE, "citations")),
               (s.output(".body.tex"), s.output(".front.json")),
-              ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth"),
+              ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth",
+               "floats_at_end"),
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *(p for p in templates if p.suffix != ".docx"),
-               *code_files("render.py", "latex.py", "frontfields.py", "facts.py", "sandbox.py")),
+               *code_files("render.py", "layout.py", "latex.py", "frontfields.py", "facts.py", "sandbox.py")),
               (s.output(".tex"),),
               ("template_name", "template_settings", "lang", "paper", "anonymous", "authors", "safe",
-               "engine"), plain),
+               "engine", "line_numbers", "floats_at_end", "notes", "double_spacing"), plain),
         Stage("compile", "TeX → submission PDF",
               (s.output(".tex"), s.output(".front.json"), *figure_paths,
                *code_files("compile.py", "sourcelines.py", "sandbox.py", *pdf_code)),
@@ -128,7 +129,7 @@ def stages(settings: Settings) -> list[Stage]:
                   ("template_name", "source_date_epoch", "engine"))]
 
 
-_CONVERT_CODE = ("convert.py", "crossref.py", "pandoc_ast.py", "sourcelines.py", "figures.py",
+_CONVERT_CODE = ("convert.py", "crossref.py", "layout.py", "pandoc_ast.py", "sourcelines.py", "figures.py",
                  "frontfields.py", "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py",
                  "jsoncache.py", "latex.py", "pandoc-body.latex")
 
