@@ -55,7 +55,10 @@ _LINE_MARKS = re.compile(rf"^{re.escape(LINE_MARK)}[0-9a-f]+:(?:\d+|end)\n", re.
 #: figures framed in blue but deleted ones not drawn (their files are in the other build
 #: folder, which TeX may not read), markup with ulem (underline, strikeout).
 LATEXDIFF_OPTIONS = ("--no-label", "--encoding=utf8", "--type=UNDERLINE", "--subtype=SAFE",
-                     "--graphics-markup=new-only")
+                     "--graphics-markup=new-only",
+                     # a cross-reference's number is the text of a link (crossref.py): a renumbered
+                     # "figure 2" is marked as changed, not shown new and unmarked
+                     "--append-textcmd=hyperref")
 
 #: After latexdiff's preamble: a straight underline; deleted notes marked, not numbered (docstring).
 _PREAMBLE = r"""

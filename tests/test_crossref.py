@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,15 @@ def test_the_check_fails_a_ref_to_an_unnumbered_section(crossref_builds, tmp_pat
     result = run_cli(folder, "--out", out, check=False)
     assert result.returncode == 1
     assert "\\ref{sec:sources} prints nothing" in result.stdout + result.stderr
+
+
+def test_a_renumbered_reference_is_marked_in_the_changes_pdf(tmp_path):
+    """latexdiff, as `diff` runs it, marks a number that changed inside its link (fast: no TeX)."""
+    from pressroom.changes import LATEXDIFF_OPTIONS
+    for name, number in (("old.tex", 1), ("new.tex", 2)):
+        (tmp_path / name).write_text("\\documentclass{article}\n\\begin{document}\n"
+                                     f"See figure~\\hyperref[fig:map]{{{number}}} here.\n\\end{{document}}\n")
+    out = subprocess.run(["latexdiff", *LATEXDIFF_OPTIONS, "--", "old.tex", "new.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout
+    assert re.search(r"\\hyperref\[fig:map\]\{\\DIFdelbegin \\DIFdel\{1\}\\DIFdelend "
+                     r"\\DIFaddbegin \\DIFadd\{2\}\\DIFaddend \}", out), out
