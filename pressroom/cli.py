@@ -430,7 +430,9 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
             if not pdf.is_file():
                 raise UsageError(f"no such PDF: {_show(pdf)}",
                                  hint="build the manuscript first, or name the PDFs")
-        if settings.output(".docx").is_file():
+        from .manifest import read_manifest
+        built = (read_manifest(settings.out_dir) or {}).get("outputs") or {}
+        if settings.output(".docx").name in built:   # the last build made it (an older one may have)
             pdfs.append(settings.output(".docx"))
     report, unmatched, settings_of = [], [], {}
     for pdf in pdfs:
