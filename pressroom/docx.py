@@ -23,20 +23,25 @@ author in an anonymous copy), so the same sources give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote
 
 from . import facts
 from .config import Settings
 from .convert import apply_citations, citeproc, read_ast, resolve_references
 from .docxfile import CoreProperties, normalised
 from .errors import Warnings
-from .figures import check_figures
+from .figures import check_figures, image_targets
 from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements, walk
 from .safe import check_docx_input, check_safe_paths
 from .sandbox import Sandbox
-from .tools import atomic_write, run_pandoc
+from .tools import atomic_write, operand, run_pandoc
+from .tools import run as run_tool
 
 #: the file in a template's folder that carries its look in Word
 REFERENCE = "reference.docx"
@@ -66,6 +71,7 @@ def make_docx(settings: Settings) -> bytes:
     if settings.safe:
         check_docx_input(doc, md)
     check_figures(doc, md)
+    doc, rendered = _pdf_figures_as_png(doc, settings)
     doc = _with_notes(doc, settings)
     meta, front, back = front_matter(doc["meta"], settings)
     document = {"pandoc-api-version": doc["pandoc-api-version"], "meta": meta,
@@ -79,13 +85,67 @@ def make_docx(settings: Settings) -> bytes:
         args.append("--number-sections")
         document["blocks"] = walk(document["blocks"], {"Header": _numbered_to(settings.secnumdepth)})
     # --safe: pandoc reads the figures it embeds; it sees the manuscript folder and the template only
-    sandbox = Sandbox(md.parent, also=(settings.template_dir,)) if settings.safe else None
+    sandbox = Sandbox(md.parent, also=(settings.template_dir, *rendered)) if settings.safe else None
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     env["SOURCE_DATE_EPOCH"] = str(settings.source_date_epoch)
     data = run_pandoc(args, cwd=md.parent, input=json.dumps(document).encode("utf-8"),
                       limits=settings.limits, stage="docx", file=md, sandbox=sandbox, env=env)
     return normalised(data, expected_properties(settings),
                       datetime.fromtimestamp(settings.source_date_epoch, UTC))
+
+
+#: where the PDF figures rendered for Word are kept, in the build folder (named by the PDF's digest)
+FIGURES = ".docx-figures"
+#: the resolution PDF figures are rendered at for Word (print quality)
+FIGURE_DPI = 300
+
+
+def _pdf_figures_as_png(doc: dict, settings: Settings) -> tuple[dict, tuple[Path, ...]]:
+    """PDF figures (which Word does not display) as PNG renderings of their first page, at the
+    PDF's size unless the Markdown gives one; the folder of the renderings (for the sandbox).
+
+    pdftoppm renders each once (kept by the PDF's digest); under ``--safe`` in the sandbox, seeing
+    the manuscript folder and writing the renderings' folder only.
+    """
+    targets = [t for t in image_targets(doc) if "://" not in t and t.lower().endswith(".pdf")]
+    if not targets:
+        return doc, ()
+    folder = settings.out_dir / FIGURES
+    folder.mkdir(parents=True, exist_ok=True)
+    md = settings.manuscript
+    png: dict[str, tuple[Path, str]] = {}
+    for target in targets:
+        pdf = md.parent / target
+        digest = hashlib.sha256(pdf.read_bytes()).hexdigest()[:24]
+        out = folder / f"{digest}.png"
+        if not out.is_file():
+            sandbox = Sandbox(md.parent, writable=(folder,)) if settings.safe else None
+            with tempfile.TemporaryDirectory(dir=folder) as work:   # renamed into place: never half a PNG
+                run_tool(["pdftoppm", "-png", "-r", str(FIGURE_DPI), "-f", "1", "-l", "1", "-singlefile",
+                     operand(pdf.resolve()), str(Path(work) / "page")], limits=settings.limits, stage="docx",
+                    file=md, sandbox=sandbox)
+                os.replace(Path(work) / "page.png", out)
+        png[target] = (out, _width(pdf))
+
+    def as_png(image: dict, at) -> dict | None:
+        attr, caption, (target, title) = image["c"]
+        found = png.get(target if "://" in target else unquote(target))
+        if found is None:
+            return None
+        ident, classes, attrs = attr
+        if not any(k in ("width", "height") for k, _ in attrs):
+            attrs = [*attrs, ["width", found[1]]]
+        return {"t": "Image", "c": [[ident, classes, attrs], caption, [str(found[0]), title]]}
+
+    return {**doc, "blocks": walk(doc["blocks"], {"Image": as_png})}, (folder,)
+
+
+def _width(pdf: Path) -> str:
+    """The width of a PDF's first page, in inches (the size the figure is drawn at)."""
+    import pikepdf
+    with pikepdf.open(pdf) as opened:
+        box = [float(v) for v in opened.pages[0].mediabox]
+    return f"{abs(box[2] - box[0]) / 72:.2f}in"
 
 
 def _with_notes(doc: dict, settings: Settings) -> dict:

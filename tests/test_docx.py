@@ -318,3 +318,23 @@ def test_cross_references_and_captions_are_numbered_as_in_the_pdf(tmp_path):
         document = archive.read("word/document.xml").decode()
         media = [n for n in archive.namelist() if n.startswith("word/media/")]
     assert len(media) == 1 and "SEQ Figure" in document and "SEQ Table" in document   # Word's numbering
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_a_pdf_figure_is_a_png_in_word_at_the_pdf_s_size(tmp_path, safe):
+    """Word does not display a PDF image: the docx gets a 300-dpi PNG of its first page."""
+    if safe:
+        from pressroom.sandbox import _probe
+        if not _probe()[0]:
+            pytest.skip(_probe()[1])
+    import pikepdf
+    figure = pikepdf.new()
+    figure.add_blank_page(page_size=(144, 72))      # 2 × 1 inches
+    figure.save(tmp_path / "map.pdf")
+    md = _manuscript(tmp_path, "", "Text.\n\n![A map.](map.pdf)\n")
+    docx = _docx(md, tmp_path / "o", safe=safe)
+    with zipfile.ZipFile(docx) as archive:
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+        document = archive.read("word/document.xml").decode()
+    assert len(media) == 1 and media[0].endswith(".png")
+    assert 'cx="1828800" cy="914400"' in document                    # 2 × 1 inches in EMU
