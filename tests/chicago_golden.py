@@ -52,7 +52,13 @@ class Case:
 
 
 def golden_files() -> list[Path]:
-    return sorted(GOLDEN.glob("*.json"))
+    """The golden notes: <stem>.ibid.json and <stem>.noibid.json."""
+    return sorted(p for p in GOLDEN.glob("*.json") if p.stem.rsplit(".", 1)[1] in OPTIONS)
+
+
+def bibliography_golden_files() -> list[Path]:
+    """The golden bibliographies: <stem>.bibliography.json (every entry of entries/<stem>.bib)."""
+    return sorted(GOLDEN.glob("*.bibliography.json"))
 
 
 @cache
@@ -135,6 +141,61 @@ def replay(path: Path) -> tuple[list[Case], list[str]]:
     return cases, ours
 
 
+@dataclass(frozen=True)
+class ListCase:
+    """One entry of a golden bibliography: its place, key and text."""
+    stem: str
+    n: int
+    key: str
+    expected: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.stem}.bibliography.{self.key}"
+
+    @property
+    def cites(self) -> tuple[tuple[str, str, str, bool], ...]:
+        return ((self.key, "", "", False),)
+
+
+def list_deviation_for(case: ListCase, ours: str) -> str | None:
+    """The reason an entry that differs from the golden one differs on purpose, or None: listed
+    by id in deviations.toml, or the short title of a listed volume cut at its colon."""
+    for dev in deviations():
+        if case.id in dev.get("entries", ()):
+            return dev["reason"].strip()
+        if dev.get("rule") == "short-title-at-colon" and _parent_title_has_colon(case) \
+                and norm(ours) in {norm(c) for c in cut_titles_at_colon(case.expected)}:
+            return dev["reason"].strip()
+    return None
+
+
+def _parent_title_has_colon(case: ListCase) -> bool:
+    bib = _bibliography(case.stem)
+    entry = bib[case.key]
+    parents = [bib[k] for k in (entry.crossref, entry.xref) if k and k in bib]
+    return any(": " in e.fields.get("title", "") and not e.fields.get("shorttitle")
+               and not e.fields.get("subtitle") for e in parents)
+
+
+@cache
+def replay_list(path: Path) -> tuple[list[ListCase], list[str], list[str]]:
+    """The golden bibliography of one file, ours for the same entries (``nocite: '@*'``), and
+    our order of the keys."""
+    from pressroom.citations.bibliography import load_bibliography
+    from pressroom.citations.pandoc_filter import read_options
+    from pressroom.citations.reference_list import BibliographyStyle, bibliography_list, listed_keys
+
+    stem = path.name.split(".", 1)[0]
+    golden = json.loads(path.read_text(encoding="utf-8"))
+    bib = load_bibliography(DATA / golden["source"])
+    style = BibliographyStyle(options=read_options({}, OPTIONS["ibid"]), entries=[bib[k] for k in bib])
+    listed = bibliography_list(style, bib, listed_keys(bib, [], ["*"]))
+    ours = {item.key: style.render(item.text, "markdown") for item in listed}
+    cases = [ListCase(stem, e["n"], e["key"], e["text"]) for e in golden["entries"]]
+    return cases, [ours.get(c.key, "<not listed>") for c in cases], [item.key for item in listed]
+
+
 def all_cases() -> list[tuple[Case, str]]:
     out = []
     for path in golden_files():
@@ -169,6 +230,29 @@ def main(argv: list[str]) -> int:
                 print(f"  {c.id} {c.cites}\n    ours: {norm(o)}\n    gold: {norm(c.expected)}")
     print(f"{'all':40} {same:5}/{total:<5} {100 * same / max(total, 1):5.1f} %"
           f"   + {total_kept} deviations on purpose")
+    total = same = total_kept = in_place = 0
+    for path in bibliography_golden_files():
+        if argv and path.name.split(".", 1)[0] not in argv:
+            continue
+        cases, ours, order = replay_list(path)
+        ok = sum(norm(c.expected) == norm(o) for c, o in zip(cases, ours))
+        kept = sum(norm(c.expected) != norm(o) and list_deviation_for(c, o) is not None
+                   for c, o in zip(cases, ours))
+        placed = sum(a == c.key for a, c in zip(order, cases))
+        total, same = total + len(cases), same + ok
+        total_kept, in_place = total_kept + kept, in_place + placed
+        print(f"{path.name:40} {ok:5}/{len(cases):<5} {100 * ok / max(len(cases), 1):5.1f} %"
+              f"   + {kept} deviations on purpose; {placed}/{len(cases)} in biblatex-chicago's place")
+        for c, o in zip(cases, ours):
+            explained = list_deviation_for(c, o) is not None
+            if norm(c.expected) != norm(o) and shown < show and (everything or not explained):
+                shown += 1
+                print(f"  {c.id}\n    ours: {norm(o)}\n    gold: {norm(c.expected)}")
+        if order != [c.key for c in cases] and shown < show:
+            shown += 1
+            print(f"  order differs: ours {order}\n  gold {[c.key for c in cases]}")
+    print(f"{'all bibliography entries':40} {same:5}/{total:<5} {100 * same / max(total, 1):5.1f} %"
+          f"   + {total_kept} deviations on purpose; {in_place}/{total} in place")
     return 0
 
 

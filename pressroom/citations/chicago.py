@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from types import MappingProxyType
 
 from pybtex.richtext import HRef, String, Symbol, Tag, Text
 from pybtex.style import FormattedEntry
@@ -448,7 +449,7 @@ class Style(BaseStyle):
         if role is None:
             return Text()
         persons = self.persons(entry, role)
-        names = Text(self.names.listed(persons))
+        names = Text(self.lead_names(persons))
         if role == "author":
             addon = roman(rich(entry, "nameaddon"))
             return Text(names, " [", addon, "]") if addon else names
@@ -460,6 +461,10 @@ class Style(BaseStyle):
         if role == "editor" and _same(persons, self.persons(entry, "translator")):
             label += " and trans."   # the editors translated too: "eds. and trans."
         return Text(names, ", ", label)
+
+    def lead_names(self, persons) -> str:
+        """The names that open the entry (a bibliography inverts the first)."""
+        return self.names.listed(persons)
 
     def head_role(self, entry, *, editors_lead: bool = True) -> str | None:
         """Which names open the note (they are not repeated after the title)."""
@@ -485,6 +490,19 @@ class Style(BaseStyle):
         then "with an introduction by D"; one person in two roles once: "ed., with an
         introduction, by B" (CMOS 14.103–14.105). ``part``: the editor (``namea``) and
         translator (``nameb``) of this part of a larger work instead."""
+        return units(*self.contributor_list(entry, skip=skip, editors=editors, part=part))
+
+    #: the words before a contributor's names in a note (a bibliography spells them out)
+    CONTRIBUTOR_PHRASES = MappingProxyType({
+        "ed": "ed. ", "comp": "comp. ", "trans": "trans. {lang}", "ed-trans": "ed. and trans. {lang}",
+        "ed-with": "ed., with {a} {role}, by ", "with": "with {a} {role} by "})
+
+    def contributor_phrase(self, kind: str, **words) -> str:
+        return self.CONTRIBUTOR_PHRASES[kind].format(**words)
+
+    def contributor_list(self, entry, *, skip: str | None = None, editors: bool = True,
+                         part: bool = False) -> list[Text]:
+        """The contributors of :meth:`contributors`, one item each."""
         if part:
             eds, trs = self.persons(entry, "namea"), self.persons(entry, "nameb")
         else:
@@ -496,26 +514,29 @@ class Style(BaseStyle):
         if not part:
             parts.append(self.editora(entry))
         compiler = entry.fields.get("editortype", "").strip().lower() == "compiler"
-        trans = "trans. " + from_language(entry)
+        lang = from_language(entry)
         supp = {} if part or entry.type == "suppbook" else {
             role: self.persons(entry, role) for role in SUPP_ROLES if self.persons(entry, role)}
         same = [r for r, ps in supp.items() if eds and _same(ps, eds)]
         if eds and trs and _same(eds, trs):
-            parts.append(Text(f"ed. and {trans}", self.names.listed(eds)))
+            parts.append(Text(self.contributor_phrase("ed-trans", lang=lang), self.names.listed(eds)))
         else:
             if eds and same:
                 role = same[0]
                 article = "an" if role[0] in "aeiou" else "a"
-                parts.append(Text(f"ed., with {article} {role}, by ", self.names.listed(eds)))
+                parts.append(Text(self.contributor_phrase("ed-with", a=article, role=role),
+                                  self.names.listed(eds)))
                 supp.pop(role)
             elif eds:
-                parts.append(Text("comp. " if compiler else "ed. ", self.names.listed(eds)))
+                phrase = self.contributor_phrase("comp" if compiler else "ed")
+                parts.append(Text(phrase, self.names.listed(eds)))
             if trs:
-                parts.append(Text(trans, self.names.listed(trs)))
+                parts.append(Text(self.contributor_phrase("trans", lang=lang), self.names.listed(trs)))
         for role, persons in supp.items():
             article = "an" if role[0] in "aeiou" else "a"
-            parts.append(Text(f"with {article} {role} by ", self.names.listed(persons)))
-        return units(*parts)
+            phrase = self.contributor_phrase("with", a=article, role=role)
+            parts.append(Text(phrase, self.names.listed(persons)))
+        return [p for p in parts if p]
 
     def editora(self, entry) -> Text:
         """``editora`` with its ``editoratype``: "in collab. with A", "comp. A", "ed. A"."""
@@ -523,8 +544,10 @@ class Style(BaseStyle):
         if not persons:
             return Text()
         kind = entry.fields.get("editoratype", "").strip().lower()
-        label = EDITOR_TYPES.get(kind, "ed.")
-        return Text(label, " ", self.names.listed(persons))
+        return Text(self.editor_label(EDITOR_TYPES.get(kind, "ed.")), " ", self.names.listed(persons))
+
+    def editor_label(self, label: str) -> str:
+        return label
 
     def translation(self, entry, name: str = "usere", *, bracket_always: bool = True) -> Text:
         """A translated title in brackets (``usere``; ``booktitleaddon``,
@@ -640,13 +663,17 @@ class Style(BaseStyle):
 
     def links(self, entry) -> Text:
         """ISBN, then "accessed DATE", the DOI as a link, the URL (CMOS 14.6–14.8)."""
+        return units(*self.link_list(entry))
+
+    def link_list(self, entry) -> list[Text]:
+        """The items of :meth:`links`."""
         parts = []
         if self.options.isbn:
             for name, label in (("isbn", "ISBN"), ("issn", "ISSN")):
                 if has(entry, name) and (name == "isbn" or entry.type == "article"):
                     parts.append(Text(f"{label}: ", rich(entry, name)))
         if not self.options.links and entry.type not in ("online", "www", "electronic"):
-            return units(*parts)
+            return parts
         accessed = format_date(entry_date(entry, "urldate"), self.options)
         has_url = has(entry, "url")
         if accessed and has_url:   # ``userd`` names the date another way ("last modified")
@@ -658,7 +685,7 @@ class Style(BaseStyle):
         if has_url:
             url = entry.fields["url"].strip()
             parts.append(Text(HRef(url, url)))
-        return units(*parts)
+        return parts
 
     def tail(self, entry, context, *, pages: bool = False, before_locator: Iterable[Text] = ()) -> Text:
         """What ends every full note: the locator, ``addendum``, ISBN, links."""
@@ -769,8 +796,8 @@ class Style(BaseStyle):
                      units(inner, self.publication(e), sep=" "),
                      self.tail(e, context, pages=self.container_pages("chapter")))
 
-    def get_suppbook_template(self, e, context):
-        """"A, introduction to *Book*, by B" (CMOS 14.110)."""
+    def supplemented(self, e) -> Text:
+        """"introduction to *Book*, by B": what a @suppbook adds to, and its author."""
         kind = lowered_type(e) or e.fields.get("entrysubtype", "").strip().lower()
         if not kind:
             kind = next((r + " to" for r in SUPP_ROLES if self.persons(e, r)), "introduction to")
@@ -778,9 +805,12 @@ class Style(BaseStyle):
             kind += " to"
         book = italic(title_of(e)) if has(e, "title") else italic(title_of(e, "book"))
         by = self.persons(e, "bookauthor")
-        bookline = units(Text(kind, " ", book), Text("by ", self.names.listed(by)) if by else Text(),
-                         self.edition(e), self.contributors(e, skip="author"), self.volumes(e),
-                         self.series(e), roman(rich(e, "note")))
+        return units(Text(kind, " ", book), Text("by ", self.names.listed(by)) if by else Text())
+
+    def get_suppbook_template(self, e, context):
+        """"A, introduction to *Book*, by B" (CMOS 14.110)."""
+        bookline = units(self.supplemented(e), self.edition(e), self.contributors(e, skip="author"),
+                         self.volumes(e), self.series(e), roman(rich(e, "note")))
         return units(self.head(e), units(bookline, self.publication(e), sep=" "), self.tail(e, context))
 
     def journal(self, e) -> Text:
@@ -928,13 +958,17 @@ class Style(BaseStyle):
     get_phdthesis_template = get_thesis_template
     get_mastersthesis_template = get_thesis_template
 
-    def get_report_template(self, e, context):
+    def report_kind(self, e) -> tuple[Text, Text]:
+        """A report's kind and number ("Working Paper 8467"), and its series with the number."""
         kind = lowered_type(e)
         label = (Text(REPORT_TYPES[e.type]) if not kind and e.type in REPORT_TYPES
                  else roman(rich(e, "type")))
         number = roman(rich(e, "number"))
         series = units(roman(rich(e, "series")), number if has(e, "series") else Text(), sep=" ")
-        kind_number = units(label, Text() if has(e, "series") else number, sep=" ")
+        return units(label, Text() if has(e, "series") else number, sep=" "), series
+
+    def get_report_template(self, e, context):
+        kind_number, series = self.report_kind(e)
         body = units(self.head(e), self.title(e), self.edition(e),
                      self.contributors(e, skip=self.head_role(e)), kind_number, series,
                      roman(rich(e, "note")))

@@ -56,6 +56,14 @@ missing from the font is an error.
 
 Output, per note: ``{"n", "reset_before", "cites": [{"key", "prefix", "locator"}], "text"}``
 (a cite with ``[-@key]`` also has ``"suppress_author": true``); UTF-8, deterministic.
+
+The bibliography: a third run per entries file prints ``\\nocite{*}`` with
+``\\printbibliography`` (biblatex-chicago's defaults: its ``cms`` sorting, the 3-em dash for a
+repeated author) and writes ``golden/<stem>.bibliography.json``: every entry biblatex-chicago
+lists, in its order, ``{"n", "key", "text"}``, read back as the notes are.  Each entry starts a
+line with its mark ``[[key]]``; the 3-em dash, a rule in biblatex-chicago, is printed as the
+text ``———`` (three em dashes) so that it can be read back.  ``--bibliography-only`` makes only
+these files.
 """
 
 from __future__ import annotations
@@ -312,6 +320,81 @@ def document(notes: list[Note], option: str) -> str:
     return PREAMBLE.replace("%(option)s", option) + "\n".join(body) + "\n\\end{document}\n"
 
 
+BIB_MARK_RE = re.compile(r"\[\[([^\[\]\s]+)\]\]")
+
+BIB_PREAMBLE = PREAMBLE.split(r"\makeatletter")[0] + r"""
+%% The 3-em dash of a repeated author as text (biblatex-chicago draws a rule): read back.
+\AtBeginDocument{\renewcommand*{\bibnamedash}{\textemdash\textemdash\textemdash}}
+%% One entry a line, marked "[[key]] ", no hanging indent.
+\defbibenvironment{bibliography}{\raggedright}{}{\endgraf\noindent[[\thefield{entrykey}]]\space}
+\hyphenpenalty=10000
+\exhyphenpenalty=10000
+\tolerance=10000
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0pt}
+\setlength{\bibitemsep}{0pt}
+\pagestyle{empty}
+\begin{document}
+\fontsize{1pt}{1pt}\selectfont
+\nocite{*}
+\printbibliography[heading=none]
+\end{document}
+"""
+
+
+def bibliography_document() -> str:
+    return BIB_PREAMBLE.replace("%(option)s", "useibid=true")
+
+
+def read_bibliography(pdf: Path) -> list[tuple[str, str]]:
+    """(key, Markdown-like text) of every entry of the printed bibliography, in order,
+    checked against pdftotext's plain text."""
+    def split(lines: list[list[Run]]) -> list[tuple[str, list[Run]]]:
+        return split_marked(lines, BIB_MARK_RE, "an entry mark (an entry that wrapped?)")
+
+    lines = text_lines(pdf)
+    entries = [(key, runs_to_markdown(runs)) for key, runs in split(lines)]
+    proc = capture(["pdftotext", "-raw", "-enc", "UTF-8", "-nopgbrk", str(pdf), "-"])
+    if proc.returncode != 0:
+        raise OracleError(f"pdftotext failed: {proc.stderr.strip()}")
+    plain = split([[Run(clean_text(ln).strip(), False)] for ln in proc.stdout.splitlines() if ln.strip()])
+    bad = []
+    for (key, text), (key2, runs) in zip(entries, plain, strict=True):
+        expected = unicodedata.normalize("NFC", " ".join("".join(r.text for r in runs).split()))
+        if key != key2 or text.replace("*", "") != expected:
+            bad.append(f"{key}:\n    pdftohtml: {text}\n    pdftotext: {expected}")
+    if bad:
+        raise OracleError("pdftohtml and pdftotext read the bibliography differently:\n"
+                          + "\n".join(bad[:10]))
+    return entries
+
+
+def bibliography_golden(bib: Path, keep: Path | None, versions: dict[str, str]) -> tuple[dict, list[str]]:
+    """The printed bibliography of every entry of ``bib``."""
+    entries = parse_entries(bib)
+    with tempfile.TemporaryDirectory(prefix=f"chicago-{bib.stem}-bib-") as tmp:
+        workdir = (keep / f"{bib.stem}.bibliography") if keep else Path(tmp)
+        if keep and workdir.exists():
+            shutil.rmtree(workdir)
+        pdf, warnings = compile_pdf(workdir, bib, [], "", tex=bibliography_document())
+        missing = missing_characters(workdir)
+        if missing:
+            raise OracleError("the font lacks characters the bibliography needs: "
+                              + "; ".join(f"{c} in {f}" for c, f in missing))
+        printed = read_bibliography(pdf)
+    unknown = sorted({k for k, _ in printed} - {e.key for e in entries})
+    if unknown:
+        raise OracleError(f"the bibliography lists keys not in {bib.name}: {', '.join(unknown)}")
+    return {
+        "generator": (f"tests/oracle/chicago_golden.py: XeLaTeX, biber {versions['biber']}, "
+                      f"biblatex {versions['biblatex']}, biblatex-chicago notes, \\printbibliography"),
+        "biblatex_chicago_version": versions["biblatex-chicago"],
+        "options": "nocite=*",
+        "source": f"entries/{bib.name}",
+        "entries": [{"n": i, "key": key, "text": text} for i, (key, text) in enumerate(printed, 1)],
+    }, warnings
+
+
 # --------------------------------------------------------------------------
 # Running TeX
 
@@ -382,11 +465,14 @@ def _note_at(tex_lines: list[str], line: int, notes: list[Note]) -> tuple[int, N
     return None
 
 
-def compile_pdf(workdir: Path, bib: Path, notes: list[Note], option: str) -> tuple[Path, list[str]]:
-    """Typeset the notes; returns the PDF and the warnings of biber and biblatex."""
+def compile_pdf(workdir: Path, bib: Path, notes: list[Note], option: str,
+                tex: str | None = None) -> tuple[Path, list[str]]:
+    """Typeset the notes (or the document ``tex``); returns the PDF and the warnings of biber
+    and biblatex."""
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(bib, workdir / "entries.bib")
-    (workdir / "notes.tex").write_text(document(notes, option), encoding="utf-8")
+    (workdir / "notes.tex").write_text(tex if tex is not None else document(notes, option),
+                                       encoding="utf-8")
     xelatex = ["xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "notes.tex"]
     run(xelatex, workdir, "xelatex (1st run)", notes)
     run(["biber", "notes"], workdir, "biber", notes)
@@ -520,33 +606,38 @@ def runs_to_markdown(runs: list[Run]) -> str:
     return unicodedata.normalize("NFC", re.sub(r" +", " ", "".join(out)).strip())
 
 
-def split_notes(lines: list[list[Run]], count: int) -> list[list[Run]]:
-    """Runs of notes 1..count: every note starts a line with its mark [[N]]."""
-    notes: list[list[Run]] = []
-    numbers: list[int] = []
+def split_marked(lines: list[list[Run]], mark: re.Pattern, what: str) -> list[tuple[str, list[Run]]]:
+    """(mark, runs without the mark) of every line; each line must start with ``mark``."""
+    out = []
     for runs in lines:
         first = "".join(r.text for r in runs)
-        m = MARK_RE.match(first)
+        m = mark.match(first)
         if not m:
-            raise OracleError(f"a line of the PDF that does not start with a note mark (a note that "
-                              f"wrapped, or text outside the notes): {first!r}")
-        numbers.append(int(m.group(1)))
-        out, drop = [], m.end()
-        for r in runs:  # drop the mark
+            raise OracleError(f"a line of the PDF that does not start with {what}: {first!r}")
+        kept, drop = [], m.end()
+        for r in runs:
             if drop >= len(r.text):
                 drop -= len(r.text)
                 continue
-            out.append(Run(r.text[drop:], r.italic))
+            kept.append(Run(r.text[drop:], r.italic))
             drop = 0
-        notes.append(out)
+        out.append((m.group(1), kept))
+    return out
+
+
+def split_notes(lines: list[list[Run]], count: int) -> list[list[Run]]:
+    """Runs of notes 1..count: every note starts a line with its mark [[N]]."""
+    marked = split_marked(lines, MARK_RE, "a note mark (a note that wrapped, or text outside the notes)")
+    numbers = [int(mark) for mark, _ in marked]
+    notes = [runs for _, runs in marked]
     if numbers != list(range(1, count + 1)):
         raise OracleError(f"expected notes 1..{count} in the PDF, read {len(numbers)} "
                           f"(numbers {numbers[:5]}...{numbers[-5:]})")
     return notes
 
 
-def read_notes(pdf: Path, count: int) -> list[str]:
-    """The Markdown-like text of notes 1..count, checked against pdftotext's plain text."""
+def text_lines(pdf: Path) -> list[list[Run]]:
+    """The PDF's lines as runs, cleaned, without leading spaces."""
     lines = []
     for line in pdf_lines(pdf):
         runs = [Run(clean_text(r.text), r.italic) for r in line.runs]
@@ -555,6 +646,12 @@ def read_notes(pdf: Path, count: int) -> list[str]:
         if runs:
             runs[0].text = runs[0].text.lstrip()
             lines.append(runs)
+    return lines
+
+
+def read_notes(pdf: Path, count: int) -> list[str]:
+    """The Markdown-like text of notes 1..count, checked against pdftotext's plain text."""
+    lines = text_lines(pdf)
     texts = [runs_to_markdown(r) for r in split_notes(lines, count)]
     # Cross-check: the same notes as pdftotext reads them, without italics.
     proc = capture(["pdftotext", "-raw", "-enc", "UTF-8", "-nopgbrk", str(pdf), "-"])
@@ -651,6 +748,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="regenerate entries/STEM.bib only (may be repeated)")
     ap.add_argument("--keep", metavar="DIR", type=Path,
                     help="keep the LaTeX folders in DIR/<stem>.<ibid|noibid>")
+    ap.add_argument("--bibliography-only", action="store_true",
+                    help="make only golden/STEM.bibliography.json (one TeX run per file)")
     ap.add_argument("--entries", type=Path, default=ENTRIES, help=argparse.SUPPRESS)
     ap.add_argument("--golden", type=Path, default=GOLDEN, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -674,6 +773,22 @@ def main(argv: list[str] | None = None) -> int:
     for bib in bibs:
         t0 = time.monotonic()
         print(f"{bib.name}: ", end="", flush=True)
+        try:
+            listed, warnings = bibliography_golden(bib, args.keep, versions)
+        except OracleError as exc:
+            print(f"FAILED (bibliography)\n  {str(exc).replace(chr(10), chr(10) + '  ')}")
+            failed.append(bib.name)
+            continue
+        out = args.golden / f"{bib.stem}.bibliography.json"
+        out.write_text(json.dumps(listed, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written += 1
+        print(f"{len(listed['entries'])} bibliography entries -> golden/{out.name}", end="", flush=True)
+        for w in warnings:
+            print(f"\n  warning (bibliography): {w}", end="")
+        if args.bibliography_only:
+            print(f" ({time.monotonic() - t0:.1f} s)")
+            continue
+        print("; ", end="", flush=True)
         try:
             results = golden_for(bib, args.keep, versions)
         except OracleError as exc:
