@@ -67,6 +67,8 @@ class Settings:
     floats_at_end: bool = False
     notes: str = "footnotes"         # or "endnotes"
     double_spacing: bool = False
+    #: print the bibliography list (header `bibliography-list`, else the template's default)
+    bibliography_list: bool = False
     creator: str = f"pressroom {__version__}"
     verbose: bool = False
     safe: bool = False
@@ -294,6 +296,11 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                             file=template_dir / "settings.toml",
                             hint="the deepest heading level the template numbers: 0 none, 1 sections, "
                                  "2 also subsections")
+    listed = tsettings.get("bibliography-list", False)
+    if not isinstance(listed, bool):
+        raise TemplateError(f"`bibliography-list` must be true or false, not {listed!r}",
+                            file=template_dir / "settings.toml", hint="e.g. bibliography-list = true")
+    listed = meta.get("bibliography-list", listed)
     return Settings(
         manuscript=manuscript.path,
         out_dir=(out_dir or default_out_dir(manuscript.path)).resolve(),
@@ -316,6 +323,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         anonymous=anonymous,
         secnumdepth=secnumdepth,
         **settings_of(tsettings, meta, template_file=template_dir / "settings.toml"),
+        bibliography_list=listed,
         verbose=verbose,
         safe=safe,
         time_limit=limits.time,

@@ -36,7 +36,7 @@ from .figures import check_figures, image_targets
 from .frontfields import field_units, read_fields, write_front
 from .latexblocks import BODY_TEMPLATE, HIGHLIGHTING, NEEDS, WRITE_CACHE, BlockWriter
 from .metadata import check_one_reading
-from .pandoc_ast import elements, loads, read_markdown
+from .pandoc_ast import Div, Header, Str, elements, loads, read_markdown
 from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
 from .sandbox import Sandbox
 from .sourcelines import block_lines, line_mark, mark_lines
@@ -89,14 +89,17 @@ def bibliography_keys(settings: Settings) -> frozenset[str]:
 
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex") -> dict:
-    """Run the chosen citation engine over the AST (csl runs later, a step of the writer's);
-    ``fmt``: the notes as raw LaTeX, or pandoc's own inlines ("pandoc", for Word)."""
-    if settings.citations != "chicago" or not any(elements(doc["blocks"], "Cite")):
+    """Run the chosen citation engine over the AST (csl runs later, a step of the writer's): the
+    notes, and the bibliography list when the settings ask for it; ``fmt``: the notes as raw
+    LaTeX, or pandoc's own inlines ("pandoc", for Word)."""
+    listed = settings.bibliography_list and "nocite" in doc["meta"]
+    if settings.citations != "chicago" or not (listed or any(elements(doc["blocks"], "Cite"))):
         return doc
     from .citations.pandoc_filter import process  # pybtex: only for a manuscript with citations
     return process(doc, source=settings.manuscript, fmt=fmt, bibliography=list(settings.bibliographies),
                    options=dict(settings.citation_options), cache_dir=settings.out_dir / BIB_CACHE,
-                   warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
+                   warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line),
+                   bibliography_list=settings.bibliography_list)
 
 
 def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResult:
@@ -113,10 +116,15 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     doc = resolve_references(doc, settings)
     doc = apply_citations(doc, settings, warnings)
     mark = line_mark(facts.source_digest(md))
-    if len(doc["blocks"]) == len(starts):
-        doc["blocks"] = mark_lines(doc["blocks"], starts, mark)
-    if settings.floats_at_end:
-        doc["blocks"] = _floats_at_end(doc["blocks"], mark)
+    blocks, listed = doc["blocks"], []
+    if len(blocks) == len(starts) + 1 and _is_list(blocks[-1]):   # the bibliography list, added
+        blocks, listed = blocks[:-1], blocks[-1:]
+    if len(blocks) == len(starts):
+        blocks = mark_lines(blocks, starts, mark)
+    blocks += listed   # after the body's end mark: it has no Markdown line
+    if settings.floats_at_end:   # the floats after the bibliography (each on a page of its own)
+        blocks = _floats_at_end(blocks, mark)
+    doc["blocks"] = blocks
     fields, authors = field_units(doc["meta"], anonymous=settings.anonymous)
     meta = {k: v for k, v in doc["meta"].items() if k in ("lang", "link-citations")}
     if settings.citations == "csl":   # the files checked, as the settings name them
@@ -126,7 +134,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
                          limits=settings.limits, source=md)
     if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
         blocks = doc["blocks"] + ([] if any(_is_refs(d) for d in elements(doc["blocks"], "Div")) else
-                                  [{"t": "Div", "c": [["refs", [], []], []]}])   # not after the fields
+                                  [_csl_list(doc)])   # not after the fields
         parts = _with_citeproc(lambda: writer.whole(blocks, fields,
                                                     before=lambda d: citeproc(d, settings)),
                                settings)
@@ -175,6 +183,21 @@ def _with_citeproc(write: Callable[[], dict[str, str]], settings: Settings) -> d
                                     file=settings.manuscript.parent / bib.group(1),
                                     hint="fix the entry at the line pandoc names") from None
         raise
+
+
+def _is_list(block: dict) -> bool:
+    """The Div the Chicago engine adds after the body for its bibliography list."""
+    from .citations.pandoc_filter import LIST_ID
+    return block.get("t") == "Div" and block["c"][0][0] == LIST_ID
+
+
+def _csl_list(doc: dict) -> dict:
+    """Where citeproc puts its list when the manuscript has no ``::: {#refs}``: a Div after the
+    body (not at the end of the document, which is inside the last header field), with the
+    heading "Bibliography" when there is something to list."""
+    heading = [Header(1, [Str("Bibliography")], classes=("unnumbered",))] \
+        if any(elements(doc["blocks"], "Cite")) or "nocite" in doc["meta"] else []
+    return Div(heading, id="refs")
 
 
 def _is_refs(div: dict) -> bool:

@@ -43,6 +43,8 @@ KNOWN_KEYS = {
     "floats-at-end": "true: figures and tables after the text, each on its own page",
     "notes": "footnotes (default) or endnotes",
     "double-spacing": "true: everything double-spaced, notes too",
+    "bibliography-list": "true: print a Bibliography of the cited sources after the body",
+    "nocite": "sources to list in the bibliography without citing them: '@key1 @key2', or '@*' for all",
 }
 #: The formats a build makes (`outputs:`, a template's `outputs`, `--to`): the PDFs always.
 OUTPUT_FORMATS = ("pdf", "docx")
@@ -260,6 +262,10 @@ def _check_types(path: Path, meta: dict, header_lines: list[str]) -> None:
         value = meta.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, _SCALAR)):
             fail(key, "text", "write it on one line after the key, in quotation marks if it holds ': '")
+    if "bibliography-list" in meta and not isinstance(meta["bibliography-list"], bool):
+        fail("bibliography-list", "true or false", "write `bibliography-list: true`")
+    if "nocite" in meta and not isinstance(meta["nocite"], str):
+        fail("nocite", "citation keys in one string", "write `nocite: '@key1 @key2'`, or `nocite: '@*'`")
     keywords = meta.get("keywords")
     if keywords is not None and not isinstance(keywords, str) and not (
             isinstance(keywords, list) and all(isinstance(k, _SCALAR) for k in keywords)):

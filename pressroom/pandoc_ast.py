@@ -170,6 +170,14 @@ def RawBlock(fmt: str, text: str) -> dict:
     return {"t": "RawBlock", "c": [fmt, text]}
 
 
+def Div(blocks: list, *, id: str = "", classes: tuple[str, ...] = (), attributes: tuple = ()) -> dict:
+    return {"t": "Div", "c": [[id, list(classes), [list(a) for a in attributes]], blocks]}
+
+
+def Header(level: int, inlines: list, *, id: str = "", classes: tuple[str, ...] = ()) -> dict:
+    return {"t": "Header", "c": [level, [id, list(classes), []], inlines]}
+
+
 # ---- reading ----------------------------------------------------------------------
 
 _last_reading: tuple[tuple, bytes] | None = None

@@ -18,6 +18,12 @@ output), every other target (docx, odt, html, markdown...) pandoc's inlines.
 Cross-references (``@fig:x``, pressroom/crossref.py) become their text first,
 sections unnumbered.
 
+The bibliography list (``bibliography_list=True``, or ``bibliography-list: true`` in the
+metadata): a "Bibliography" heading and every cited entry, plus those of ``nocite`` (``@*``:
+every entry), in Chicago's bibliography form and order (:mod:`.reference_list`), one paragraph
+each with a hanging indent. It fills a Div with the id ``refs`` (``::: {#refs}``) where the
+manuscript has one, else it is one Div (id ``bibliography``) added after the body's last block.
+
 AuthorInText citations (``@key [p. 3] says``) print the short author name
 in the text and a note; SuppressAuthor (``[-@key]``) drops the author from
 the note.
@@ -48,7 +54,18 @@ from typing import Any
 from pybtex.richtext import String, Tag, Text
 
 from pressroom.errors import CitationError, PressroomError
-from pressroom.pandoc_ast import At, Note, Para, RawInline, Str, elements, stringify, walk
+from pressroom.pandoc_ast import (
+    At,
+    Div,
+    Header,
+    Note,
+    Para,
+    RawInline,
+    Str,
+    elements,
+    stringify,
+    walk,
+)
 from pressroom.sourcelines import find_line
 
 from .backends import get_backend
@@ -301,7 +318,7 @@ def _set_text(inline: dict, text: str) -> None:
 def process(doc: dict, *, source: Path | None = None,
             bibliography: Path | list[Path] | None = None, fmt: str = "latex",
             options: dict | None = None, warn: Callable[..., None] | None = None,
-            cache_dir: Path | None = None) -> dict:
+            cache_dir: Path | None = None, bibliography_list: bool | None = None) -> dict:
     """Turn the citations of a Pandoc JSON AST into Chicago footnotes.
 
     ``bibliography``: ``.bib`` path(s); by default the ``bibliography`` key
@@ -311,16 +328,83 @@ def process(doc: dict, *, source: Path | None = None,
     ``cache_dir``: where the parsed ``.bib`` files are kept between runs (a
     build folder). Problems in the ``.bib`` are warnings (``warn``); an entry
     that cannot be used is an error only when it is cited.
+    ``bibliography_list``: add the bibliography list (None: as the metadata's
+    ``bibliography-list`` says).
     Returns a new document; ``doc`` is not modified.
     """
     source = Path(source) if source is not None else None
     meta = doc.get("meta", {})
     warn = warn or _default_warn
     bib = _load(meta, source, bibliography, warn=warn, cache_dir=cache_dir)
-    style = Style(options=read_options(meta, options))
+    chicago = read_options(meta, options)
+    style = Style(options=chicago)
     cited = cited_keys(doc.get("blocks", []))
     proc = _Processor(bib, style, fmt, source, warn, cited)
-    return {**doc, "blocks": proc.rewrite(doc.get("blocks", []))}
+    blocks = proc.rewrite(doc.get("blocks", []))
+    if bibliography_list is None:
+        bibliography_list = _to_bool(_meta_value(meta.get("bibliography-list", False)))
+    if bibliography_list:
+        nocite = cited_keys(meta.get("nocite", {}))
+        for n, key in enumerate(nocite):
+            if key != "*" and key not in bib:
+                proc._unknown(key, len(cited) + n)
+        entries = list_entries(bib, chicago, fmt, cited, nocite)
+        blocks = place_bibliography(blocks, entries, fmt)
+    return {**doc, "blocks": blocks}
+
+
+#: the Div the list goes into when the manuscript has no ``::: {#refs}``
+LIST_ID = "bibliography"
+#: each entry's hanging indent in LaTeX (CMOS 14.64: the bibliography's flush-and-hang style)
+HANGING_INDENT = r"\noindent\hangindent=2em\hangafter=1{}"
+
+
+def list_entries(bib: Bibliography, options: ChicagoOptions, fmt: str, cited: list[str],
+                 nocite: list[str] = ()) -> list[list[dict]]:
+    """The inlines of every entry of the bibliography list, in order."""
+    from .reference_list import BibliographyStyle, bibliography_list, listed_keys
+    keys = listed_keys(bib, cited, nocite)
+    style = BibliographyStyle(options=options, entries=[bib[k] for k in keys])
+    backend = get_backend(fmt)
+    out = []
+    for item in bibliography_list(style, bib, keys):
+        text = item.text   # closed by its full stop
+        if fmt == "pandoc":
+            inlines = text.render(backend)
+            out.append([Str(american_punctuation(el["c"])) if el.get("t") == "Str" else el for el in inlines])
+        else:
+            out.append([RawInline(fmt, (HANGING_INDENT if fmt == "latex" else "")
+                                  + american_punctuation(text.render(backend)))])
+    return out
+
+
+def place_bibliography(blocks: list, entries: list[list[dict]], fmt: str, *,
+                       heading: str = "Bibliography") -> list:
+    """The list in the manuscript's ``::: {#refs}`` Div (with the heading unless a heading comes
+    just before the Div), else in a Div of its own after the last block."""
+    paras = [Para(inlines) for inlines in entries]
+    title = [Header(1, [Str(heading)], classes=("unnumbered",))] if entries else []
+    # Word and other writers: the paragraphs take the style "Bibliography" (a hanging indent in
+    # the reference document)
+    wrapped = Div(paras, classes=("bibliography",), attributes=(("custom-style", "Bibliography"),)) \
+        if fmt == "pandoc" and paras else None
+    content = [wrapped] if wrapped else paras
+
+    placed = False
+
+    def fill(div: dict, at: At):
+        nonlocal placed
+        if placed or div["c"][0][0] != "refs":
+            return None
+        placed = True
+        before = at.before[-1] if at.before else None
+        heading_before = isinstance(before, dict) and before.get("t") == "Header"
+        return Div(([] if heading_before else title) + content, id="refs", classes=("bibliography",))
+
+    out = walk(blocks, {"Div": fill})
+    if placed or not entries:
+        return out
+    return [*out, Div(title + content, id=LIST_ID, classes=("bibliography",))]
 
 
 def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None) -> Bibliography:
