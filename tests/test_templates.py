@@ -13,12 +13,16 @@ import collections
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pikepdf
 import pytest
 
 from conftest import MANUSCRIPTS, ROOT, pdf_text, run_cli
+from pressroom.citations.notes import read_markdown
+from pressroom.citations.pandoc_filter import process
+from pressroom.pandoc_ast import stringify
 
 TEMPLATES = ("working-paper", "anonymous-review", "journal-article")
 CORPUS_TITLE = "Sino-Soviet Relations in the 1950s: Situational Cordiality"
@@ -155,6 +159,42 @@ def write(folder: Path, header: str, body: str) -> Path:
 #: before a letter is raw TeX in pandoc's Markdown), the plain `short-title` as it is
 SPECIAL_TITLE = r"Profit & Loss, 100% of $5 for #1 at C:\new: A Study"
 SPECIAL_SHORT = r"R&D 100% $5 #1 C:\tmp ~x^2_y {z}"
+
+
+def list_openings(manuscript: str, style: str) -> list[str]:
+    """The first two words of each entry of the manuscript's bibliography list, in our order."""
+    path = MANUSCRIPTS[manuscript]
+    doc = process(read_markdown(path), source=path, fmt="pandoc", options={"style": style},
+                  bibliography_list=True, warn=lambda *a, **k: None)
+    entries = [b for b in doc["blocks"][-1]["c"][1][1]["c"][1]]
+    return [unicodedata.normalize("NFKC", " ".join(stringify(e).split()[:2])) for e in entries]
+
+
+@pytest.mark.parametrize("manuscript, template", [
+    ("sample", "working-paper"),         # the sample's header asks for the list
+    ("sample", "anonymous-review"),      # the two journal templates print it by default
+    ("sample", "journal-article"),
+    ("corpus", "journal-article"),
+])
+def test_the_bibliography_list_follows_the_body_in_order(build, manuscript, template):
+    """After the body's last words and before the acknowledgments, never in the front matter
+    (issue 14): every entry, in Chicago's order, each once."""
+    text = unicodedata.normalize("NFKC", pdf_text(build(manuscript, template) / "paper.pdf"))  # ligatures
+    style = "working-paper" if template != "journal-article" else "chicago"
+    openings = list_openings(manuscript, style)
+    assert text.count("Bibliography") == 1
+    heading = text.index("Bibliography")
+    last_words = "followed" if manuscript == "sample" else "its behavior will lead to"
+    assert text.rindex(last_words) < heading
+    at = heading
+    for opening in openings:   # each entry after the one before it
+        found = text.find(opening, at + 1)
+        assert found > at, f"{opening!r} not after position {at}"
+        at = found
+    if manuscript == "corpus":
+        assert len(openings) == 44
+    if template != "anonymous-review" and "Acknowledgments" in text:
+        assert text.index("Acknowledgments") > at
 
 
 @pytest.mark.parametrize("template", ["working-paper", "journal-article"])

@@ -157,12 +157,14 @@ class BibliographyStyle(Style):
     def lead_names(self, persons) -> str:
         return self.bib_names(persons)
 
-    def head_names(self, entry) -> tuple[str, ...]:
+    def head_names(self, entry) -> tuple:
         """The names that open the entry, as the 3-em dash compares them (biblatex's labelname)."""
         role = self.head_role(entry, editors_lead=entry.type not in ("article", "review", "incollection",
                                                                       "inbook", "inproceedings"))
-        if role:
-            return tuple(p.full() for p in self.persons(entry, role))
+        if role:   # the same person in either name order ("Okabe Tatsumi", "Tatsumi Okabe")
+            return tuple((p.literal, *map(tuple, (p.prelast_names, p.last_names, p.first_names,
+                                                  p.middle_names, p.lineage_names)))
+                         for p in self.persons(entry, role))
         if entry.type == "article" and entry.fields.get("entrysubtype", "").strip().lower() in (
                 "magazine", "newspaper"):
             return ("journal", plain(entry.fields.get("journaltitle", "")))
