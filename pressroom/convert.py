@@ -134,7 +134,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
                          limits=settings.limits, source=md)
     if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
         blocks = doc["blocks"] + ([] if any(_is_refs(d) for d in elements(doc["blocks"], "Div")) else
-                                  _csl_list(doc))   # not after the fields
+                                  csl_list(doc))   # not after the fields
         parts = _with_citeproc(lambda: writer.whole(blocks, fields,
                                                     before=lambda d: citeproc(d, settings)),
                                settings)
@@ -191,7 +191,7 @@ def _is_list(block: dict) -> bool:
     return block.get("t") == "Div" and block["c"][0][0] == LIST_ID
 
 
-def _csl_list(doc: dict) -> list[dict]:
+def csl_list(doc: dict) -> list[dict]:
     """Where citeproc puts its list when the manuscript has no ``::: {#refs}``: a Div after the
     body (not at the end of the document, which is inside the last header field), after the
     heading "Bibliography" when there is something to list."""

@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 from . import facts
 from .config import Settings
-from .convert import apply_citations, citeproc, read_ast, resolve_references
+from .convert import apply_citations, citeproc, csl_list, read_ast, resolve_references
 from .docxfile import CoreProperties, normalised
 from .errors import Warnings
 from .figures import check_figures, image_targets
@@ -154,7 +154,7 @@ def _with_notes(doc: dict, settings: Settings) -> dict:
     doc = resolve_references(doc, settings, fmt="docx")
     if settings.citations == "csl":
         refs = any(div["c"][0][0] == "refs" for div in elements(doc["blocks"], "Div"))
-        blocks = doc["blocks"] + ([] if refs else [{"t": "Div", "c": [["refs", [], []], []]}])
+        blocks = doc["blocks"] + ([] if refs else csl_list(doc))   # after the body, with its heading
         bibliography = {"t": "MetaList", "c": [{"t": "MetaString", "c": str(b)}
                                                for b in settings.bibliographies]}
         return citeproc({**doc, "blocks": blocks, "meta": {**doc["meta"], "bibliography": bibliography}},

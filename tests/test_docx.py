@@ -338,3 +338,28 @@ def test_a_pdf_figure_is_a_png_in_word_at_the_pdf_s_size(tmp_path, safe):
         document = archive.read("word/document.xml").decode()
     assert len(media) == 1 and media[0].endswith(".png")
     assert 'cx="1828800" cy="914400"' in document                    # 2 × 1 inches in EMU
+
+
+def test_the_bibliography_list_is_in_the_word_file_before_the_acknowledgments(docx_build):
+    """The sample asks for the list: in the .docx as in the PDF, one paragraph of the reference
+    document's hanging "Bibliography" style per entry, with its italics, in our order."""
+    from pressroom.citations.notes import read_markdown
+    from pressroom.citations.pandoc_filter import process
+    from pressroom.pandoc_ast import stringify
+    out, _, _ = docx_build
+    with zipfile.ZipFile(out / "paper.docx") as archive:
+        xml = archive.read("word/document.xml").decode()
+    paragraphs = re.findall(r"<w:p>.*?</w:p>|<w:p .*?</w:p>", xml, re.S)
+
+    def text(p: str) -> str:
+        return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", p))
+
+    entries = [p for p in paragraphs if 'w:pStyle w:val="Bibliography"' in p]
+    doc = process(read_markdown(SAMPLE), source=SAMPLE, fmt="pandoc", options={"style": "working-paper"},
+                  bibliography_list=True, warn=lambda *a, **k: None)
+    ours = doc["blocks"][-1]["c"][1][1]["c"][1]
+    expected = [stringify(p) for p in ours]
+    assert [text(p) for p in entries] == expected and len(expected) >= 10
+    assert ["<w:i" in p for p in entries] == [any(i["t"] == "Emph" for i in p["c"]) for p in ours]
+    order = [text(p) for p in paragraphs]
+    assert order.index("Bibliography") < order.index(expected[0]) < order.index("Acknowledgments")
