@@ -29,12 +29,13 @@ from .locations import CHECKOUT, default_manuscript
 
 #: Every command, its arguments and its line in ``--help``, in the order --help lists them.
 COMMANDS = {
-    "build": ("[PATH]", "build a manuscript (.md file or its folder): .tex, PDF, stamped draft, check"),
+    "build": ("[PATH ...] [-j N]", "build manuscripts (.md files or their folders, or a folder of them): "
+                                   ".tex, PDF, stamped draft, check; several on N processes at once"),
     "watch": ("[PATH]", "build, then rebuild on every save of the manuscript, bibliography, figures or "
                         "template"),
     "notes": ("PATH", "print every footnote of the finished document as Markdown (no TeX needed)"),
     "check": ("[PDF ...]", "preflight-check PDFs against the manuscript their manifest.json names"),
-    "verify": ("[PATH]", "rebuild from scratch and compare with the build's manifest.json"),
+    "verify": ("[PATH ...]", "rebuild from scratch and compare with the build's manifest.json"),
     "diff": ("PATH --since REV|--against OLD", "a changes PDF: what changed since a git revision or in "
              "another file"),
     "bundle": ("[PATH]", "a zip of the final .tex, figures and a README that compiles without pressroom"),
@@ -88,11 +89,19 @@ def _parser(prog: str, command: str) -> _Parser:
                    + COMMANDS[command][1][1:] + ".")
 
 
-def _build_parser(prog: str, command: str = "build") -> argparse.ArgumentParser:
+def _build_parser(prog: str, command: str = "build", *, many: bool = False) -> argparse.ArgumentParser:
+    """The build's options; ``many``: several manuscripts (a list, and ``-j``)."""
     p = _parser(prog, command)
     where = "manuscript/" if CHECKOUT else "the current folder"
-    p.add_argument("manuscript", nargs="?", default=str(default_manuscript()),
-                   help=f"a manuscript .md file or its folder (default: {where})")
+    if many:
+        p.add_argument("manuscript", nargs="*", default=[str(default_manuscript())],
+                       help=f"manuscript .md files or their folders, or folders of manuscript folders "
+                            f"(default: {where})")
+        p.add_argument("-j", "--jobs", type=_positive(int), metavar="N",
+                       help="with several manuscripts: build N at a time (default: the number of cores)")
+    else:
+        p.add_argument("manuscript", nargs="?", default=str(default_manuscript()),
+                       help=f"a manuscript .md file or its folder (default: {where})")
     p.add_argument("--out", help="build folder (default: build/<manuscript folder name>/"
                                  + ("" if CHECKOUT else " in the current folder") + ")")
     p.add_argument("--template", help="journal template (default: the header's `template:` or working-paper)")
@@ -227,7 +236,17 @@ def build_lock(out_dir: Path):
 
 
 def cmd_build(argv: list[str], prog: str = "pressroom") -> int:
-    args = _build_parser(prog).parse_args(argv)
+    args = _build_parser(prog, many=True).parse_args(argv)
+    from . import batch
+    manuscripts, several = batch.expand(args.manuscript)
+    if several:
+        return batch.run("build", manuscripts, args, show=_show)
+    args.manuscript = str(manuscripts[0])
+    return build_and_report(args)
+
+
+def build_and_report(args) -> int:
+    """Build one manuscript (``args``: the build's options) and print what ``build`` prints."""
     settings, executed = _build(args, Warnings(strict=args.strict))
     if not executed:
         print("nothing changed: no stage ran")
@@ -404,8 +423,10 @@ def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
 
 def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     p = _parser(prog, "check")
-    p.add_argument("pdfs", nargs="*", help="PDFs (or .docx files) to check (default: the two PDFs of the "
-                                           "manuscript's build, and its .docx if it has one)")
+    p.add_argument("pdfs", nargs="*",
+                   help="PDFs (or .docx files) to check, or manuscripts (.md files or their folders, or "
+                        "folders of them) whose built PDFs (and .docx) to check (default: the two PDFs of "
+                        "the manuscript's build, and its .docx if it has one)")
     where = "manuscript/" if CHECKOUT else "the current folder"
     p.add_argument("--manuscript", help="the manuscript whose metadata the PDFs must carry (default: the one "
                                         f"the manifest.json beside each PDF names; with no PDF: {where})")
@@ -414,50 +435,67 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     p.add_argument("--debug", action="store_true")
     _add_limits(p)
     args = p.parse_args(argv)
-    from .manifest import manuscript_of
     from .manuscript import resolve_manuscript_path
     warnings = Warnings()
     given = resolve_manuscript_path(args.manuscript) if args.manuscript else None
-    if args.pdfs:
-        pdfs = [Path(p) for p in args.pdfs]
-        for pdf in pdfs:
-            if not pdf.is_file():
-                raise UsageError(f"no such PDF: {pdf}")
-    else:
-        settings = _check_settings(given or resolve_manuscript_path(default_manuscript()), args, warnings)
-        pdfs = [settings.output(".pdf"), settings.output("-draft.pdf")]
-        for pdf in pdfs:
-            if not pdf.is_file():
-                raise UsageError(f"no such PDF: {_show(pdf)}",
-                                 hint="build the manuscript first, or name the PDFs")
-        from .manifest import read_manifest
-        built = (read_manifest(settings.out_dir) or {}).get("outputs") or {}
-        if settings.output(".docx").name in built:   # the last build made it (an older one may have)
-            pdfs.append(settings.output(".docx"))
-    report, unmatched, settings_of = [], [], {}
-    for pdf in pdfs:
-        draft = pdf.name.endswith("-draft.pdf")
-        manuscript, template, why_not = (given, None, "") if given else manuscript_of(pdf)
-        docx = pdf.suffix.lower() == ".docx"
-        if manuscript is None:
-            unmatched.append(f"{_show(pdf)}: metadata not compared: {why_not}")
-            report += _docx_rows_without_manuscript(pdf) if docx else _rows_without_manuscript(pdf, args,
-                                                                                                draft=draft)
-            continue
-        from .preflight import check_rows, docx_rows
-        if (manuscript, template) not in settings_of:   # a build's two PDFs: read the manuscript once
-            settings_of[manuscript, template] = _check_settings(manuscript, args, warnings, template=template)
-        settings = settings_of[manuscript, template]
-        report += docx_rows(settings, pdf) if docx else check_rows(settings, pdf, draft=draft)
+    named = [Path(p) for p in args.pdfs if not (Path(p).is_dir() or p.endswith(".md"))]
+    for pdf in named:
+        if not pdf.is_file():
+            raise UsageError(f"no such PDF: {pdf}")
+    # the files, each with the manuscript it is checked against (None: the one its manifest names)
+    pdfs: list[tuple[Path, Path | None]] = [(pdf, given) for pdf in named]
+    manuscripts = [Path(p) for p in args.pdfs if Path(p).is_dir() or p.endswith(".md")]
+    settings_of: dict = {}   # (manuscript, template) → its settings: each manuscript read once
+    if manuscripts or not args.pdfs:
+        from .batch import expand
+        for manuscript in (expand([str(m) for m in manuscripts])[0] if manuscripts
+                           else [given or resolve_manuscript_path(default_manuscript())]):
+            settings = settings_of[manuscript, None] = _check_settings(manuscript, args, warnings)
+            for pdf in (settings.output(".pdf"), settings.output("-draft.pdf")):
+                if not pdf.is_file():
+                    raise UsageError(f"no such PDF: {_show(pdf)}",
+                                     hint="build the manuscript first, or name the PDFs")
+                pdfs.append((pdf, manuscript))
+            from .manifest import read_manifest
+            built = (read_manifest(settings.out_dir) or {}).get("outputs") or {}
+            if settings.output(".docx").name in built:   # the last build made it (an older one may have)
+                pdfs.append((settings.output(".docx"), manuscript))
+    report, unmatched = [], []
+    several = len({pdf.parent for pdf, _ in pdfs}) > 1   # rows then name the file's folder too
+    for pdf, manuscript in pdfs:
+        first = len(report)
+        _check_one(pdf, manuscript, args, warnings, report, unmatched, settings_of)
+        for row in report[first:] if several else ():
+            row["pdf"] = _show(pdf)
     code = report_findings(report, as_json=args.json)
+
     for line in unmatched:
         print(f"note: {line}; name the manuscript with --manuscript", file=sys.stderr)
     from .buildfolder import KEPT
-    for folder in dict.fromkeys(pdf.parent for pdf in pdfs):
+    for folder in dict.fromkeys(pdf.parent for pdf, _ in pdfs):
         if (folder / KEPT).is_dir():
             print(f"note: a build into {_show(folder)} is running, or was killed before it finished: "
                   "its outputs may be half new, half old until the next build", file=sys.stderr)
     return code
+
+
+def _check_one(pdf: Path, manuscript: Path | None, args, warnings: Warnings, report: list[dict],
+               unmatched: list[str], settings_of: dict) -> None:
+    """The rows of one PDF, checked against ``manuscript`` (None: the one its manifest names)."""
+    from .manifest import manuscript_of
+    draft = pdf.name.endswith("-draft.pdf")
+    manuscript, template, why_not = (manuscript, None, "") if manuscript else manuscript_of(pdf)
+    docx = pdf.suffix.lower() == ".docx"
+    if manuscript is None:
+        unmatched.append(f"{_show(pdf)}: metadata not compared: {why_not}")
+        report += _docx_rows_without_manuscript(pdf) if docx else _rows_without_manuscript(pdf, args,
+                                                                                            draft=draft)
+        return
+    from .preflight import check_rows, docx_rows
+    if (manuscript, template) not in settings_of:   # a build's two PDFs: read the manuscript once
+        settings_of[manuscript, template] = _check_settings(manuscript, args, warnings, template=template)
+    settings = settings_of[manuscript, template]
+    report += docx_rows(settings, pdf) if docx else check_rows(settings, pdf, draft=draft)
 
 
 def _check_settings(manuscript: Path, args, warnings: Warnings, *, template: str | None = None):
@@ -490,8 +528,18 @@ def _docx_rows_without_manuscript(docx: Path) -> list[dict]:
 
 def cmd_verify(argv: list[str], prog: str = "pressroom") -> int:
     """Rebuild from scratch in a temporary folder and compare with the build folder's manifest."""
-    p = _build_parser(prog, "verify")
+    p = _build_parser(prog, "verify", many=True)
     args = p.parse_args(argv)
+    from . import batch
+    manuscripts, several = batch.expand(args.manuscript)
+    if several:
+        return batch.run("verify", manuscripts, args, show=_show)
+    args.manuscript = str(manuscripts[0])
+    return verify_and_report(args)
+
+
+def verify_and_report(args) -> int:
+    """Verify one manuscript's build (``args``: verify's options) and print the verdict."""
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
     from .verify import verify

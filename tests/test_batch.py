@@ -1,0 +1,70 @@
+"""Several manuscripts in one command (`build a/ b/ c/ -j N`, a folder of manuscript folders):
+each builds in a process of its own into its own folder, one broken manuscript does not stop
+the others, the summary names it, the exit code is 1; `check` takes several manuscripts too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import pdf_text, run_cli
+from pressroom.batch import expand
+
+HEADER = "---\ntitle: {title}\nauthor:\n  - name: A. Writer\nversion-date: 2026-01-02\n---\n\n"
+
+
+def _manuscript(folder: Path, title: str, body: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "paper.md").write_text(HEADER.format(title=title) + body, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def issue(tmp_path_factory) -> tuple[Path, Path, object]:
+    """A folder of three manuscript folders, the second with a broken header, built with -j 2."""
+    root = tmp_path_factory.mktemp("batch")
+    issue = root / "issue"
+    _manuscript(issue / "alpha", "Alpha", "The first paper.^[Its only note.]\n")
+    _manuscript(issue / "beta", "[Beta", "Broken header.\n")
+    _manuscript(issue / "gamma", "Gamma", "The third paper.\n")
+    result = run_cli(issue, "-j", "2", "--out", root / "out", check=False)
+    return root, issue, result
+
+
+def test_a_folder_of_manuscripts_is_each_of_them(tmp_path):
+    for name in ("b", "a"):
+        _manuscript(tmp_path / name, name, "Text.\n")
+    assert expand([str(tmp_path)]) == ([tmp_path / "a" / "paper.md", tmp_path / "b" / "paper.md"], True)
+    assert expand([str(tmp_path / "a")]) == ([tmp_path / "a" / "paper.md"], False)
+
+
+def test_one_broken_manuscript_does_not_stop_the_others(issue):
+    root, _, result = issue
+    assert result.returncode == 1, result.stdout + result.stderr
+    for name, title in (("alpha", "Alpha"), ("gamma", "Gamma")):
+        assert title in pdf_text(root / "out" / name / "paper.pdf")
+        assert (root / "out" / name / "paper-draft.pdf").is_file()
+    assert not (root / "out" / "beta" / "paper.pdf").exists()
+
+
+def test_the_summary_names_each_manuscript_and_the_broken_one(issue):
+    _, folder, result = issue
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()
+            if line.startswith(str(folder)) or "/paper.md " in line}
+    alpha = next(row for name, row in rows.items() if name.endswith("alpha/paper.md"))
+    gamma = next(row for name, row in rows.items() if name.endswith("gamma/paper.md"))
+    beta = next(row for name, row in rows.items() if name.endswith("beta/paper.md"))
+    assert alpha[1:6] == ["ok", "2", "1", "all", "ok"], alpha
+    assert gamma[1:4] == ["ok", "2", "0"], gamma
+    assert beta[1] == "FAILED", beta
+    assert "2 of 3 built" in result.stdout
+    assert "beta/paper.md:5: " in result.stderr or "beta/paper.md:2: " in result.stderr, result.stderr
+    assert "error: 1 of 3 failed: " in result.stderr and "beta/paper.md" in result.stderr.splitlines()[-1]
+
+
+def test_check_of_several_builds_names_each_pdf_by_its_folder(issue):
+    root, _, _ = issue
+    result = run_cli("check", root / "out" / "alpha" / "paper.pdf", root / "out" / "gamma" / "paper.pdf")
+    rows = [line for line in result.stdout.splitlines() if " metadata " in line]
+    assert len(rows) == 2 and "alpha/paper.pdf metadata" in rows[0] and "gamma/paper.pdf" in rows[1]
