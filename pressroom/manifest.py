@@ -227,8 +227,8 @@ def compare(old: dict, new: dict) -> list[str]:
             if a.get(name) == b.get(name):
                 continue
             if name not in a:
-                new = f" ({b[name]})" if section == "tools" else ""
-                lines.append(f"{what} {name}: new{new}")
+                version = f" ({b[name]})" if section == "tools" else ""   # not `new`: the argument
+                lines.append(f"{what} {name}: new{version}")
             elif name not in b:
                 lines.append(f"{what} {name}: gone")
             elif section == "tools":
