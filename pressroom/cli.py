@@ -614,8 +614,18 @@ def cmd_test(argv: list[str], prog: str = "pressroom") -> int:
         raise UsageError("the test suite runs in a checkout of the repository; this pressroom is installed",
                          hint="clone the repository and run `python3 build.py test` there")
     os.chdir(CHECKOUT)
-    os.execv(sys.executable, [sys.executable, "-m", "pytest", *argv])
+    os.execv(sys.executable, [sys.executable, "-m", "pytest", *_parallel(argv), *argv])
     return 0  # not reached
+
+
+def _parallel(argv: list[str]) -> list[str]:
+    """pytest-xdist's options: one worker per core, unless the arguments choose (``-n 0``: one
+    process). A module whose tests share a build folder is one ``xdist_group``, run by one worker."""
+    import importlib.util
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a.endswith("no:xdist") for a in argv)
+    if chosen or importlib.util.find_spec("xdist") is None:
+        return []
+    return ["-n", "auto", "--dist", "loadgroup"]
 
 
 def _show(path: Path) -> str:

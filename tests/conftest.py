@@ -14,17 +14,22 @@ process (``pressroom.cli.main``, output captured), without the 0.3–0.5 s of
 start-up and imports a process costs: for everything else. Both return a
 ``subprocess.CompletedProcess``.
 
-Builds that several tests read are made once per session (per worker under
-pytest-xdist) and never written to by a test: ``sample_build`` (the sample
-manuscript, from its folder, through build.py) and ``template_build`` (the
-sample or the corpus paper with each template).
+Builds that several tests read are made once per session, by whichever pytest-xdist
+worker asks first (:func:`made_once`; the others wait for it and read the same folder),
+and never written to by a test: ``sample_build`` (the sample manuscript, from its
+folder, through build.py), ``template_build`` (the sample or the corpus paper with
+each template), ``tex_pdf`` and ``small_build`` (tests/outputs.py's small paper,
+for the tests that break a copy of a good build).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
+import json
 import os
+import shutil
 import subprocess
 import sys
 import traceback
@@ -100,40 +105,73 @@ def _listing(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], object]) -> Path:
+    """The folder ``name``, filled by ``make(folder)`` once per test session: under pytest-xdist
+    the first worker to ask makes it while the others wait on a lock, then all read it. A
+    ``make`` that failed leaves no mark, so the next to ask tries again (and fails the same way)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "made-once"
+    root.mkdir(exist_ok=True)
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """The sample manuscript built from its folder (`build.py manuscript/ --out DIR`), as a user
     does: the build folder and the finished process. Read it; never build into it (copy it)."""
-    source = SAMPLE.parent
-    before = _listing(source)
-    out = tmp_path_factory.mktemp("sample") / "out"
-    result = run_build(source, "--out", out)
-    result.source_listing = (before, _listing(source))   # the manuscript folder, before and after
-    return out, result
+    def make(folder: Path) -> None:
+        source = SAMPLE.parent
+        before = _listing(source)
+        result = run_build(source, "--out", folder / "out")
+        (folder / "result.json").write_text(json.dumps({
+            "args": result.args, "returncode": result.returncode, "stdout": result.stdout,
+            "stderr": result.stderr, "source_listing": [before, _listing(source)]}), encoding="utf-8")
+
+    folder = made_once(tmp_path_factory, "sample", make)
+    recorded = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    result = subprocess.CompletedProcess(recorded["args"], recorded["returncode"], recorded["stdout"],
+                                         recorded["stderr"])
+    result.source_listing = tuple(recorded["source_listing"])  # the manuscript folder, before and after
+    return folder / "out", result
 
 
 @pytest.fixture(scope="session")
 def template_build(tmp_path_factory, request) -> Callable[[str, str], Path]:
     """template_build(manuscript, template) → the build folder of "sample" or "corpus" with that
-    template, built once per session (in this process; the sample with working-paper is
+    template, built once per session (in-process; the sample with working-paper is
     ``sample_build``). Read it; never build into it."""
-    done: dict[tuple[str, str], Path] = {}
-
     def _build(manuscript: str, template: str) -> Path:
         if manuscript == "corpus" and not CORPUS_PAPER.is_file():
             pytest.skip(CORPUS_MISSING)
-        if (manuscript, template) not in done:
-            if (manuscript, template) == ("sample", "working-paper"):
-                done[manuscript, template] = request.getfixturevalue("sample_build")[0]
-            else:
-                out = tmp_path_factory.mktemp(f"{manuscript}-{template}") / "out"
-                # the corpus with its own template, working-paper: named by nobody but its default
-                default = (manuscript, template) == ("corpus", "working-paper")
-                chosen = [] if default else ["--template", template]
-                run_cli(MANUSCRIPTS[manuscript], "--out", out, *chosen)
-                done[manuscript, template] = out
-        return done[manuscript, template]
+        if (manuscript, template) == ("sample", "working-paper"):
+            return request.getfixturevalue("sample_build")[0]
+        # the corpus with its own template, working-paper: named by nobody but its default
+        default = (manuscript, template) == ("corpus", "working-paper")
+        chosen = [] if default else ["--template", template]
+        made = made_once(tmp_path_factory, f"{manuscript}-{template}",
+                         lambda folder: run_cli(MANUSCRIPTS[manuscript], "--out", folder / "out", *chosen))
+        return made / "out"
     return _build
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory) -> tuple[Path, Path]:
+    """tests/outputs.py's small paper (one citation, two paragraphs) built once per session: its
+    source folder and its build folder. Read them; copy them to break or rebuild them."""
+    from outputs import write
+
+    def make(folder: Path) -> None:
+        run_cli(write(folder / "src"), "--out", folder / "out")
+    made = made_once(tmp_path_factory, "small", make)
+    return made / "src", made / "out"
 
 
 @pytest.fixture(scope="session")
@@ -141,4 +179,5 @@ def tex_pdf(tmp_path_factory) -> Path:
     """A 3-page US Letter PDF straight from XeLaTeX (tests/pdfsample.py), made once per session.
     Read it; write what is made of it elsewhere."""
     from pdfsample import make_sample_pdf
-    return make_sample_pdf(tmp_path_factory.mktemp("tex-pdf"), pages=3)
+    made = made_once(tmp_path_factory, "tex-pdf", lambda folder: make_sample_pdf(folder, pages=3))
+    return made / "sample.pdf"

@@ -1,6 +1,7 @@
 """Issue 12, classes 5 and 6: the build folder. Whose it is (``--out`` rules, a default folder
 per manuscript), outputs edited by hand, a reader that goes away, and warnings kept for
-``--strict`` after a build. Real builds (pandoc, XeLaTeX) in temporary folders.
+``--strict`` after a build. Real builds (pandoc, XeLaTeX) in temporary folders, in the test's
+process (run_cli) but where a reader of the build's output goes away.
 """
 
 from __future__ import annotations
@@ -11,24 +12,24 @@ import subprocess
 import sys
 import uuid
 
-from conftest import ROOT, run_build
+from conftest import ROOT, run_cli
 from outputs import PAPER, consistent, one_error, published, write
 
 
 def test_an_output_edited_by_hand_is_built_again_and_old_temporary_files_go(tmp_path):
     out, md = tmp_path / "out", write(tmp_path / "src")
-    run_build(md, "--out", out)
+    run_cli(md, "--out", out)
     built = published(out)
     with open(out / "paper.pdf", "ab") as fh:            # an edit after the build
         fh.write(b"%% edited\n")
-    result = run_build(md, "--out", out)
+    result = run_cli(md, "--out", out)
     assert "compile " in result.stdout and published(out) == built
     (out / "paper-draft.pdf").write_bytes((out / "paper.pdf").read_bytes())   # a copy over the draft
     # and temporary files a killed build left behind (tools.atomic_write's names)
     stale = [out / ".paper.pdf.0123abcd.tmp", out / "tex" / ".paper.aux.89abcdef.tmp"]
     for path in stale:
         path.write_bytes(b"half a file")
-    result = run_build(md, "--out", out)
+    result = run_cli(md, "--out", out)
     assert "stamp " in result.stdout and published(out) == built
     assert not any(path.exists() for path in stale)
 
@@ -37,26 +38,26 @@ def test_out_must_be_a_new_empty_or_pressroom_folder(tmp_path):
     md = write(tmp_path / "src")
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine", encoding="utf-8")
-    error = one_error(run_build(md, "--out", a_file, check=False), code=2)
+    error = one_error(run_cli(md, "--out", a_file, check=False), code=2)
     assert error == f"error: {a_file}: --out names a file, not a folder"
     assert a_file.read_text(encoding="utf-8") == "mine"
     # a folder with someone's files (their own manifest.json among them) is left alone
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "manifest.json").write_text("{}", encoding="utf-8")
-    result = run_build(md, "--out", theirs, check=False)
+    result = run_cli(md, "--out", theirs, check=False)
     error = one_error(result, code=2)
     assert error == f"error: {theirs}: --out is a folder that holds other files, not a pressroom build folder"
     assert "hint: give a new or empty folder" in result.stderr
     assert sorted(p.name for p in theirs.iterdir()) == ["manifest.json"]
     assert (theirs / "manifest.json").read_text(encoding="utf-8") == "{}"
     # the manuscript's own folder is such a folder
-    assert one_error(run_build(md, "--out", md.parent, check=False), code=2).endswith(
+    assert one_error(run_cli(md, "--out", md.parent, check=False), code=2).endswith(
         "not a pressroom build folder")
     # an empty folder becomes a build folder, marked as such
     empty = tmp_path / "empty"
     empty.mkdir()
-    run_build(md, "--out", empty)
+    run_cli(md, "--out", empty)
     assert json.loads((empty / ".pressroom").read_text(encoding="utf-8")) == {"manuscript": "../src/paper.md"}
 
 
@@ -68,15 +69,15 @@ def test_each_manuscript_gets_its_own_default_build_folder(tmp_path):
         # two manuscripts in one folder: build/<folder>/ for paper.md, build/<folder>-<stem>/ for another
         paper = write(tmp_path / "one" / name)
         essay = write(tmp_path / "one" / name, PAPER.replace("A Small Paper", "An Essay"), name="essay.md")
-        run_build(paper)
-        run_build(essay)
+        run_cli(paper, cwd=ROOT)
+        run_cli(essay, cwd=ROOT)
         assert (made[0] / "paper.pdf").is_file() and (made[1] / "essay.pdf").is_file()
         assert json.loads((made[0] / "manifest.json").read_text(encoding="utf-8"))["manuscript"] == "paper.md"
         assert json.loads((made[1] / "manifest.json").read_text(encoding="utf-8"))["manuscript"] == "essay.md"
         # two folders with one name would share build/<name>/: the second is refused, nothing written
         other = write(tmp_path / "two" / name)
         before = published(made[0])
-        result = run_build(other, check=False)
+        result = run_cli(other, cwd=ROOT, check=False)
         error = one_error(result)
         assert error == (f"error: {made[0]}: the default build folder holds the build of another "
                          f"manuscript, {paper}")
@@ -103,11 +104,11 @@ def test_strict_after_a_build_with_warnings_fails_on_them(tmp_path):
     out = tmp_path / "out"
     md = write(tmp_path / "src", PAPER.replace("@smith2001, 12", "@smith2001, sura 12"))
     warning = f"warning: {md}:9: unknown locator label 'sura'"
-    first = run_build(md, "--out", out, "-v")            # -v shows the tools' output, and the warning
+    first = run_cli(md, "--out", out, "-v")            # -v shows the tools' output, and the warning
     assert first.stderr.count(warning) == 1 and "convert ..." in first.stdout
-    again = run_build(md, "--out", out, "-v")            # nothing to do: the warning is still said
+    again = run_cli(md, "--out", out, "-v")            # nothing to do: the warning is still said
     assert "convert  up to date" in again.stdout and warning in again.stderr
-    result = run_build(md, "--out", out, "--strict", check=False)
+    result = run_cli(md, "--out", out, "--strict", check=False)
     assert one_error(result).startswith(f"error: {md}:9: unknown locator label 'sura'")
     assert "hint: --strict makes warnings fatal" in result.stderr
     assert consistent(out)                               # the build's outputs are as they were

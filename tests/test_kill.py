@@ -6,12 +6,15 @@ in a session of its own, go on) when the line of the stage appears. The next
 build must work without any cleaning up: it puts back the last good outputs a
 killed build may have replaced, stops TeX runs left going, removes temporary
 files, and then makes a consistent set of outputs byte for byte the same as a
-cold build's.
+cold build's. Each test kills a build of an edit in its own copy of the
+session's small build (conftest.small_build); the killed build is a process of
+its own, the check and the build after it run in the test's process.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, run_build
+from conftest import ROOT, made_once, run_cli
 from outputs import PAPER, consistent, leftovers, published, write
 
 #: each stage, and how long after its line appears pressroom is killed (compile: TeX is running)
@@ -27,30 +30,25 @@ STAGES = [("convert", 0.05), ("render", 0.0), ("compile", 0.3), ("stamp", 0.0), 
           ("manifest", 0.0)]
 
 
-#: two versions of the manuscript: each test builds the one the build folder does not hold
-VERSIONS = (PAPER, PAPER.replace("A second paragraph.", "A second paragraph, edited."))
+#: the edit each test makes to the small paper before the build it kills
+EDITED = PAPER.replace("A second paragraph.", "A second paragraph, edited.")
 
 
 @pytest.fixture(scope="module")
-def cold(tmp_path_factory):
-    """A build folder at the first version, and a cold build of each version to compare with."""
-    root = tmp_path_factory.mktemp("kill")
-    colds = []
-    for n, text in enumerate(VERSIONS):
-        md = write(root / f"src{n}", text)
-        run_build(md, "--out", root / f"cold{n}")
-        colds.append(published(root / f"cold{n}"))
-    md = write(root / "src", VERSIONS[0])
-    run_build(md, "--out", root / "out")
-    return root, md, colds
+def cold_edited(tmp_path_factory) -> dict[str, str | None]:
+    """A cold build of the edited paper, to compare with (once per session)."""
+    made = made_once(tmp_path_factory, "kill-cold-edited",
+                     lambda folder: run_cli(write(folder / "src", EDITED), "--out", folder / "out"))
+    return published(made / "out")
 
 
 @pytest.mark.parametrize(("stage", "delay"), STAGES)
-def test_kill_9_during_a_stage_then_build_again(cold, stage, delay):
-    root, md, colds = cold
-    out = root / "out"
-    version = 1 if md.read_text(encoding="utf-8") == VERSIONS[0] else 0
-    md.write_text(VERSIONS[version], encoding="utf-8")
+def test_kill_9_during_a_stage_then_build_again(small_build, cold_edited, tmp_path, stage, delay):
+    source, built = small_build
+    shutil.copytree(source, tmp_path / "src")
+    shutil.copytree(built, tmp_path / "out", symlinks=True)
+    md, out = tmp_path / "src" / "paper.md", tmp_path / "out"
+    md.write_text(EDITED, encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(md), "--out", str(out), "-v"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in proc.stdout:
@@ -61,10 +59,10 @@ def test_kill_9_during_a_stage_then_build_again(cold, stage, delay):
     assert proc.wait(timeout=120) == -signal.SIGKILL, f"the build ended before {stage} was killed"
     proc.stdout.close()
     if stage != "convert":    # the last good set was kept aside: check says the folder is mid-way
-        checked = run_build("check", out / "paper.pdf", out / "paper-draft.pdf", check=False)
+        checked = run_cli("check", out / "paper.pdf", out / "paper-draft.pdf", check=False)
         assert f"note: a build into {out} is running, or was killed before it finished" in checked.stderr
-    again = run_build(md, "--out", out)
+    again = run_cli(md, "--out", out)
     assert "Traceback" not in again.stderr
     assert consistent(out) and not leftovers(out), leftovers(out)
     for pdf in ("paper.pdf", "paper-draft.pdf"):     # byte for byte a cold build's
-        assert published(out)[pdf] == colds[version][pdf], pdf
+        assert published(out)[pdf] == cold_edited[pdf], pdf
