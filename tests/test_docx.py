@@ -158,8 +158,14 @@ def test_same_sources_same_bytes_in_another_folder_and_time_zone(docx_build, tmp
         assert len({info.date_time for info in archive.infolist()}) == 1
 
 
-def test_the_anonymous_docx_names_no_author_anywhere(tmp_path):
-    docx = _docx(SAMPLE, tmp_path / "anon", "anonymous-review")
+@pytest.fixture(scope="module")
+def anonymous_docx(tmp_path_factory) -> Path:
+    """The sample's .docx with the anonymous-review template (the docx stage alone)."""
+    return _docx(SAMPLE, tmp_path_factory.mktemp("anon") / "out", "anonymous-review")
+
+
+def test_the_anonymous_docx_names_no_author_anywhere(anonymous_docx):
+    docx = anonymous_docx
     with zipfile.ZipFile(docx) as archive:
         for info in archive.infolist():
             data = archive.read(info).decode("utf-8", "replace").lower()
@@ -167,7 +173,7 @@ def test_the_anonymous_docx_names_no_author_anywhere(tmp_path):
                 assert name.lower() not in data, (info.filename, name)
         core = archive.read("docProps/core.xml").decode()
     assert "<dc:creator>" not in core and "<dc:title>Lead, Ink" in core
-    settings = _settings(SAMPLE, tmp_path / "anon", "anonymous-review", to=("docx",))
+    settings = _settings(SAMPLE, docx.parent, "anonymous-review", to=("docx",))
     from pressroom.preflight import docx_rows, hidden_names
     assert set(hidden_names(settings)) >= {"Caroline Ashdown", "c.ashdown@example.org"}
     assert all(row["ok"] for row in docx_rows(settings, docx)), docx_rows(settings, docx)
@@ -175,9 +181,9 @@ def test_the_anonymous_docx_names_no_author_anywhere(tmp_path):
     _assert_same_notes(docx, SAMPLE, "--template", "anonymous-review")
 
 
-def test_a_docx_that_names_the_author_fails_the_anonymous_check(tmp_path):
-    docx = _docx(SAMPLE, tmp_path / "anon", "anonymous-review")
-    settings = _settings(SAMPLE, tmp_path / "anon", "anonymous-review", to=("docx",))
+def test_a_docx_that_names_the_author_fails_the_anonymous_check(anonymous_docx, tmp_path):
+    docx = Path(shutil.copy(anonymous_docx, tmp_path / "paper.docx"))
+    settings = _settings(SAMPLE, anonymous_docx.parent, "anonymous-review", to=("docx",))
     from pressroom.preflight import docx_rows
     named = _rewritten(docx, "docProps/app.xml", lambda xml: xml.replace(
         "</Properties>", "<Manager>Caroline Ashdown</Manager></Properties>"))
@@ -196,8 +202,8 @@ def _rewritten(docx: Path, part: str, change) -> Path:
     return out
 
 
-def test_check_finds_a_lost_note_a_raw_citation_and_wrong_metadata(tmp_path):
-    docx = _docx(SAMPLE, tmp_path / "wp")
+def test_check_finds_a_lost_note_a_raw_citation_and_wrong_metadata(docx_build, tmp_path):
+    docx = Path(shutil.copy(docx_build[0] / "paper.docx", tmp_path / "paper.docx"))
     expected = CoreProperties(title="Lead, Ink", authors=("Caroline Ashdown",))
     fine = {f.check: f for f in check_docx(docx, expected=core_properties(docx), pdf_notes=20)}
     assert all(f.ok for f in fine.values()), fine
@@ -268,11 +274,18 @@ def test_safe_builds_the_docx_with_pandoc_confined(tmp_path):
     assert len(footnotes(docx)) == 20
 
 
-def test_a_document_with_a_title_page_breaks_after_it_and_the_article_does_not(tmp_path):
-    def body(template: str) -> str:
-        with zipfile.ZipFile(_docx(SAMPLE, tmp_path / template, template)) as archive:
+def test_a_document_with_a_title_page_breaks_after_it_and_the_article_does_not(docx_build, tmp_path):
+    def body(docx: Path) -> str:
+        with zipfile.ZipFile(docx) as archive:
             return archive.read("word/document.xml").decode()
-    typescript, article = body("working-paper"), body("journal-article")
+    typescript = body(docx_build[0] / "paper.docx")
+    article_docx = _docx(SAMPLE, tmp_path / "article", "journal-article")
+    article = body(article_docx)
+    # the article's sections and subsections numbered as its PDF numbers them (secnumdepth 2)
+    from pressroom.docxfile import text
+    lines = text(article_docx, "word/document.xml").splitlines()
+    # (the number and the title are separated by a tab, which this text leaves out)
+    assert "1Introduction" in lines and "2.1An old technique and a new problem" in lines
     assert typescript.count('<w:br w:type="page"') == 1 and 'w:type="page"' not in article
     with zipfile.ZipFile(ROOT / "templates" / "journal-article" / "reference.docx") as archive:
         assert 'w:w="11906"' in archive.read("word/document.xml").decode()   # A4
