@@ -99,7 +99,9 @@ class Sandbox:
         own = ["--ro-bind", folder, folder]
         for path in self.writable:
             own += ["--bind", str(path.resolve()), str(path.resolve())]
-        return [BWRAP, *_ISOLATION, *binds, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+        # the empty /tmp first: a program or folder under /tmp (a checkout there, its venv's pandoc)
+        # is bound over it, not hidden by it
+        return [BWRAP, *_ISOLATION, "--tmpfs", "/tmp", *binds, "--dev", "/dev", "--proc", "/proc",
                 *own, "--chdir", folder, "--", *args]
 
     def environment(self, tex: dict[str, str]) -> dict[str, str]:
