@@ -98,6 +98,11 @@ check that can skip an entry runs when the file is read. With
 the sha256 of :data:`LOADER_VERSION` and the file's contents, written
 atomically, and reused while the file is unchanged; one cache file per
 ``.bib`` path is kept.
+
+**CSL-JSON and CSL-YAML** (``.json``, ``.yaml``, ``.yml``: Zotero's exports)
+are read as the biblatex pandoc converts them to (cslfiles.py), cached the
+same way (the pinned pandoc's version is part of the cache key); their
+entries' warnings point at the line of each entry's ``id``.
 """
 
 from __future__ import annotations
@@ -131,7 +136,9 @@ from pybtex.textutils import normalize_whitespace
 from pybtex.utils import CaseInsensitiveDict
 
 from pressroom.errors import BibliographyError
-from pressroom.tools import atomic_write
+from pressroom.tools import DEFAULT_LIMITS, Limits, atomic_write
+
+from .cslfiles import is_csl, to_biblatex
 
 #: the layout of the cached data; bump it when that changes
 CACHE_FORMAT = 3
@@ -1753,7 +1760,7 @@ def _write_cache(target: Path, data: dict) -> None:
         json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
 
 
-def _read_file(path: Path, cache_dir: Path | None) -> dict:
+def _read_file(path: Path, cache_dir: Path | None, limits: Limits = DEFAULT_LIMITS) -> dict:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -1764,10 +1771,14 @@ def _read_file(path: Path, cache_dir: Path | None) -> dict:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BibliographyError("not valid UTF-8", file=path, line=line,
-                                hint="save the .bib file as UTF-8") from None
+                                hint=f"save the {path.suffix or 'bibliography'} file as UTF-8") from None
+    csl = is_csl(path)
+    read = (lambda: _read_csl(path, text, limits)) if csl else (lambda: _read_text(text))
     if cache_dir is None:
-        return _read_text(text)
-    digest = hashlib.sha256(LOADER_VERSION.encode() + b"\0" + data).hexdigest()
+        return read()
+    # a CSL file's entries are pandoc's conversion of it: the pinned pandoc is part of the key
+    version = LOADER_VERSION + (f"-pandoc{_pandoc_version()}" if csl else "")
+    digest = hashlib.sha256(version.encode() + b"\0" + data).hexdigest()
     prefix, name = _cache_name(path, digest)
     target = Path(cache_dir) / name
     try:
@@ -1777,7 +1788,7 @@ def _read_file(path: Path, cache_dir: Path | None) -> dict:
             return cached
     except (OSError, ValueError):
         pass
-    parsed = _read_text(text)
+    parsed = read()
     parsed["sha256"] = digest
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -1790,13 +1801,44 @@ def _read_file(path: Path, cache_dir: Path | None) -> dict:
     return parsed
 
 
+def _read_csl(path: Path, text: str, limits: Limits) -> dict:
+    """A CSL-JSON or CSL-YAML file read as the biblatex pandoc makes of it (cslfiles.py), every
+    entry, its fields and its warnings placed at the line of the entry's ``id`` in the file."""
+    biblatex, where = to_biblatex(path, text, limits=limits)
+    parsed = _read_text(biblatex)
+    seen: dict[str, int] = {}
+    for entry in parsed["entries"]:
+        nth = seen[entry[1]] = seen.get(entry[1], -1) + 1
+        line = where(entry[1], nth)
+        entry[2], entry[4] = line, [line] * len(entry[4])
+        entry[5] = [[message, line] for message, _ in entry[5]]
+    for broken in parsed["broken"]:
+        broken[1] = where(broken[0])
+    parsed["warnings"] = [[message, None] for message, _ in parsed["warnings"]]
+    return parsed
+
+
+@lru_cache(maxsize=1)
+def _pandoc_version() -> str:
+    """The version of the pypandoc-binary that ships the pinned pandoc (else the binary's size)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("pypandoc-binary")
+    except PackageNotFoundError:
+        from pressroom.tools import pandoc_path
+        return str(Path(pandoc_path()).stat().st_size)
+
+
 def _glob_escape(s: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", s)
 
 
 def load_bibliography(paths: str | Path | Iterable[str | Path], *, warn: Warn | None = None,
-                      cache_dir: str | Path | None = None) -> Bibliography:
-    """Load one or more ``.bib`` files (UTF-8) into one :class:`Bibliography`.
+                      cache_dir: str | Path | None = None,
+                      limits: Limits = DEFAULT_LIMITS) -> Bibliography:
+    """Load one or more ``.bib`` files (UTF-8) into one :class:`Bibliography`; a ``.json``,
+    ``.yaml`` or ``.yml`` file is CSL-JSON or CSL-YAML (Zotero's exports), converted by pandoc
+    (cslfiles.py, within ``limits``), and may be listed with ``.bib`` files.
 
     A key defined twice (also across files) is a warning; the first entry
     is used. ``warn(message, file=..., line=...)`` receives every warning
@@ -1809,6 +1851,6 @@ def load_bibliography(paths: str | Path | Iterable[str | Path], *, warn: Warn | 
     bib._warn = warn
     for path in paths:
         path = Path(path)
-        bib._add_file(_read_file(path, Path(cache_dir) if cache_dir else None), path)
+        bib._add_file(_read_file(path, Path(cache_dir) if cache_dir else None, limits), path)
     bib._check_links()
     return bib

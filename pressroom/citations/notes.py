@@ -60,5 +60,5 @@ def list_notes(markdown_path: Path, *, bibliography: Path | list[Path] | None = 
         on_read(doc)
     doc = resolve(doc, fmt="pandoc", source=markdown_path, secnumdepth=secnumdepth)
     doc = process(doc, source=markdown_path, bibliography=bibliography,
-                  fmt="pandoc", options=options, warn=warn)
+                  fmt="pandoc", options=options, warn=warn, limits=limits)
     return notes_to_markdown(doc, collect_notes(doc), limits=limits)

@@ -67,6 +67,7 @@ from pressroom.pandoc_ast import (
     walk,
 )
 from pressroom.sourcelines import find_line
+from pressroom.tools import DEFAULT_LIMITS, Limits
 
 from .backends import get_backend
 from .bibliography import Bibliography, load_bibliography
@@ -318,15 +319,17 @@ def _set_text(inline: dict, text: str) -> None:
 def process(doc: dict, *, source: Path | None = None,
             bibliography: Path | list[Path] | None = None, fmt: str = "latex",
             options: dict | None = None, warn: Callable[..., None] | None = None,
-            cache_dir: Path | None = None, bibliography_list: bool | None = None) -> dict:
+            cache_dir: Path | None = None, bibliography_list: bool | None = None,
+            limits: Limits = DEFAULT_LIMITS) -> dict:
     """Turn the citations of a Pandoc JSON AST into Chicago footnotes.
 
-    ``bibliography``: ``.bib`` path(s); by default the ``bibliography`` key
-    of the document's metadata, relative to ``source``'s folder. ``fmt``:
+    ``bibliography``: ``.bib`` path(s) (or CSL-JSON / CSL-YAML); by default the
+    ``bibliography`` key of the document's metadata, relative to ``source``'s folder. ``fmt``:
     "pandoc" (pandoc's own inlines, for every writer), or "latex" / "markdown"
     (one RawInline of that format per rendered citation).
     ``cache_dir``: where the parsed ``.bib`` files are kept between runs (a
-    build folder). Problems in the ``.bib`` are warnings (``warn``); an entry
+    build folder); ``limits``: of pandoc converting a CSL-JSON or CSL-YAML file.
+    Problems in the ``.bib`` are warnings (``warn``); an entry
     that cannot be used is an error only when it is cited.
     ``bibliography_list``: add the bibliography list (None: as the metadata's
     ``bibliography-list`` says).
@@ -335,7 +338,7 @@ def process(doc: dict, *, source: Path | None = None,
     source = Path(source) if source is not None else None
     meta = doc.get("meta", {})
     warn = warn or _default_warn
-    bib = _load(meta, source, bibliography, warn=warn, cache_dir=cache_dir)
+    bib = _load(meta, source, bibliography, warn=warn, cache_dir=cache_dir, limits=limits)
     chicago = read_options(meta, options)
     style = Style(options=chicago)
     cited = cited_keys(doc.get("blocks", []))
@@ -407,7 +410,8 @@ def place_bibliography(blocks: list, entries: list[list[dict]], fmt: str, *,
     return [*out, Div(title + content, id=LIST_ID, classes=("bibliography",))]
 
 
-def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None) -> Bibliography:
+def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None,
+          limits: Limits = DEFAULT_LIMITS) -> Bibliography:
     if isinstance(bibliography, Bibliography):
         return bibliography
     if bibliography is None:
@@ -419,7 +423,8 @@ def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir
         bibliography = [base / p for p in paths]
     elif isinstance(bibliography, (str, Path)):
         bibliography = [bibliography]
-    return load_bibliography([Path(p) for p in bibliography], warn=warn, cache_dir=cache_dir)
+    return load_bibliography([Path(p) for p in bibliography], warn=warn, cache_dir=cache_dir,
+                             limits=limits)
 
 
 def main(argv: list[str] | None = None) -> int:
