@@ -5,6 +5,7 @@
                       [--time-limit SECONDS] [--memory-limit MB]
     pressroom watch [MANUSCRIPT] [--out DIR] [...the build's options]
     pressroom notes MANUSCRIPT [--json] [--template NAME]
+    pressroom count MANUSCRIPT [--json] [--template NAME]
     pressroom check [PDF ...] [--manuscript PATH] [--json]
     pressroom verify [MANUSCRIPT] [--out DIR] [--template NAME]
     pressroom test [PYTEST ARGS ...]           (in a checkout)
@@ -34,6 +35,7 @@ COMMANDS = {
     "watch": ("[PATH]", "build, then rebuild on every save of the manuscript, bibliography, figures or "
                         "template"),
     "notes": ("PATH", "print every footnote of the finished document as Markdown (no TeX needed)"),
+    "count": ("PATH", "count the words: text, notes, abstract, captions and tables, bibliography, totals"),
     "check": ("[PDF ...]", "preflight-check PDFs against the manuscript their manifest.json names"),
     "verify": ("[PATH ...]", "rebuild from scratch and compare with the build's manifest.json"),
     "diff": ("PATH --since REV|--against OLD", "a changes PDF: what changed since a git revision or in "
@@ -144,8 +146,9 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
         else:
             command, rest = "build", argv
         from .watch import cmd_watch
-        run = {"build": cmd_build, "notes": cmd_notes, "check": cmd_check, "test": cmd_test,
-               "verify": cmd_verify, "diff": cmd_diff, "bundle": cmd_bundle, "watch": cmd_watch}[command]
+        run = {"build": cmd_build, "notes": cmd_notes, "count": cmd_count, "check": cmd_check,
+               "test": cmd_test, "verify": cmd_verify, "diff": cmd_diff, "bundle": cmd_bundle,
+               "watch": cmd_watch}[command]
         # a build's product is its files: it goes on when its reader leaves
         if command in ("build", "diff", "bundle"):
             with _output_may_close():
@@ -252,6 +255,7 @@ def build_and_report(args) -> int:
         print("nothing changed: no stage ran")
     for suffix in (".tex", ".pdf", "-draft.pdf", *((".docx",) if settings.docx else ())):
         print(f"  {_show(settings.output(suffix))}")
+    _print_word_counts(settings.output(".words.json"))
     report = json.loads(settings.output(".check.json").read_text(encoding="utf-8"))
     return report_findings(report, as_json=False)
 
@@ -390,34 +394,67 @@ def format_report(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
-    p = _parser(prog, "notes")
+def _reading_command(prog: str, command: str, json_help: str, argv: list[str]) -> tuple:
+    """The arguments of a command that reads a manuscript without building it (notes, count): the
+    manuscript's path and its settings (the notes style, limits)."""
+    p = _parser(prog, command)
     p.add_argument("manuscript", help="a manuscript .md file or its folder")
-    p.add_argument("--json", action="store_true", help='[{"n": 1, "text": "..."}]')
+    p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--template", help="the template whose notes style applies (as for a build)")
     p.add_argument("--debug", action="store_true")
+    _add_limits(p)
     args = p.parse_args(argv)
-    from .citations.notes import list_notes
     from .config import build_settings
     from .manuscript import read_manuscript, resolve_manuscript_path
-    from .metadata import check_one_reading
     path = resolve_manuscript_path(args.manuscript)
-    # only the notes style is read from the settings: their warnings (a missing version date...)
-    # concern the PDF, not the notes
+    # only the notes style and the limits are read from the settings: their warnings (a missing
+    # version date...) concern the PDF
     quiet = Warnings(echo=False)
-    settings = build_settings(read_manuscript(path, quiet), template=args.template, warnings=quiet)
-    # the bibliography is the settings' (pressroom's reading of the header), once pandoc is found
-    # to read the header alike: the build's rule (metadata.py), so notes and PDF cite the same file
+    settings = build_settings(read_manuscript(path, quiet), template=args.template,
+                              time_limit=args.time_limit, memory_limit=args.memory_limit, warnings=quiet)
+    return path, settings, args.json
+
+
+def _same_reading(path: Path, settings):
+    """What notes and count do with pandoc's reading: the build's rule (metadata.py), so that they
+    read the bibliography the build reads (the settings', pressroom's reading of the header)."""
+    from .metadata import check_one_reading
+    return lambda doc: check_one_reading(doc.get("meta", {}), path, limits=settings.limits)
+
+
+def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
+    path, settings, as_json = _reading_command(prog, "notes", '[{"n": 1, "text": "..."}]', argv)
+    from .citations.notes import list_notes
     notes = list_notes(path, bibliography=list(settings.bibliographies) or None,
                        options=dict(settings.citation_options), limits=settings.limits,
-                       on_read=lambda doc: check_one_reading(doc.get("meta", {}), path,
-                                                             limits=settings.limits),
-                       secnumdepth=settings.secnumdepth)
-    if args.json:
+                       on_read=_same_reading(path, settings), secnumdepth=settings.secnumdepth)
+    if as_json:
         print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
     else:
         for i, text in enumerate(notes, 1):
             print(f"{i}. {text}")
+    return 0
+
+
+def _print_word_counts(path: Path) -> None:
+    """The build's summary line of word counts (the convert stage counted them)."""
+    from .wordcount import WordCounts
+    try:
+        counts = WordCounts.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return    # a build folder from before word counts: the next convert writes them
+    print(f"words: {counts.line()}")
+
+
+def cmd_count(argv: list[str], prog: str = "pressroom") -> int:
+    path, settings, as_json = _reading_command(prog, "count", "the counts as JSON (each part and the totals)",
+                                               argv)
+    from .convert import count_words
+    from .pandoc_ast import read_markdown
+    doc = read_markdown(path, limits=settings.limits, stage="count")
+    _same_reading(path, settings)(doc)
+    counts = count_words(doc, settings)
+    print(json.dumps(counts.as_dict(), indent=1) if as_json else counts.table())
     return 0
 
 

@@ -5,7 +5,9 @@ citations into footnotes (our Chicago notes filter, or pandoc's citeproc with
 a CSL style for ``citations: csl``); pandoc writes LaTeX. One pandoc call
 writes the body and every header field the template prints, so the front
 matter gets the same escaping and typography (curly quotes, dashes) as the
-body. Output: ``<stem>.body.tex`` and ``<stem>.front.json`` (frontfields.py).
+body. Output: ``<stem>.body.tex``, ``<stem>.front.json`` (frontfields.py) and
+``<stem>.words.json``, the word counts (wordcount.py) of the AST the notes were made
+from, for the build's summary.
 
 The parts, each a module of its own: the one reading of the header
 (metadata.py: pandoc's), the ``--safe`` policy (safe.py), the figures
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,7 @@ from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
 from .sandbox import Sandbox
 from .sourcelines import block_lines, line_mark, mark_lines
 from .tools import run_pandoc, write_text_atomic
+from .wordcount import WordCounts, count_document
 
 #: the parsed .bib files, kept between builds (named by the sha256 of their contents)
 BIB_CACHE = ".bib-cache"
@@ -54,6 +58,7 @@ __all__ = ["BIB_CACHE", "WRITE_CACHE", "ConvertResult", "convert", "read_ast", "
 class ConvertResult:
     body: Path
     front: Path
+    words: Path
 
 
 def read_ast(markdown: Path, settings: Settings) -> dict:
@@ -79,27 +84,45 @@ def resolve_references(doc: dict, settings: Settings, *, fmt: str = "latex") -> 
 
 
 def bibliography_keys(settings: Settings) -> frozenset[str]:
-    """The keys of the manuscript's ``.bib`` files (read quietly: the citation engine warns)."""
-    bibs = [b for b in settings.bibliographies if b.suffix.lower() == ".bib" and b.is_file()]
+    """The keys of the manuscript's ``.bib`` files and CSL-JSON/YAML files (read quietly: the
+    citation engine warns)."""
+    from .citations.cslfiles import CSL_FORMATS
+    bibs = [b for b in settings.bibliographies
+            if (b.suffix.lower() == ".bib" or b.suffix.lower() in CSL_FORMATS) and b.is_file()]
     if not bibs:
         return frozenset()
     from .citations.bibliography import load_bibliography
     return frozenset(load_bibliography(bibs, warn=lambda *args, **kwargs: None,
-                                       cache_dir=settings.out_dir / BIB_CACHE))
+                                       cache_dir=settings.out_dir / BIB_CACHE, limits=settings.limits))
 
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex") -> dict:
     """Run the chosen citation engine over the AST (csl runs later, a step of the writer's): the
     notes, and the bibliography list when the settings ask for it; ``fmt``: the notes as raw
-    LaTeX, or pandoc's own inlines ("pandoc", for Word)."""
+    LaTeX, or pandoc's own inlines ("pandoc", for Word and the word counts). The parsed
+    bibliography is kept in the build folder, if there is one."""
     listed = settings.bibliography_list and "nocite" in doc["meta"]
     if settings.citations != "chicago" or not (listed or any(elements(doc["blocks"], "Cite"))):
         return doc
     from .citations.pandoc_filter import process  # pybtex: only for a manuscript with citations
+    cache = settings.out_dir / BIB_CACHE if settings.out_dir.is_dir() else None
     return process(doc, source=settings.manuscript, fmt=fmt, bibliography=list(settings.bibliographies),
-                   options=dict(settings.citation_options), cache_dir=settings.out_dir / BIB_CACHE,
+                   options=dict(settings.citation_options), cache_dir=cache, limits=settings.limits,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line),
                    bibliography_list=settings.bibliography_list)
+
+
+def count_words(doc: dict, settings: Settings) -> WordCounts:
+    """The word counts of the manuscript (``doc``: pandoc's AST, before the citations), the notes
+    as the build makes them: the Chicago notes as pandoc's inlines, or citeproc's notes and
+    bibliography; cross-references as their text."""
+    doc = resolve_references(doc, settings, fmt="pandoc")
+    fields, _ = field_units(doc["meta"], anonymous=settings.anonymous)
+    if settings.citations == "csl":
+        cited = citeproc({**doc, "blocks": with_csl_list(doc)}, settings)
+    else:
+        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")
+    return count_document(cited["blocks"], dict(fields))
 
 
 def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResult:
@@ -114,6 +137,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     text = md.read_text(encoding="utf-8")
     starts = block_lines(text, doc["blocks"])
     doc = resolve_references(doc, settings)
+    source_doc = doc
     doc = apply_citations(doc, settings, warnings)
     mark = line_mark(facts.source_digest(md))
     blocks, listed = doc["blocks"], []
@@ -133,13 +157,20 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     writer = BlockWriter(doc["pandoc-api-version"], meta, _writer_args(settings), cwd=md.parent,
                          limits=settings.limits, source=md)
     if settings.citations == "csl":   # citeproc numbers and shortens notes across blocks: one call
-        blocks = doc["blocks"] + ([] if any(_is_refs(d) for d in elements(doc["blocks"], "Div")) else
-                                  csl_list(doc))   # not after the fields
-        parts = _with_citeproc(lambda: writer.whole(blocks, fields,
-                                                    before=lambda d: citeproc(d, settings)),
-                               settings)
-    else:
-        parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
+        blocks = with_csl_list(doc)   # not after the fields
+        made: list[dict] = []
+
+        def with_notes(d: dict) -> dict:
+            made.append(citeproc(d, settings))
+            return made[-1]
+        parts = _with_citeproc(lambda: writer.whole(blocks, fields, before=with_notes), settings)
+        units = writer.units(made[-1]["blocks"])
+        counts = count_document(units.pop("body", []), units)
+    else:   # the words are counted (the notes made again, as text) while pandoc writes LaTeX
+        with ThreadPoolExecutor(1) as pool:
+            counting = pool.submit(count_words, source_doc, settings)
+            parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
+            counts = counting.result()
     body = parts.pop("body", "")
     needs = parts.pop(NEEDS, "").split()
     highlighting = parts.pop(HIGHLIGHTING, "")
@@ -148,7 +179,9 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     front_path = write_front(settings.output(".front.json"), fields=field_latex, authors=author_latex,
                              keywords=[str(k) for k in settings.keywords], images=images, needs=needs,
                              highlighting=highlighting, line_mark=mark)
-    return ConvertResult(body_path, front_path)
+    words_path = write_text_atomic(settings.output(".words.json"),
+                                   json.dumps(counts.as_dict(), indent=1) + "\n")
+    return ConvertResult(body_path, front_path, words_path)
 
 
 def run(settings: Settings, warnings: Warnings) -> None:
@@ -198,6 +231,14 @@ def csl_list(doc: dict) -> list[dict]:
     heading = [Header(1, [Str("Bibliography")], classes=("unnumbered",))] \
         if any(elements(doc["blocks"], "Cite")) or "nocite" in doc["meta"] else []
     return [*heading, Div([], id="refs")]
+
+
+def with_csl_list(doc: dict) -> list[dict]:
+    """The blocks of ``doc`` for citeproc: with :func:`csl_list` after them unless they have a
+    ``::: {#refs}`` of their own."""
+    if any(_is_refs(d) for d in elements(doc["blocks"], "Div")):
+        return doc["blocks"]
+    return doc["blocks"] + csl_list(doc)
 
 
 def _is_refs(div: dict) -> bool:

@@ -85,6 +85,17 @@ class BlockWriter:
         """A raw block that starts the unit ``name`` in a call to pandoc."""
         return RawBlock("latex", f"{self.mark}{name}")
 
+    def units(self, blocks: list[dict]) -> dict[str, list[dict]]:
+        """A marked document's blocks cut back into units at the markers: unit name → blocks."""
+        units: dict[str, list[dict]] = {}
+        current: list[dict] | None = None
+        for block in blocks:
+            if block.get("t") == "RawBlock" and block["c"][1].startswith(self.mark):
+                current = units.setdefault(block["c"][1][len(self.mark):], [])
+            elif current is not None:
+                current.append(block)
+        return units
+
     def _marked(self, fields: Fields) -> list[dict]:
         return [b for name, blocks in fields for b in (self.marker(name), *blocks)]
 

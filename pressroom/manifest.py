@@ -77,7 +77,8 @@ def input_files(settings: Settings, figures: list[Path], template_files: list[Pa
 
 def output_files(settings: Settings) -> dict[str, Path]:
     docx = (".docx",) if settings.docx else ()
-    suffixes = (".body.tex", ".front.json", ".tex", ".pdf", "-draft.pdf", *docx, ".check.json")
+    suffixes = (".body.tex", ".front.json", ".words.json", ".tex", ".pdf", "-draft.pdf", *docx,
+                ".check.json")
     return {settings.output(s).name: settings.output(s) for s in suffixes}
 
 

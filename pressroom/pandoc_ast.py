@@ -112,20 +112,23 @@ def elements(x: Any, *types: str) -> Iterator[dict]:
                 stack.append(y["c"])
 
 
-def stringify(x: Any) -> str:
-    """Plain text of inlines, blocks or metadata, as pandoc's ``stringify``."""
+def stringify(x: Any, *, skip: frozenset[str] = frozenset()) -> str:
+    """Plain text of inlines, blocks or metadata, as pandoc's ``stringify``; elements of the types
+    in ``skip`` give none (word counts leave out math and raw TeX)."""
     if isinstance(x, list):
-        return "".join(stringify(i) for i in x)
+        return "".join(stringify(i, skip=skip) for i in x)
     if isinstance(x, dict):
         t = x.get("t")
         if t == "Str":
             return x["c"]
+        if t in skip:
+            return ""
         if t in ("Space", "SoftBreak", "LineBreak"):
             return " "
         if t in ("Code", "Math", "RawInline"):
             return x["c"][1]
         if t == "Quoted":
-            inner = stringify(x["c"][1])
+            inner = stringify(x["c"][1], skip=skip)
             return f"“{inner}”" if x["c"][0]["t"] == "DoubleQuote" else f"‘{inner}’"
         if t == "Note":
             return ""
@@ -134,9 +137,9 @@ def stringify(x: Any) -> str:
         if t == "MetaBool":
             return "true" if x["c"] else "false"
         if t in ("Cite", "Link", "Image", "Span"):
-            return stringify(x["c"][1])
+            return stringify(x["c"][1], skip=skip)
         if "c" in x:
-            return stringify(x["c"])
+            return stringify(x["c"], skip=skip)
     return ""
 
 

@@ -83,7 +83,7 @@ def stages(settings: Settings) -> list[Stage]:
     work = [
         Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
               (*bib, *csl, *code_files(*_CONVERT_CODE, "citations")),
-              (s.output(".body.tex"), s.output(".front.json")),
+              (s.output(".body.tex"), s.output(".front.json"), s.output(".words.json")),
               ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth",
                "floats_at_end"),
               (("manuscript", digest),)),
@@ -131,7 +131,7 @@ def stages(settings: Settings) -> list[Stage]:
 
 _CONVERT_CODE = ("convert.py", "crossref.py", "layout.py", "pandoc_ast.py", "sourcelines.py", "figures.py",
                  "frontfields.py", "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py",
-                 "jsoncache.py", "latex.py", "pandoc-body.latex")
+                 "jsoncache.py", "latex.py", "pandoc-body.latex", "wordcount.py")
 
 
 def _runner(stage: str):
