@@ -5,7 +5,7 @@ Not part of the test suite (which must not need LibreOffice): run it by hand to 
 (``apt-get install libreoffice-writer-nogui``) and pressroom's venv:
 
     .venv/bin/python tests/data/wordcount/reference.py cases      # cases.json
-    .venv/bin/python tests/data/wordcount/reference.py manuscripts PAPER.md ...
+    .venv/bin/python tests/data/wordcount/reference.py manuscripts PAPER.md[@TEMPLATE] ...
 
 Each text goes to pandoc's Word writer (the same pinned pandoc), then LibreOffice
 (``soffice --headless --convert-to odt``) opens the .docx and stores its own word count
@@ -74,7 +74,7 @@ def cases() -> None:
     target.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def parts_of(manuscript: Path) -> dict[str, list]:
+def parts_of(manuscript: Path, template: str | None = None) -> dict[str, list]:
     """The parts pressroom counts, as blocks."""
     from pressroom.config import build_settings
     from pressroom.convert import apply_citations
@@ -84,7 +84,7 @@ def parts_of(manuscript: Path) -> dict[str, list]:
     from pressroom.pandoc_ast import read_markdown, walk
     from pressroom.wordcount import _figure_text, _split_bibliography
     quiet = Warnings(echo=False)
-    settings = build_settings(read_manuscript(manuscript, quiet), warnings=quiet)
+    settings = build_settings(read_manuscript(manuscript, quiet), template=template, warnings=quiet)
     doc = apply_citations(read_markdown(manuscript), settings, quiet, fmt="pandoc")
     body, bibliography = _split_bibliography(doc["blocks"])
     captions = [b for node in elements(body, "Figure", "Table") for b in _figure_text(node)]
@@ -103,12 +103,14 @@ def parts_of(manuscript: Path) -> dict[str, list]:
 def manuscripts(paths: list[str]) -> None:
     target = HERE / "manuscripts.json"
     known = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
-    for path in map(Path, paths):
-        counts = libreoffice_counts(parts_of(path.resolve()), path.resolve().parent)
+    for name in paths:
+        path, _, template = name.partition("@")
+        path = Path(path)
+        counts = libreoffice_counts(parts_of(path.resolve(), template or None), path.resolve().parent)
         counts["text_and_notes"] = counts["body"] + counts["notes"]
         counts["everything"] = sum(v for k, v in counts.items()
                                    if k not in ("text_and_notes", "whole_document"))
-        known[path.parent.name + "/" + path.name] = counts
+        known[path.parent.name + "/" + path.name + (f"@{template}" if template else "")] = counts
         print(path, counts)
     target.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
