@@ -5,6 +5,7 @@
     python3 build.py PATH             build another manuscript (.md or its folder)
     python3 build.py test             set up, run the whole test suite
     python3 build.py notes PATH       print the footnotes of a manuscript
+    python3 build.py setup [--cjk] [--lang TAG]   set up, with CJK support or a language's patterns
     python3 build.py check [PDF ...]  preflight-check PDFs
     python3 build.py --help           every command, one line each
 
@@ -12,7 +13,10 @@ Set-up, done by every command and skipped in a few milliseconds once done:
 1. `.venv` with the exact versions in requirements.lock (rebuilt when that
    file or pyproject.toml changes);
 2. TeX Live, latexmk, latexdiff, poppler-utils and bubblewrap from Debian, if a tool or TeX file is missing
-   (as root, or through sudo; otherwise the exact apt-get line to run is printed).
+   (as root, or through sudo; otherwise the exact apt-get line to run is printed);
+3. only for a manuscript that needs them (or on request: `setup --cjk`, `setup --lang de`), the
+   hyphenation patterns of its languages and, for Chinese, Japanese or Korean characters, xeCJK
+   and the Noto CJK fonts (pressroom/languages.py says which Debian package brings what).
 
 This file runs with the system's Python 3.11 and the standard library only;
 everything else happens inside the venv (pressroom/cli.py).
@@ -149,6 +153,91 @@ def ensure_tex() -> None:
     TEX_STAMP.write_text(digest + "\n")
 
 
+#: What the test suite needs besides DEBIAN_PACKAGES: German hyphenation and CJK support
+#: (tests/test_languages.py builds a German paper and one with Japanese and Chinese titles).
+TEST_EXTRAS = ("--lang", "de", "--cjk")
+EXTRAS_STAMP = VENV / ".pressroom-extras"
+
+
+def _languages():
+    """pressroom/languages.py (standard library only): which Debian packages a language needs."""
+    sys.path.insert(0, str(ROOT))
+    from pressroom import languages
+    return languages
+
+
+def extra_packages(options: list[str]) -> list[str]:
+    """The Debian packages for `setup`'s options: `--cjk`, `--lang TAG` (a tag such as de-DE, or
+    babel's name such as ngerman), repeated as needed."""
+    languages = _languages()
+    packages: list[str] = []
+    args = iter(options)
+    for option in args:
+        if option == "--cjk":
+            packages += languages.CJK_PACKAGES
+        elif option == "--lang" or option.startswith("--lang="):
+            tag = option.partition("=")[2] or next(args, "")
+            language = languages.from_langid(tag)
+            if language is None:
+                fail(f"setup: unknown language `{tag}`; pressroom typesets {languages.known_tags()}", 2)
+            packages += language.packages
+        else:
+            fail(f"setup: unknown option `{option}` (use --cjk, --lang TAG)", 2)
+    return list(dict.fromkeys(packages))
+
+
+def manuscript_packages(argv: list[str]) -> list[str]:
+    """The Debian packages the manuscript a build names needs beyond the base set-up: the
+    hyphenation patterns of its header's `lang` and of its spans' `lang=`, and CJK support when
+    it or a .bib file beside it holds Chinese, Japanese or Korean characters. Best effort (the
+    render stage checks exactly, and says what to install)."""
+    import re
+    paths = [Path(a) for a in argv if not a.startswith("-")] or [ROOT / "manuscript"]
+    markdown = [p for p in paths if p.suffix == ".md" and p.is_file()]
+    markdown += [m for p in paths if p.is_dir() for m in sorted(p.glob("*.md"))]
+    if not markdown:
+        return []
+    languages = _languages()
+    options: list[str] = []
+    for md in markdown:
+        text = md.read_text(encoding="utf-8", errors="replace")
+        tags = re.findall(r"^lang:\s*['\"]?([A-Za-z0-9-]+)", text, re.MULTILINE)
+        tags += re.findall(r"\{[^}\n]*\blang=['\"]?([A-Za-z0-9-]+)", text)
+        for tag in tags:
+            language = languages.from_langid(tag)
+            if language is not None and language.packages:
+                options += ["--lang", tag]
+        texts = [text] + [b.read_text(encoding="utf-8", errors="replace") for b in md.parent.glob("*.bib")]
+        if any(languages.has_cjk(t) for t in texts):
+            options.append("--cjk")
+    return extra_packages(options)
+
+
+def ensure_extras(packages: list[str], *, why: str) -> None:
+    """Install ``packages`` from Debian unless an earlier set-up did (or they are there already)."""
+    done = set(EXTRAS_STAMP.read_text().split()) if EXTRAS_STAMP.exists() else set()
+    wanted = [p for p in packages if p not in done]
+    if not wanted:
+        return
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *wanted],
+                            capture_output=True, text=True)
+    installed = {line.split()[0] for line in result.stdout.splitlines() if line.endswith(" installed")}
+    missing = [p for p in wanted if p not in installed]
+    if missing:
+        _apt_install(missing, why=why, reason=f"{why}: {', '.join(missing)} not installed")
+    EXTRAS_STAMP.write_text(" ".join(sorted(done | set(wanted))) + "\n")
+
+
+def setup(options: list[str]) -> int:
+    """`python3 build.py setup [--cjk] [--lang TAG ...]`: the set-up, and the extras asked for."""
+    packages = extra_packages(options)
+    ensure_tex()
+    if packages:
+        ensure_extras(packages, why="the languages and scripts asked for")
+    say("ready" + (f" (with {', '.join(packages)})" if packages else ""))
+    return 0
+
+
 def in_venv() -> bool:
     return Path(sys.prefix).resolve() == VENV.resolve()
 
@@ -158,8 +247,15 @@ def main(argv: list[str]) -> int:
         if sys.version_info < (3, 11):   # noqa: UP036  (this file runs on the system's Python)
             fail(f"pressroom needs Python 3.11 or newer; this is {sys.version.split()[0]}")
         ensure_venv()
+        if argv and argv[0] == "setup" and not {"-h", "--help"} & set(argv):
+            return setup(argv[1:])
         if needs_tex(argv):
             ensure_tex()
+            extras = (extra_packages(list(TEST_EXTRAS)) if argv and argv[0] == "test"
+                      else manuscript_packages(argv[1:] if argv and argv[0] == "build" else argv))
+            if extras:
+                ensure_extras(extras, why="the manuscript's languages and scripts" if argv[:1] != ["test"]
+                              else "the test suite's languages and scripts")
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *argv])
     sys.path.insert(0, str(ROOT))
     from pressroom.cli import main as cli_main

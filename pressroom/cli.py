@@ -42,6 +42,8 @@ COMMANDS = {
              "another file"),
     "bundle": ("[PATH]", "a zip of the final .tex, figures and a README that compiles without pressroom"),
     "test": ("[PYTEST ARGS]", "run the test suite (in a checkout of the repository)"),
+    "setup": ("[--cjk] [--lang TAG ...]", "install CJK support or a language's hyphenation patterns "
+                                          "(Debian packages; installed: prints the apt-get line)"),
 }
 
 
@@ -148,7 +150,7 @@ def main(argv: list[str], prog: str = "pressroom") -> int:
         from .watch import cmd_watch
         run = {"build": cmd_build, "notes": cmd_notes, "count": cmd_count, "check": cmd_check,
                "test": cmd_test, "verify": cmd_verify, "diff": cmd_diff, "bundle": cmd_bundle,
-               "watch": cmd_watch}[command]
+               "watch": cmd_watch, "setup": cmd_setup}[command]
         # a build's product is its files: it goes on when its reader leaves
         if command in ("build", "diff", "bundle"):
             with _output_may_close():
@@ -663,6 +665,26 @@ def _parallel(argv: list[str]) -> list[str]:
     if chosen or importlib.util.find_spec("xdist") is None:
         return []
     return ["-n", "auto", "--dist", "loadgroup"]
+
+
+def cmd_setup(argv: list[str], prog: str = "pressroom") -> int:
+    """What `setup` installs: build.py installs it in a checkout (it runs before this module);
+    an installed pressroom prints the apt-get line (it does not install system packages)."""
+    from . import languages
+    p = _parser(prog, "setup")
+    p.add_argument("--cjk", action="store_true", help="xeCJK and the Noto CJK fonts")
+    p.add_argument("--lang", action="append", default=[], metavar="TAG",
+                   help="a language's hyphenation patterns (de-DE, fr, ... or babel's name)")
+    args = p.parse_args(argv)
+    packages = list(languages.CJK_PACKAGES) if args.cjk else []
+    for tag in args.lang:
+        language = languages.from_langid(tag)
+        if language is None:
+            raise UsageError(f"unknown language `{tag}`", hint=f"pressroom typesets {languages.known_tags()}")
+        packages += language.packages
+    packages = list(dict.fromkeys(packages))
+    print(f"sudo apt-get install {' '.join(packages)}" if packages else "nothing to install")
+    return 0
 
 
 def _show(path: Path) -> str:

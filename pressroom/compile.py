@@ -261,18 +261,18 @@ def check_log(log: Path, tex: Path, *sources: Path | None) -> None:
     chars = ", ".join(f"{c} (U+{ord(c):04X})" if len(c) == 1 else c for c in sorted(missing))
     fonts = ", ".join(sorted({_font_name(f) for fs in missing.values() for f in fs}))
     file, line = _locate_text(sorted(missing), tex, sources)
-    cjk = any(len(c) == 1 and _is_cjk(c) for c in missing)
-    hint = ("the templates' fonts have no Chinese or Japanese characters: give the romanization "
-            "(and a translation) instead" if cjk else
+    right_to_left = any(len(c) == 1 and _is_right_to_left(c) for c in missing)
+    hint = ("pressroom does not typeset right-to-left scripts (Arabic, Hebrew, ...): give the "
+            "romanization (and a translation) instead" if right_to_left else
             "choose a font that has them (the template's settings.toml `mainfont`), or leave them out")
     raise LatexError(f"characters missing from the font {fonts}: {chars}", file=file, line=line,
                      hint=f"{hint}; full log: {log}")
 
 
-def _is_cjk(char: str) -> bool:
+def _is_right_to_left(char: str) -> bool:
+    """Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms."""
     code = ord(char)
-    return (0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
-            or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF)
+    return 0x0590 <= code <= 0x08FF or 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
 
 
 def _font_name(spec: str) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, languages
 from .errors import ManuscriptError, TemplateError, Warnings
 from .layout import settings_of
 from .locations import TEMPLATES, project_root
@@ -215,14 +215,27 @@ def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manusc
     if not 0 < opacity <= 1:
         raise ManuscriptError("`draft.opacity` must be between 0 and 1", file=manuscript.path,
                               line=manuscript.line_of("draft"))
-    text = str(draft.get("text", DEFAULT_STAMP_TEXT))
+    default = languages.strings(str(meta.get("lang", "en-US")))["stamp"]
+    text = str(draft.get("text", default))
     if not text.strip():
         raise ManuscriptError("`draft.text` is empty: the stamp would print nothing", file=manuscript.path,
                               line=manuscript.line_of("draft"),
                               hint="give the words of the watermark, or leave `text` out for the default "
-                                   f"({DEFAULT_STAMP_TEXT})")
+                                   f"({default})")
     return StampOptions(text=text, footer=str(footer),
                         color=tuple(float(c) for c in color), opacity=opacity)
+
+
+def document_language(meta: dict, manuscript: Manuscript) -> str:
+    """The header's ``lang`` (default en-US), one pressroom can typeset."""
+    lang = str(meta.get("lang", "en-US"))
+    try:
+        languages.from_tag(lang)
+    except languages.UnknownLanguage as exc:
+        raise ManuscriptError(f"`lang`: {exc}", file=manuscript.path, line=manuscript.line_of("lang"),
+                              hint=f"pressroom typesets {languages.known_tags()} "
+                                   "(README: Languages)") from None
+    return lang
 
 
 def _parse_color(text: str, manuscript: Manuscript) -> tuple[float, float, float]:
@@ -301,6 +314,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         raise TemplateError(f"`bibliography-list` must be true or false, not {listed!r}",
                             file=template_dir / "settings.toml", hint="e.g. bibliography-list = true")
     listed = meta.get("bibliography-list", listed)
+    lang = document_language(meta, manuscript)
     return Settings(
         manuscript=manuscript.path,
         out_dir=(out_dir or default_out_dir(manuscript.path)).resolve(),
@@ -315,7 +329,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         citation_options=tuple(sorted(citation_options.items())),
         authors=() if anonymous else tuple(author_names(meta)),
         keywords=tuple(str(k) for k in meta.get("keywords") or ()),
-        lang=str(meta.get("lang", "en-US")),
+        lang=lang,
         version_date=version_date,
         source_date_epoch=epoch,
         source_date_origin=origin,

@@ -32,9 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import facts
+from . import facts, languages
 from .config import Settings
-from .errors import BibliographyError, ToolError, Warnings
+from .errors import BibliographyError, ManuscriptError, ToolError, Warnings
 from .figures import check_figures, image_targets
 from .frontfields import field_units, read_fields, write_front
 from .latexblocks import BODY_TEMPLATE, HIGHLIGHTING, NEEDS, WRITE_CACHE, BlockWriter
@@ -42,7 +42,7 @@ from .metadata import check_one_reading
 from .pandoc_ast import Div, Header, Str, elements, loads, read_markdown
 from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
 from .sandbox import Sandbox
-from .sourcelines import block_lines, line_mark, mark_lines
+from .sourcelines import block_lines, find_line_in, line_mark, mark_lines
 from .tools import run_pandoc, write_text_atomic
 from .wordcount import WordCounts, count_document
 
@@ -69,7 +69,20 @@ def read_ast(markdown: Path, settings: Settings) -> dict:
                       cache=settings.out_dir / HEADER_CACHE)
     if settings.safe:
         check_tex_input(doc, markdown)
+    check_span_languages(doc, markdown)
     return doc
+
+
+def check_span_languages(doc: dict, markdown: Path) -> None:
+    """Every ``[text]{lang=...}`` names a language pressroom typesets (languages.py)."""
+    for tag in languages.span_tags(doc):
+        try:
+            languages.from_tag(tag)
+        except languages.UnknownLanguage as exc:
+            line = find_line_in(markdown, re.compile(r"lang\s*=\s*[\"']?" + re.escape(tag)))
+            raise ManuscriptError(f"convert: a span's or div's language: {exc}", file=markdown, line=line,
+                                  hint=f"pressroom typesets {languages.known_tags()}; leave the text "
+                                       "without `lang`, or write it in one of these") from None
 
 
 def resolve_references(doc: dict, settings: Settings, *, fmt: str = "latex") -> dict:
@@ -151,6 +164,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     doc["blocks"] = blocks
     fields, authors = field_units(doc["meta"], anonymous=settings.anonymous)
     meta = {k: v for k, v in doc["meta"].items() if k in ("lang", "link-citations")}
+    if not languages.from_tag(settings.lang).english:   # quotation marks as the language sets them
+        meta["csquotes"] = {"t": "MetaBool", "c": True}
     if settings.citations == "csl":   # the files checked, as the settings name them
         meta["bibliography"] = {"t": "MetaList", "c": [{"t": "MetaString", "c": str(b)}
                                                        for b in settings.bibliographies]}

@@ -37,8 +37,10 @@ from typing import Any
 from .errors import ManuscriptError
 from .tools import DEFAULT_LIMITS, Limits, run_pandoc
 
-#: Pandoc's Markdown as the README documents it.
-READER = "markdown"
+#: Pandoc's Markdown as the README documents it; a line break between two Chinese or Japanese
+#: characters is no space (CJK text has none between words), as in pandoc's Markdown for
+#: East Asian text. Text without such characters reads as plain ``markdown`` reads it.
+READER = "markdown+east_asian_line_breaks"
 
 #: Elements with nothing to walk into.
 LEAVES = frozenset(("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline",

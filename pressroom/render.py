@@ -17,12 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, facts
+from . import __version__, facts, languages
 from .config import PROJECT_TEMPLATES, Settings
-from .errors import TemplateError, Warnings
+from .errors import TemplateError, ToolMissing, Warnings
 from .frontfields import read_front
 from .latex import latex_escape
 from .layout import END_SENTINEL, PREAMBLE_SENTINEL, split_floats
+from .locations import CHECKOUT
+from .tools import run as run_tool
 from .tools import write_text_atomic
 
 TEMPLATE_FILE = "template.tex.j2"
@@ -74,6 +76,10 @@ def template_context(settings: Settings, front: dict, body: str,
     fields = front.get("fields", {})
     body, floats = split_floats(body, front.get("line_mark", ""))
     authors = [{k: Latex(v) for k, v in a.items()} for a in front.get("authors", [])]
+    strings = languages.strings(settings.lang)
+    # all the template prints: what languages it switches to, whether it has CJK characters
+    latex = "\n".join([body, floats, *fields.values(), *front.get("keywords", []), *strings.values(),
+                       *(v for a in front.get("authors", []) for v in a.values())])
     return {
         "title": Latex(fields.get("title", "")),
         "subtitle": Latex(fields.get("subtitle", "")),
@@ -84,6 +90,9 @@ def template_context(settings: Settings, front: dict, body: str,
         "authors": authors,
         "keywords": list(front.get("keywords", [])),
         "lang": settings.lang,
+        # The fixed strings in the document's language, and what babel and xeCJK must load.
+        "strings": strings,
+        "languages": languages.template_languages(settings.lang, latex),
         "paper": settings.paper,
         "settings": dict(settings.template_settings),
         "anonymous": settings.anonymous,
@@ -105,6 +114,30 @@ def template_context(settings: Settings, front: dict, body: str,
     }
 
 
+def check_language_support(settings: Settings, used: dict) -> None:
+    """Before TeX: the hyphenation patterns and babel files of every language the document uses,
+    and xeCJK and the Noto CJK fonts when it has CJK characters, are installed (build.py's set-up
+    installs them on request); else one error naming what asks for them and the command."""
+    needs = languages.support_files(used["babel"], bool(used["cjk"]))
+    if not needs:
+        return
+    files = sorted({file for _, file, _ in needs})
+    result = run_tool(["kpsewhich", *files], limits=settings.limits, stage="render", check=False)
+    found = {Path(line).name for line in result.stdout.decode("utf-8", "replace").splitlines()}
+    for need, file, packages in needs:
+        if file in found:
+            continue
+        what = ("Chinese, Japanese and Korean characters need xeCJK and the Noto CJK fonts" if need == "CJK"
+                else f"the language `{need}` needs its hyphenation patterns and babel's language file")
+        where, line = languages.where_named(need, used["main"], settings.manuscript, settings.bibliographies)
+        command = f"python3 build.py setup {languages.setup_argument(need)}"
+        install = f"run `{command}`" if CHECKOUT else "install them"
+        raise ToolMissing(f"render: {what}, which are not installed ({file} not found)",
+                          file=where, line=line,
+                          hint=f"{install} (Debian packages: {' '.join(packages)}; or "
+                               f"`sudo apt-get install {' '.join(packages)}`)")
+
+
 def render(settings: Settings) -> Path:
     """``<stem>.body.tex`` + ``<stem>.front.json`` + template → ``<stem>.tex`` (atomic)."""
     front = read_front(settings.output(".front.json"))
@@ -113,7 +146,9 @@ def render(settings: Settings) -> Path:
     env = make_environment(settings.template_dir)
     try:
         template = env.get_template(TEMPLATE_FILE)
-        text = template.render(template_context(settings, front, body))
+        context = template_context(settings, front, body)
+        check_language_support(settings, context["languages"])
+        text = template.render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}",
                             file=exc.filename or settings.template_dir / TEMPLATE_FILE,

@@ -89,7 +89,8 @@ def stages(settings: Settings) -> list[Stage]:
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *(p for p in templates if p.suffix != ".docx"),
-               *code_files("render.py", "layout.py", "latex.py", "frontfields.py", "facts.py", "sandbox.py")),
+               *code_files("render.py", "layout.py", "latex.py", "frontfields.py", "facts.py", "sandbox.py",
+                           "languages.py")),
               (s.output(".tex"),),
               ("template_name", "template_settings", "lang", "paper", "anonymous", "authors", "safe",
                "engine", "line_numbers", "floats_at_end", "notes", "double_spacing"), plain),
@@ -131,7 +132,7 @@ def stages(settings: Settings) -> list[Stage]:
 
 _CONVERT_CODE = ("convert.py", "crossref.py", "layout.py", "pandoc_ast.py", "sourcelines.py", "figures.py",
                  "frontfields.py", "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py",
-                 "jsoncache.py", "latex.py", "pandoc-body.latex", "wordcount.py")
+                 "jsoncache.py", "latex.py", "languages.py", "pandoc-body.latex", "wordcount.py")
 
 
 def _runner(stage: str):

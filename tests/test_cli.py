@@ -14,8 +14,8 @@ def test_help_lists_every_command_with_one_line(ask, capsys):
     out = capsys.readouterr().out
     assert out.startswith("usage: build.py [COMMAND] [ARGS]")
     listed = [line.split()[0] for line in out.splitlines() if line.startswith("  ")]
-    assert listed == ["build", "watch", "notes", "count", "check", "verify", "diff", "bundle", "test"] \
-        == list(COMMANDS)
+    assert listed == ["build", "watch", "notes", "count", "check", "verify", "diff", "bundle", "test",
+                      "setup"] == list(COMMANDS)
 
 
 def test_version(capsys):

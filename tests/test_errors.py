@@ -221,12 +221,14 @@ def test_missing_glyph(good):
     assert "hint: choose a font that has them" in err and "full log: " in err
 
 
-def test_chinese_characters_in_the_bibliography_are_found_there(good):
-    bib = GOOD_BIB.replace("title = {A Book}", "title = {毛泽东选集}")
+def test_right_to_left_characters_in_the_bibliography_are_found_there(good):
+    """Chinese and Japanese print (tests/test_languages.py); Arabic and Hebrew remain out of scope."""
+    bib = GOOD_BIB.replace("title = {A Book}", "title = {كتاب}")
     err, path = fails(good, "glyph-bib", GOOD_MD, bib)
     assert f"error: {path.parent / 'refs.bib'}:3: characters missing from the font " in err
-    assert "毛 (U+6BDB)" in err
-    assert "hint: the templates' fonts have no Chinese or Japanese characters: give the romanization" in err
+    assert "ك (U+0643)" in err
+    assert ("hint: pressroom does not typeset right-to-left scripts (Arabic, Hebrew, ...): "
+            "give the romanization") in err
 
 
 def test_latex_error_maps_to_the_markdown_line(good):

@@ -261,11 +261,11 @@ def test_every_pandoc_construct_compiles(tmp_path, template):
 
 
 def test_missing_glyph_fails_naming_the_character(tmp_path):
-    ms = write(tmp_path / "ms", "title: Glyphs\n", "The character 中 is not in TeX Gyre Termes.")
+    ms = write(tmp_path / "ms", "title: Glyphs\n", "The Georgian letter ქ is not in TeX Gyre Termes.")
     result = run_cli(ms, "--out", tmp_path / "out", check=False)
     assert result.returncode == 1
     message = result.stdout + result.stderr
-    assert "中" in message and "U+4E2D" in message
+    assert "ქ" in message and "U+10E5" in message
     assert not (tmp_path / "out" / "paper.pdf").exists()
 
 

@@ -48,9 +48,27 @@ def markdown_escape(text: str) -> str:
     return _MD_RE.sub(r"\\\1", text)
 
 
+#: the rich-text tag of a title in another language (chicago.in_language): ``lang:<babel name>``
+LANGUAGE_TAG = "lang:"
+
+
 class LatexBackend(latex.Backend):
     name = "pressroom-latex"
     symbols = MappingProxyType({"ndash": "--", "newblock": " ", "nbsp": "~"})
+
+    def __init__(self, encoding=None, *, document_language: str = "english"):
+        super().__init__(encoding)
+        #: babel's name of the document's language: a title in it needs no switch
+        self.document_language = document_language
+
+    def format_tag(self, tag_name, text):
+        if tag_name.startswith(LANGUAGE_TAG):
+            name = tag_name[len(LANGUAGE_TAG):]
+            if name == self.document_language:
+                return text
+            # babel's names are letters and hyphens (languages.py), so the name is no TeX but a name
+            return rf"\foreignlanguage{{{name}}}{{{text}}}" if text else ""
+        return super().format_tag(tag_name, text)
 
     def format_str(self, str_):
         return latex_escape(str_)
@@ -76,6 +94,11 @@ class MarkdownBackend(markdown.Backend):
 
     def format_protected(self, text):
         return text
+
+    def format_tag(self, tag_name, text):
+        if tag_name.startswith(LANGUAGE_TAG):   # the notes as Markdown print titles as they are
+            return text
+        return super().format_tag(tag_name, text)
 
     def format_href(self, url, text, external=False):
         if not text:

@@ -44,6 +44,7 @@ from pybtex.style.labels.number import LabelStyle as NumberLabelStyle
 from pybtex.style.names.plain import NameStyle as PlainNameStyle
 from pybtex.style.sorting.none import SortingStyle as NoSortingStyle
 
+from .. import languages
 from .backends import get_backend
 from .bibliography import MONTHS, BibDate, to_rich
 from .locators import Locator, normalise_range
@@ -183,11 +184,21 @@ def title_of(entry, prefix: str = "") -> Text:
     title = rich(entry, f"{prefix}title")
     sub = rich(entry, f"{prefix}subtitle")
     if not sub:
-        return title
+        return in_language(entry, title)
     # a title ending in ? or ! takes no colon; one ending in a quotation does ("…Living?’: Work")
     ends_in_quotation = bool(title.parts) and isinstance(title.parts[-1], Tag) and title.parts[-1].name == "q"
     sep = " " if str(title).rstrip().endswith(("?", "!")) and not ends_in_quotation else ": "
-    return Text(title, sep, sub) if title else sub
+    return in_language(entry, Text(title, sep, sub) if title else sub)
+
+
+def in_language(entry, text: Text) -> Text:
+    """A title in the language of the entry's ``langid``: a ``lang:NAME`` tag (babel's name), which
+    the LaTeX backend prints as ``\\foreignlanguage`` (the title's hyphenation, and the glyph forms
+    of Chinese or Japanese characters) unless it is the document's language; other backends print
+    the text as it is. An unknown ``langid`` leaves the title as it is."""
+    langid = entry.fields.get("langid", "")
+    language = languages.from_langid(langid) if langid.strip() and text else None
+    return Text(Tag(f"lang:{language.babel}", text)) if language else text
 
 
 def numeral(value: str) -> Text:
@@ -1076,9 +1087,9 @@ class Style(BaseStyle):
 
     def short_title(self, e) -> Text:
         if has(e, "shorttitle"):
-            return rich(e, "shorttitle")
+            return in_language(e, rich(e, "shorttitle"))
         title = rich(e, "title")
-        return title if has(e, "subtitle") else self._cut(title)
+        return in_language(e, title if has(e, "subtitle") else self._cut(title))
 
     def _cut(self, title: Text) -> Text:
         """The title up to its colon (CMOS 14.33), with the ``colon`` setting."""

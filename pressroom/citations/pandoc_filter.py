@@ -53,6 +53,7 @@ from typing import Any
 
 from pybtex.richtext import String, Tag, Text
 
+from pressroom import languages
 from pressroom.errors import CitationError, PressroomError
 from pressroom.pandoc_ast import (
     At,
@@ -343,6 +344,8 @@ def process(doc: dict, *, source: Path | None = None,
     style = Style(options=chicago)
     cited = cited_keys(doc.get("blocks", []))
     proc = _Processor(bib, style, fmt, source, warn, cited)
+    language = stringify(meta.get("lang", {})) or "en-US"
+    proc.backend.document_language = _babel_name(language)
     blocks = proc.rewrite(doc.get("blocks", []))
     if bibliography_list is None:
         bibliography_list = _to_bool(_meta_value(meta.get("bibliography-list", False)))
@@ -352,7 +355,8 @@ def process(doc: dict, *, source: Path | None = None,
             if key != "*" and key not in bib:
                 proc._unknown(key, len(cited) + n)
         entries = list_entries(bib, chicago, fmt, cited, nocite)
-        blocks = place_bibliography(blocks, entries, fmt)
+        blocks = place_bibliography(blocks, entries, fmt,
+                                    heading=languages.strings(language)["bibliography"])
     return {**doc, "blocks": blocks}
 
 
@@ -408,6 +412,14 @@ def place_bibliography(blocks: list, entries: list[list[dict]], fmt: str, *,
     if placed or not entries:
         return out
     return [*out, Div(title + content, id=LIST_ID, classes=("bibliography",))]
+
+
+def _babel_name(tag: str) -> str:
+    """babel's name of the document's language: titles in it need no language switch."""
+    try:
+        return languages.from_tag(tag).babel
+    except languages.UnknownLanguage:
+        return languages.ENGLISH.babel
 
 
 def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None,

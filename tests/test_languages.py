@@ -1,0 +1,215 @@
+"""Languages and CJK script (pressroom/languages.py, templates/_common/languages.tex.j2).
+
+Real TeX, one build each per session: an English paper with Japanese and Chinese titles in its
+notes and characters in its text (read back with pdftotext; fonts embedded and subset), and a
+German paper (German patterns loaded, long compounds hyphenated, German fixed strings and
+quotation marks). `python3 build.py test` installs what they need (build.py's TEST_EXTRAS:
+texlive-lang-german, and xeCJK with the Noto CJK fonts). An English paper without CJK
+characters builds as before, byte for byte: test_reproducible.py and the sample build cover it,
+and the cases below check that nothing is loaded for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from conftest import pdf_text, run_cli
+from pressroom import languages
+from pressroom.tools import pandoc_path
+
+DATA = Path(__file__).parent / "data" / "languages"
+
+
+def _build(tmp_path_factory, name: str, *args: str) -> Path:
+    source = tmp_path_factory.mktemp(name) / "ms"
+    shutil.copytree(DATA / name, source)
+    out = source.parent / "out"
+    run_cli(source / "paper.md", "--out", out, *args)
+    return out
+
+
+@pytest.fixture(scope="session")
+def cjk_build(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory, "cjk")
+
+
+@pytest.fixture(scope="session")
+def german_build(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory, "german")
+
+
+def _squeezed(text: str) -> str:
+    """pdftotext's text without the spaces it reads into the stretched gaps between CJK characters."""
+    return re.sub(r"(?<=[^\x00-\u2e7f]) (?=[^\x00-\u2e7f])", "", text)
+
+
+# ---- CJK -----------------------------------------------------------------------------------------
+
+def test_cjk_characters_print_in_the_text_the_notes_and_the_header(cjk_build):
+    text = _squeezed(pdf_text(cjk_build / "paper.pdf"))
+    assert "The Sino-Soviet Split (中ソ対立) in Japanese and Chinese Scholarship" in text   # header
+    assert "Chū-So tairitsu 中ソ対立 [The Sino-Soviet Conflict]" in text
+    assert "中苏论战" in text and "중소" in text and "분쟁" in text
+    assert "日本の歴史家は冷戦の起源について多くの研究を発表してきた。" in text   # no space at line ends
+    # the notes: the romanization, the characters, the translation
+    assert "Reisen no kigen: Amerika no tai-So seisaku 冷戦の起源：アメリカの対ソ政策 [The Origins" in text
+    assert "Mao Zedong, Sidalin yu Chaoxian zhanzheng 毛泽东、斯大林与朝鲜战争 [Mao Zedong, Stalin" in text
+
+
+def test_cjk_fonts_are_embedded_and_subset_and_latin_text_keeps_its_font(cjk_build):
+    names = []
+    with pikepdf.open(cjk_build / "paper.pdf") as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descendant = font.DescendantFonts[0]
+                assert "/FontFile3" in descendant.FontDescriptor or "/FontFile2" in descendant.FontDescriptor
+                names.append(str(font.BaseFont))
+    assert all(re.match(r"/[A-Z]{6}\+", n) for n in names), names        # subsets
+    assert any("NotoSerifCJK" in n for n in names)
+    assert any("TeXGyreTermes-Regular" in n for n in names)              # xeCJK left the main font
+    # Japanese and Chinese glyph forms: one face of the Noto collection each
+    assert len({n.split("+")[0] for n in names if "NotoSerifCJK" in n}) >= 2
+    result = subprocess.run(["pdffonts", str(cjk_build / "paper.pdf")], capture_output=True, text=True,
+                            check=True)
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert rows and all(row[-5:-3] == ["yes", "yes"] for row in rows)   # emb, sub
+
+
+def test_note_titles_are_set_in_their_langid_language(cjk_build):
+    tex = (cjk_build / "paper.tex").read_text(encoding="utf-8")
+    assert r"\emph{\foreignlanguage{japanese}{Reisen no kigen" in tex
+    assert r"\emph{\foreignlanguage{chinese}{Mao Zedong, Sidalin" in tex
+    assert r"\emph{The Global Cold War}" in tex          # English in an English paper: no switch
+    assert r"\foreignlanguage{ngerman}{die Donaudampfschifffahrtsgesellschaft" in tex   # a span
+    assert r"\usepackage{xeCJK}" in tex
+    assert r"\xeCJKsetup{CJKspace=true}" in tex and "중소 분쟁" in tex   # a Korean word space is kept
+    assert re.search(r"\\setCJKfamilyfont\{pressroomSC\}\{NotoSerifCJK-Regular.ttc\}\[FontIndex=2", tex)
+    assert r"\addto\csname extraschinese\endcsname{\CJKfamily{pressroomSC}}" in tex
+    log = (cjk_build / "tex" / "paper.log").read_text(encoding="utf-8", errors="replace")
+    assert "Language: ngerman" in log      # the span's patterns
+
+
+# ---- German ----------------------------------------------------------------------------------------
+
+def test_a_german_paper_is_hyphenated_and_labelled_in_german(german_build):
+    log = (german_build / "tex" / "paper.log").read_text(encoding="utf-8", errors="replace")
+    assert "Language: ngerman" in log and "babel-german/ngerman.ldf" in log
+    assert "No hyphenation patterns were preloaded" not in log
+    # -raw: pdftotext joins the halves of a hyphenated word otherwise
+    raw = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(german_build / "paper.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    broken = [line.split()[-1] for line in raw.splitlines() if re.search(r"[a-zäöüß]-$", line)]
+    # long compounds broken at line ends where the German patterns allow (Grundstücks…zuständigkeits-über…)
+    assert len(broken) >= 3 and "Grundstücksverkehrsgenehmigungszuständigkeitsüber-" in broken, raw
+    text = pdf_text(german_build / "paper.pdf")
+    assert "ZUSAMMENFASSUNG" in text and "Stand: 2026-03-14" in text
+    assert "„Binnenschifffahrt“" in text and "„Gegenstand“" in text     # German quotation marks
+    assert "ABSTRACT" not in text and "Version date" not in text
+
+
+def test_german_fixed_strings_in_the_journal_template(tmp_path):
+    shutil.copytree(DATA / "german", tmp_path / "ms")
+    run_cli(tmp_path / "ms" / "paper.md", "--out", tmp_path / "out", "--template", "journal-article")
+    text = pdf_text(tmp_path / "out" / "paper.pdf")
+    assert "Zusammenfassung." in text and "Schlagwörter: Binnenschifffahrt; Kalter Krieg" in text
+    assert "Stand: 2026-03-14" in text
+
+
+def test_the_stamp_speaks_the_document_language(german_build):
+    text = pdf_text(german_build / "paper-draft.pdf")
+    assert "ARBEITSFASSUNG — BITTE NICHT ZITIEREN" in text
+
+
+# ---- no TeX --------------------------------------------------------------------------------------
+
+def test_babel_names_agree_with_pandocs_writer():
+    """A span's \\foreignlanguage is pandoc's; babel must load the same name."""
+    tags = ["de", "de-AT", "de-CH", "fr", "fr-CA", "es", "it", "pt", "pt-BR", "nl", "sv", "da", "nb",
+            "fi", "pl", "cs", "ru", "uk", "el", "la", "hu", "tr", "ja", "zh", "zh-Hans", "zh-Hant", "ko",
+            "en-GB", "en-US"]
+    markdown = " ".join(f"[{i}]{{lang={tag}}}" for i, tag in enumerate(tags))
+    out = subprocess.run([pandoc_path(), "--from", "markdown", "--to", "latex"], input=markdown,
+                         capture_output=True, text=True, check=True).stdout
+    written = dict((int(i), name) for name, i in re.findall(r"\\foreignlanguage\{([a-z-]+)\}\{(\d+)\}", out))
+    for i, tag in enumerate(tags):
+        language = languages.from_tag(tag)
+        if language.english:
+            assert languages.BY_BABEL_NAME[written[i]].english
+        else:
+            assert written[i] == language.babel, tag
+
+
+def test_an_english_paper_without_cjk_loads_nothing():
+    used = languages.template_languages("en-US", "Plain text, “quoted”, ū and ō.")
+    assert used["babel"] == [] and used["cjk"] == ""
+    used = languages.template_languages("en-GB", r"\foreignlanguage{ngerman}{Wort}")
+    assert used["babel"] == ["ngerman", "english"] and used["main"] == "english"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("ar", "right to left"), ("xx-YY", "no hyphenation patterns"),
+                                                ("not a tag", "not a language tag")])
+def test_a_language_pressroom_cannot_typeset_is_an_error_at_the_header(tmp_path, lang, expected):
+    (tmp_path / "paper.md").write_text(f"---\ntitle: T\nlang: {lang}\n---\n\nText.\n", encoding="utf-8")
+    result = run_cli(tmp_path / "paper.md", "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert f"error: {tmp_path / 'paper.md'}:3: `lang`: " in result.stderr and expected in result.stderr
+
+
+def test_a_span_in_a_right_to_left_language_is_an_error_at_its_line(tmp_path):
+    (tmp_path / "paper.md").write_text("---\ntitle: T\n---\n\nText.\n\nMore [نص]{lang=ar}.\n",
+                                       encoding="utf-8")
+    result = run_cli(tmp_path / "paper.md", "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert f"error: {tmp_path / 'paper.md'}:7: convert: a span's or div's language: " in result.stderr
+
+
+def test_missing_patterns_name_the_setup_command(tmp_path, monkeypatch):
+    """What a machine without texlive-lang-german says (kpsewhich looks for a file that is not there)."""
+    monkeypatch.setitem(languages._LANGUAGE_FILE, "ngerman", "ngerman-not-installed.ldf")
+    shutil.copytree(DATA / "german", tmp_path / "ms")
+    result = run_cli(tmp_path / "ms" / "paper.md", "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert (f"error: {tmp_path / 'ms' / 'paper.md'}:6: render: the language `ngerman` needs its hyphenation "
+            "patterns and babel's language file, which are not installed") in result.stderr
+    assert "hint: run `python3 build.py setup --lang ngerman` (Debian packages: texlive-lang-german;" in \
+        result.stderr
+    assert not (tmp_path / "out" / "paper.pdf").exists()
+
+
+def test_missing_cjk_support_names_the_first_character_and_the_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(languages, "CJK_FILES", ("xeCJK-not-installed.sty",))
+    (tmp_path / "paper.md").write_text("---\ntitle: T\n---\n\nText.\n\nThe 中ソ対立.\n", encoding="utf-8")
+    result = run_cli(tmp_path / "paper.md", "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert f"error: {tmp_path / 'paper.md'}:7: render: Chinese, Japanese and Korean characters need " \
+           "xeCJK and the Noto CJK fonts" in result.stderr
+    assert "python3 build.py setup --cjk" in result.stderr and "fonts-noto-cjk" in result.stderr
+
+
+def test_the_notes_as_markdown_keep_titles_plain(tmp_path):
+    shutil.copytree(DATA / "cjk", tmp_path / "ms")
+    notes = json.loads(run_cli("notes", tmp_path / "ms" / "paper.md", "--json").stdout)
+    assert notes[0]["text"].startswith("Nagai Yōnosuke, *Reisen no kigen: Amerika no tai-So seisaku "
+                                       "冷戦の起源：アメリカの対ソ政策* \\[The Origins")
+
+
+def test_setup_prints_the_packages_when_installed():
+    result = run_cli("setup", "--cjk", "--lang", "de-DE")
+    assert result.stdout.strip() == ("sudo apt-get install texlive-lang-cjk texlive-lang-chinese "
+                                     "fonts-noto-cjk texlive-lang-german")
+    assert "unknown language" in run_cli("setup", "--lang", "xx", check=False).stderr
+
+
+def test_fixed_strings_are_translated():
+    for tag in ("de-DE", "fr", "es", "it", "ja"):
+        strings = languages.strings(tag)
+        assert strings["abstract"] != "Abstract" and strings["version_date"] != "Version date", tag
+    assert languages.strings("ja")["stamp"] == languages.STRINGS["en"]["stamp"]   # DejaVu has no kana
+    assert languages.strings("pl")["abstract"] == "Abstract"
