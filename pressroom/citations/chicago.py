@@ -195,10 +195,14 @@ def in_language(entry, text: Text) -> Text:
     """A title in the language of the entry's ``langid``: a ``lang:NAME`` tag (babel's name), which
     the LaTeX backend prints as ``\\foreignlanguage`` (the title's hyphenation, and the glyph forms
     of Chinese or Japanese characters) unless it is the document's language; other backends print
-    the text as it is. An unknown ``langid`` leaves the title as it is."""
+    the text as it is. An unknown ``langid`` leaves the title as it is, and so does a Chinese,
+    Japanese or Korean one for a title in romanization only: its language has no hyphenation
+    patterns to give it, and an English paper citing such sources builds as it always did."""
     langid = entry.fields.get("langid", "")
     language = languages.from_langid(langid) if langid.strip() and text else None
-    return Text(Tag(f"lang:{language.babel}", text)) if language else text
+    if language is None or (language.cjk and not languages.has_cjk(str(text))):
+        return text
+    return Text(Tag(f"lang:{language.babel}", text))
 
 
 def numeral(value: str) -> Text:
