@@ -174,6 +174,17 @@ def small_build(tmp_path_factory) -> tuple[Path, Path]:
     return made / "src", made / "out"
 
 
+@pytest.fixture
+def good(small_build, tmp_path) -> tuple[Path, Path, dict[str, str | None]]:
+    """This test's copy of ``small_build`` (no test sees another's): a folder for the test's
+    manuscripts (the good one in ``good/``), the build folder, the good PDFs' digests."""
+    from outputs import digests
+    source, out = small_build
+    shutil.copytree(source, tmp_path / "good")
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    return tmp_path, tmp_path / "out", digests(out)
+
+
 @pytest.fixture(scope="session")
 def tex_pdf(tmp_path_factory) -> Path:
     """A 3-page US Letter PDF straight from XeLaTeX (tests/pdfsample.py), made once per session.

@@ -13,7 +13,7 @@ import sys
 import uuid
 
 from conftest import ROOT, run_cli
-from outputs import PAPER, consistent, one_error, published, write
+from outputs import PAPER, consistent, line_of, one_error, published, write
 
 
 def test_an_output_edited_by_hand_is_built_again_and_old_temporary_files_go(tmp_path):
@@ -102,13 +102,15 @@ def test_a_reader_that_goes_away_does_not_stop_the_build(tmp_path):
 
 def test_strict_after_a_build_with_warnings_fails_on_them(tmp_path):
     out = tmp_path / "out"
-    md = write(tmp_path / "src", PAPER.replace("@smith2001, 12", "@smith2001, sura 12"))
-    warning = f"warning: {md}:9: unknown locator label 'sura'"
+    text = PAPER.replace("@smith2001, 12", "@smith2001, sura 12")
+    md = write(tmp_path / "src", text)
+    line = line_of(text, "sura")
+    warning = f"warning: {md}:{line}: unknown locator label 'sura'"
     first = run_cli(md, "--out", out, "-v")            # -v shows the tools' output, and the warning
     assert first.stderr.count(warning) == 1 and "convert ..." in first.stdout
     again = run_cli(md, "--out", out, "-v")            # nothing to do: the warning is still said
     assert "convert  up to date" in again.stdout and warning in again.stderr
     result = run_cli(md, "--out", out, "--strict", check=False)
-    assert one_error(result).startswith(f"error: {md}:9: unknown locator label 'sura'")
+    assert one_error(result).startswith(f"error: {md}:{line}: unknown locator label 'sura'")
     assert "hint: --strict makes warnings fatal" in result.stderr
     assert consistent(out)                               # the build's outputs are as they were

@@ -12,7 +12,6 @@ held lock, and Ctrl-C in the middle of a build (a process of its own).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -24,70 +23,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
+from outputs import BIB, PAPER, digests, line_of, write
 
-GOOD_MD = """\
----
-title: "A Small Paper"
-author:
-  - name: Ada Tester
-    affiliation: Nowhere College
-    email: ada@example.org
-abstract: A short abstract.
-version-date: "2026-03-14"
-bibliography: refs.bib
----
-
-# Introduction
-
-A first paragraph with a citation.[@smith2001, 12]
-
-A second paragraph.
-"""
-GOOD_BIB = """\
-@book{smith2001,
-  author = {Smith, John},
-  title = {A Book},
-  publisher = {Press},
-  address = {London},
-  year = {2001}
-}
-"""
-PDFS = ("paper.pdf", "paper-draft.pdf")
+GOOD_MD, GOOD_BIB = PAPER, BIB
 
 
 def write_manuscript(folder: Path, md: str = GOOD_MD, bib: str | None = GOOD_BIB) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "paper.md").write_text(md, encoding="utf-8")
-    if bib is not None:
-        (folder / "refs.bib").write_text(bib, encoding="utf-8")
-    return folder / "paper.md"
-
-
-def digests(out: Path) -> dict[str, str]:
-    return {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in PDFS}
-
-
-def line_of(md: str, needle: str) -> int:
-    return next(i for i, line in enumerate(md.splitlines(), 1) if needle in line)
-
-
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
-    """The good manuscript, built once: its folder, the build folder and the PDFs' digests."""
-    root = tmp_path_factory.mktemp("good")
-    out = root / "out"
-    run_cli(write_manuscript(root / "good"), "--out", out)
-    return root / "good", out, digests(out)
-
-
-@pytest.fixture
-def good(good_build, tmp_path) -> tuple[Path, Path, dict[str, str]]:
-    """This test's copy of the good build (no test sees another's): a folder for the broken
-    manuscripts (the good one in ``good/``), the build folder, the good PDFs' digests."""
-    source, out, before = good_build
-    shutil.copytree(source, tmp_path / "good")
-    shutil.copytree(out, tmp_path / "out", symlinks=True)
-    return tmp_path, tmp_path / "out", before
+    return write(folder, md, bib=bib)
 
 
 def fails(good, name: str, md: str = GOOD_MD, bib: str | None = GOOD_BIB, *options: str,

@@ -1,9 +1,10 @@
 """Issue 12, class 6: every failure is one located `error:` line with a hint, exit 1, no
 traceback; the references check looks for what an unresolved reference really produces.
 
-One small manuscript is built for real (pandoc, XeLaTeX): prose that only looks like an
-unresolved reference (``??``, ``[?]``, ``@property`` in code) and a figure whose file name
-has a space must pass. Then each case below is a copy of it with one thing changed.
+One small manuscript is built for real (pandoc, XeLaTeX; once a session): prose that only
+looks like an unresolved reference (``??``, ``[?]``, ``@property`` in code) and a figure whose
+file name has a space must pass. Then each case below is a copy of it with one thing changed,
+built in the test's process (run_cli).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import pdf_text, run_build
+from conftest import made_once, pdf_text, run_cli
+from outputs import line_of, one_error
 
 PAPER = """\
 ---
@@ -44,10 +46,6 @@ BIB = """\
 """
 
 
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
 def write(folder: Path, md: str = PAPER, **files: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "paper.md").write_text(md, encoding="utf-8")
@@ -59,26 +57,16 @@ def write(folder: Path, md: str = PAPER, **files: str) -> Path:
     return folder / "paper.md"
 
 
-def one_error(result, *, code: int = 1) -> str:
-    """The result failed with exactly one `error:` line, a hint and no traceback; that line."""
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, result.stderr
-    assert "  hint: " in result.stderr, result.stderr
-    return errors[0]
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("messages")
-    md = write(root / "good")
-    run_build(md, "--out", root / "out")
-    return root, root / "out"
+def built(tmp_path_factory) -> Path:
+    """The good paper's build folder (once per session)."""
+    made = made_once(tmp_path_factory, "messages",
+                     lambda folder: run_cli(write(folder / "good"), "--out", folder / "out"))
+    return made / "out"
 
 
 def test_prose_like_references_and_a_figure_name_with_a_space_build(built):
-    _, out = built
+    out = built
     report = json.loads((out / "paper.check.json").read_text(encoding="utf-8"))
     assert all(row["ok"] for row in report), report
     text = pdf_text(out / "paper.pdf")
@@ -87,10 +75,10 @@ def test_prose_like_references_and_a_figure_name_with_a_space_build(built):
         assert any(page.get_images() for page in pdf.pages)
 
 
-def test_an_undefined_latex_reference_fails_the_check_by_its_label(built):
-    root, _ = built
+def test_an_undefined_latex_reference_fails_the_check_by_its_label(tmp_path):
+    root = tmp_path
     md = write(root / "ref", PAPER.replace("In Python,", "As Section \\ref{sec:ports} shows, in Python,"))
-    result = run_build(md, "--out", root / "ref-out", check=False)
+    result = run_cli(md, "--out", root / "ref-out", check=False)
     assert result.returncode == 1, result.stderr
     report = json.loads((root / "ref-out" / "paper.check.json").read_text(encoding="utf-8"))
     failed = {row["check"]: row["reason"] for row in report if not row["ok"]}
@@ -98,11 +86,11 @@ def test_an_undefined_latex_reference_fails_the_check_by_its_label(built):
     assert failed["references"] == "page 1: LaTeX reference `sec:ports` undefined (printed as ??)"
 
 
-def test_a_missing_figure_with_a_space_in_its_name_is_named_with_its_line(built):
-    root, _ = built
+def test_a_missing_figure_with_a_space_in_its_name_is_named_with_its_line(tmp_path):
+    root = tmp_path
     text = PAPER.replace("](ledger page.png)", "](no such page.png)")
     md = write(root / "nofig", text)
-    error = one_error(run_build(md, "--out", root / "nofig-out", check=False))
+    error = one_error(run_cli(md, "--out", root / "nofig-out", check=False))
     assert error == f"error: {md}:{line_of(text, 'no such page')}: figure not found: no such page.png"
 
 
@@ -110,51 +98,51 @@ def test_a_missing_figure_with_a_space_in_its_name_is_named_with_its_line(built)
     ('  color: "#zzzzzz"', "unknown colour `#zzzzzz` in `draft.color`"),
     ('  text: "   "', "`draft.text` is empty: the stamp would print nothing"),
 ])
-def test_a_bad_draft_block_is_an_error_at_its_line(built, draft, message):
-    root, _ = built
+def test_a_bad_draft_block_is_an_error_at_its_line(tmp_path, draft, message):
+    root = tmp_path
     text = PAPER.replace('version-date: "2026-03-14"\n', f'version-date: "2026-03-14"\ndraft:\n{draft}\n')
     md = write(root / "draft", text)
-    error = one_error(run_build(md, "--out", root / "draft-out", check=False))
+    error = one_error(run_cli(md, "--out", root / "draft-out", check=False))
     assert error == f"error: {md}:{line_of(text, 'draft:')}: {message}"
 
 
-def test_a_stamp_the_font_cannot_print_names_the_draft_line(built):
-    root, _ = built
+def test_a_stamp_the_font_cannot_print_names_the_draft_line(tmp_path):
+    root = tmp_path
     text = PAPER.replace('version-date: "2026-03-14"\n', 'version-date: "2026-03-14"\ndraft:\n  text: 草稿\n')
     md = write(root / "glyph", text)
-    result = run_build(md, "--out", root / "glyph-out", check=False)
+    result = run_cli(md, "--out", root / "glyph-out", check=False)
     error = one_error(result)
     assert error.startswith(f"error: {md}:{line_of(text, 'draft:')}: stamp: the stamp font ")
     assert "U+8349" in error and "hint: change the stamp text" in result.stderr
 
 
-def test_a_broken_csl_style_is_named(built):
-    root, _ = built
+def test_a_broken_csl_style_is_named(tmp_path):
+    root = tmp_path
     text = PAPER.replace("bibliography: refs.bib\n",
                          "bibliography: refs.bib\ncitations: csl\ncsl: house.csl\n")
     md = write(root / "csl", text, **{"house.csl": '<style xmlns="http://purl.org/net/xbiblio/csl"><info>'})
-    result = run_build(md, "--out", root / "csl-out", check=False)
+    result = run_cli(md, "--out", root / "csl-out", check=False)
     error = one_error(result)
     assert error.startswith(f"error: {md.parent / 'house.csl'}: convert: pandoc cannot read the CSL style: ")
     assert "hint: give a CSL 1.0 style" in result.stderr
 
 
 def test_check_of_a_password_protected_pdf_is_an_error(built, tmp_path):
-    _, out = built
+    out = built
     locked = tmp_path / "locked.pdf"
     with pikepdf.open(out / "paper.pdf") as pdf:
         pdf.save(locked, encryption=pikepdf.Encryption(owner="owner", user="secret"))
-    error = one_error(run_build("check", locked, check=False))
+    error = one_error(run_cli("check", locked, check=False))
     assert error == f"error: {locked}: the PDF is protected by a password: it cannot be opened to be checked"
 
 
-def test_cr_only_line_endings_do_not_give_pressroom_and_pandoc_two_headers(built):
+def test_cr_only_line_endings_do_not_give_pressroom_and_pandoc_two_headers(tmp_path):
     """Python takes a bare CR for a line end, pandoc does not: pandoc sees no header in such a file,
     and the build must not take the header pressroom sees (here, another template) for pandoc's."""
-    root, _ = built
+    root = tmp_path
     text = PAPER.replace("bibliography: refs.bib\n", "bibliography: refs.bib\ntemplate: journal-article\n")
     md = write(root / "cr", text.replace("\n", "\r"))
-    result = run_build(md, "--out", root / "cr-out", check=False)
+    result = run_cli(md, "--out", root / "cr-out", check=False)
     error = one_error(result)
     assert error.startswith(f"error: {md}:") and "pandoc reads" in error, error
     assert not (root / "cr-out" / "paper.pdf").exists()
