@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 OLD_DIR = ".changes-old"
 #: What the step read last time (digest) and wrote (the PDF's sha256).
 STATE = ".changes.json"
+_PREAMBLE_LINE = re.compile(r"^.*%DIF PREAMBLE$", re.MULTILINE)
 _LINE_MARKS = re.compile(rf"^{re.escape(LINE_MARK)}[0-9a-f]+:(?:\d+|end)\n", re.MULTILINE)
 #: latexdiff's options: no file names or dates in the output (reproducible), new and changed
 #: figures framed in blue but deleted ones not drawn (their files are in the other build
@@ -60,11 +61,8 @@ LATEXDIFF_OPTIONS = ("--no-label", "--encoding=utf8", "--type=UNDERLINE", "--sub
                      # "figure 2" is marked as changed, not shown new and unmarked
                      "--append-textcmd=hyperref")
 
-#: After latexdiff's preamble: a straight underline; deleted notes marked, not numbered (docstring).
+#: After latexdiff's preamble: deleted notes are marked, not numbered (module docstring).
 _PREAMBLE = r"""
-%% pressroom: additions underlined with a straight rule (ulem's wave is made of glyphs, which
-%% text extraction reads as colons)
-\renewcommand{\DIFadd}[1]{{\protect\color{blue}\uline{#1}}}
 %% pressroom: a note deleted as a whole prints a red x and keeps the new version's numbering
 \makeatletter
 \newif\ifpressroom@deleted
@@ -176,8 +174,14 @@ def _write_tree(dest: Path, files: dict[str, bytes]) -> None:
             path.rmdir()
 
 
-def from_file(path: Path) -> OldVersion:
-    return OldVersion(path, path.name)
+def from_file(path: Path, new: Path) -> OldVersion:
+    """Another Markdown file; named with its folder when it has the new version's name."""
+    return OldVersion(path, file_label(path, new))
+
+
+def file_label(path: Path, other: Path) -> str:
+    """How the first page names a file: its name, or folder/name when ``other`` has the same name."""
+    return f"{path.parent.name}/{path.name}" if path.name == other.name and path.parent.name else path.name
 
 
 # -- the comparison ---------------------------------------------------------
@@ -208,6 +212,8 @@ def decorate(diff: str, title: str) -> str:
     head = (r"\AddToHookNext{shipout/foreground}{\put(0,0){\raisebox{-0.55in}[0pt][0pt]{"
             r"\hspace*{\dimexpr1in+\oddsidemargin\relax}\parbox[t]{\textwidth}{\normalfont\footnotesize"
             r"\setlength{\parskip}{0pt}\raggedright " + latex_escape(title) + r"\\ " + legend + "}}}}\n")
+    # a straight underline: ulem's wave is made of glyphs, which text extraction reads as colons
+    diff = _PREAMBLE_LINE.sub(lambda m: m.group(0).replace("\\uwave", "\\uline"), diff)
     diff = diff.replace("\\begin{document}", _PREAMBLE + "\\begin{document}\n" + head, 1)
     # latexdiff steps the counter back after a deleted note; ours never stepped it
     return diff.replace("\\addtocounter{footnote}{-1}%DIFAUXCMD", "%DIFAUXCMD")

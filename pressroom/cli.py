@@ -607,18 +607,20 @@ def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:
     from .buildfolder import claim
     from .manuscript import resolve_manuscript_path
     warnings = Warnings(strict=args.strict)
+    old_path = None if args.since else resolve_manuscript_path(args.against)   # before any build
     try:
         settings, _ = _build(args, warnings)
     except PressroomError as exc:
         raise changes.build_failed("new version", exc) from None
     # from git: the manuscript as it is now, committed or not
-    new_label = f"the current {settings.manuscript.name}" if args.since else settings.manuscript.name
+    new_label = (f"the current {settings.manuscript.name}" if old_path is None
+                 else changes.file_label(settings.manuscript, old_path))
     with build_lock(settings.out_dir):
         if args.since:
             old = changes.from_git(settings.manuscript, args.since,
                                    settings.out_dir / changes.OLD_DIR / "source", settings.limits)
         else:
-            old = changes.from_file(resolve_manuscript_path(args.against))
+            old = changes.from_file(old_path, settings.manuscript)
         old_settings = changes.old_settings_for(settings, old, warnings=warnings)
         claim(old_settings.out_dir, old_settings.manuscript, chosen=True)
         print(f"building the old version, {old.label} → {_show(old_settings.out_dir)}")

@@ -51,6 +51,12 @@ Nobody remembers the cat of the owner, which slept on the typecases.[@hale1990, 
 # Growth
 
 Within ten years the town had three presses and a daily paper.
+
+| Town    | Presses |
+|:--------|--------:|
+| Harbour |       3 |
+
+: Presses in the harbour town, 1880.
 """
 ADDED = "A second foundry followed within the decade."
 DELETED = "Nobody remembers the cat of the owner, which slept on the typecases."
@@ -58,7 +64,9 @@ NEW = (OLD.replace("2026-03-01", "2026-04-02")
        .replace("[@hale1990, 27]", "[@hale1990, 29]")
        .replace(DELETED + "[@hale1990, 40]\n", "")
        .replace("a daily paper.", f"a daily paper.[@ito2001, 12] {ADDED}")
-       .replace("# Growth", "# Rapid growth"))
+       .replace("# Growth", "# Rapid growth")
+       .replace("How metal type", "How cast metal type")
+       .replace("harbour town, 1880.", "harbour town, 1885."))
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -97,8 +105,11 @@ def test_changes_pdf_shows_added_and_deleted_text(changes):
     tex = (out / "paper-changes.tex").read_text(encoding="utf-8")
     assert re.search(r"\\DIFadd\{A second foundry followed", tex)
     assert re.search(r"\\DIFdel\{Nobody remembers", tex)
-    # headings and the title page are compared too
+    # headings, the abstract and captions are compared too
     assert re.search(r"\\section\{.*\\DIFadd\{Rapid", tex)
+    assert re.search(r"\\DIFadd\{cast ?\}", tex)
+    assert re.search(r"\\caption\{.*\\DIFdel(FL)?\{1880.*\\DIFadd(FL)?\{1885", tex)
+    assert "1880" in text and "1885" in text
     # and the marks are coloured on the page: blue and red fills in the content streams
     with pikepdf.open(out / "paper-changes.pdf") as pdf:
         streams = b"".join(page.Contents.read_bytes() if isinstance(page.Contents, pikepdf.Stream) else
