@@ -251,7 +251,7 @@ def _sha256(path: Path) -> str | None:
 
 def changes_pdf(new: Settings, old: Settings, title: str) -> tuple[Path, bool]:
     """Make ``<stem>-changes.pdf`` (unless nothing it reads changed); (its path, whether it ran)."""
-    from .compile import AUX_DIR, TexEnvironment, check_log, latexmk_command, run_tex
+    from .compile import check_log, typeset
     from .pdfmeta import expected, write_metadata
     pdf = new.output("-changes.pdf")
     state = new.out_dir / STATE
@@ -263,14 +263,7 @@ def changes_pdf(new: Settings, old: Settings, title: str) -> tuple[Path, bool]:
     if kept.get("digest") == digest and kept.get("pdf") == _sha256(pdf):
         return pdf, False
     tex = write_text_atomic(new.output("-changes.tex"), decorate(run_latexdiff(new, old), title))
-    stem = tex.stem
-    log = new.out_dir / AUX_DIR / f"{stem}.log"
-    log.parent.mkdir(exist_ok=True)
-    raw = new.out_dir / AUX_DIR / f"{stem}.pdf"
-    raw.unlink(missing_ok=True)
-    env = TexEnvironment(new.source_date_epoch)
-    run_tex([latexmk_command(new, tex)], new, env.settings() if new.safe else env.variables(), log, tex,
-            stage="diff")
+    raw, log = typeset(new, tex, stage="diff")
     check_log(log, tex)
     write_metadata(raw, pdf, expected(new, draft=False))
     write_text_atomic(state, json.dumps({"digest": digest, "pdf": _sha256(pdf)}) + "\n")

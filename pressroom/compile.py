@@ -123,7 +123,7 @@ def tex_commands(settings: Settings, tex: Path) -> list[list[str]]:
     if settings.engine == "lualatex":
         return [[*engine, operand(tex.name)]]
     # What latexmk -xelatex runs: the same PDF whichever path a document takes.
-    xdv, pdf = (f"{AUX_DIR}/{settings.stem}{ext}" for ext in (".xdv", ".pdf"))
+    xdv, pdf = (f"{AUX_DIR}/{tex.stem}{ext}" for ext in (".xdv", ".pdf"))
     return [[*engine, "-no-pdf", operand(tex.name)], ["xdvipdfmx", "-E", "-o", pdf, xdv]]
 
 
@@ -167,24 +167,32 @@ def compile_pdf(settings: Settings, warm: WarmTex | None = None) -> Path:
     if settings.safe:
         require(settings.manuscript)
     stage_figures(settings)
+    raw_pdf, log = typeset(settings, tex, warm=warm)
+    check_log(log, tex, settings.manuscript, *settings.bibliographies)
+    return write_metadata(raw_pdf, settings.output(".pdf"), expected(settings, draft=False))
+
+
+def typeset(settings: Settings, tex: Path, *, stage: str = "compile",
+            warm: WarmTex | None = None) -> tuple[Path, Path]:
+    """TeX on ``tex`` (in the build folder): one pass when that is the whole job, else latexmk;
+    (the PDF TeX made in ``tex/``, the log). ``warm``: as for compile_pdf."""
     tex_env = TexEnvironment(settings.source_date_epoch)
     env = tex_env.settings() if settings.safe else tex_env.variables()
-    log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
+    log = settings.out_dir / AUX_DIR / f"{tex.stem}.log"
     log.parent.mkdir(exist_ok=True)
-    raw_pdf = settings.out_dir / AUX_DIR / f"{settings.stem}.pdf"
+    raw_pdf = settings.out_dir / AUX_DIR / f"{tex.stem}.pdf"
     for old in (raw_pdf, raw_pdf.with_suffix(".xdv")):   # a run that makes no pages must not
         old.unlink(missing_ok=True)                       # leave the last run's PDF to be taken
     commands = tex_commands(settings, tex)
     if warm is not None and commands[0][0] == "xelatex" and warm.take(settings, commands[0], env):
-        run_tex(commands[1:], settings, env, log, tex)
+        run_tex(commands[1:], settings, env, log, tex, stage=stage)
     else:
-        run_tex(commands, settings, env, log, tex)
+        run_tex(commands, settings, env, log, tex, stage=stage)
     if commands[0][0] != "latexmk" and _UNRESOLVED.search(log.read_text(encoding="utf-8", errors="replace")):
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
         # where the body check does not look): latexmk takes over from this pass.
-        run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
-    check_log(log, tex, settings.manuscript, *settings.bibliographies)
-    return write_metadata(raw_pdf, settings.output(".pdf"), expected(settings, draft=False))
+        run_tex([latexmk_command(settings, tex)], settings, env, log, tex, stage=stage)
+    return raw_pdf, log
 
 
 def run(settings: Settings, warnings: Warnings) -> None:

@@ -190,7 +190,7 @@ def test_every_template_and_safe(versions, tmp_path, template, safe):
     run_cli("diff", versions, "--against", old, "--out", out, "--template", template,
             *(["--safe"] if safe else []))
     text = pdf_text(out / "paper-changes.pdf")
-    assert ADDED in text and DELETED in text and "Changes from paper.md" in text
+    assert ADDED in text and DELETED in text and "Changes from old/paper.md" in text
 
 
 # -- unit tests: no TeX ---------------------------------------------------------
