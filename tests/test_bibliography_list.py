@@ -120,7 +120,7 @@ def test_a_refs_div_places_the_list_and_a_heading_before_it_is_kept(tmp_path):
 def test_latex_entries_hang_and_pandoc_entries_keep_italics_and_a_word_style(tmp_path):
     latex = run(tmp_path, fmt="latex", bibliography_list=True)
     entry = listed(latex["blocks"][-1])[0]
-    assert entry.startswith(r"\noindent\hangindent=2em\hangafter=1{}Shen Zhihua")
+    assert entry.startswith(r"\noindent\setlength{\hangindent}{2em}{}Shen Zhihua")
     assert r"\emph{Mao and the Sino-Soviet Partnership}" in entry
     native = run(tmp_path, fmt="pandoc", bibliography_list=True)
     inner = native["blocks"][-1]["c"][1][1]

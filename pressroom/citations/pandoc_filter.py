@@ -362,8 +362,10 @@ def process(doc: dict, *, source: Path | None = None,
 
 #: the Div the list goes into when the manuscript has no ``::: {#refs}``
 LIST_ID = "bibliography"
-#: each entry's hanging indent in LaTeX (CMOS 14.64: the bibliography's flush-and-hang style)
-HANGING_INDENT = r"\noindent\hangindent=2em\hangafter=1{}"
+#: each entry's hanging indent in LaTeX (CMOS 14.64: the bibliography's flush-and-hang style). Written
+#: with \setlength, not `\hangindent=2em`: latexdiff (the changes PDF) takes `=2em` for words and
+#: marks them; \hangafter is 1 at the start of every paragraph.
+HANGING_INDENT = r"\noindent\setlength{\hangindent}{2em}{}"
 
 
 def list_entries(bib: Bibliography, options: ChicagoOptions, fmt: str, cited: list[str],
