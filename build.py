@@ -7,6 +7,8 @@
     python3 build.py notes PATH       print the footnotes of a manuscript
     python3 build.py setup [--cjk] [--lang TAG]   set up, with CJK support or a language's patterns
     python3 build.py check [PDF ...]  preflight-check PDFs
+    python3 build.py diff PATH --since REV   a changes PDF against a git revision
+    python3 build.py bundle PATH      a zip of the sources that compiles without pressroom
     python3 build.py --help           every command, one line each
 
 Set-up, done by every command and skipped in a few milliseconds once done:

@@ -171,6 +171,17 @@ def test_the_old_version_that_fails_is_named(changes, versions, tmp_path):
     assert "nosuchkey" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_the_new_version_that_fails_is_named(versions, tmp_path):
+    folder = tmp_path / "ms"
+    shutil.copytree(versions, folder)
+    (folder / "paper.md").write_text(NEW.replace("[@ito2001, 12]", "[@nosuchkey, 12]"), encoding="utf-8")
+    result = run_cli("diff", folder, "--against", versions / "paper.md", "--out", tmp_path / "out",
+                     check=False)
+    assert result.returncode == 1
+    assert "the new version does not build" in result.stderr and "nosuchkey" in result.stderr
+    assert "old version" not in result.stdout     # the old one is not built at all
+
+
 def test_an_unknown_revision_is_a_usage_error(changes, versions, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(changes[0], out)
@@ -246,3 +257,24 @@ def test_bundle_is_the_same_bytes_from_another_build_folder(sample_build, tmp_pa
     with zipfile.ZipFile(tmp_path / "a" / "paper-sources.zip") as archive:
         for info in archive.infolist():
             assert info.external_attr >> 16 == 0o100644 and info.date_time[0] >= 1980
+
+
+def test_bundle_refuses_a_tex_that_inputs_a_file_it_lacks(sample_build, tmp_path):
+    from pressroom.bundle import bundle_files
+    from pressroom.config import build_settings
+    from pressroom.errors import PressroomError, Warnings
+    from pressroom.manuscript import read_manuscript
+    out = tmp_path / "out"
+    shutil.copytree(sample_build[0], out)
+    warnings = Warnings(echo=False)
+    settings = build_settings(read_manuscript(SAMPLE, warnings), out_dir=out, warnings=warnings)
+    tex = out / "paper.tex"
+    tex.write_text(tex.read_text(encoding="utf-8").replace("\\begin{document}",
+                                                           "\\input{journal-macros}\n\\begin{document}"),
+                   encoding="utf-8")
+    with pytest.raises(PressroomError, match="inputs journal-macros, which is not in the bundle"):
+        bundle_files(settings)
+    tex.write_text(tex.read_text(encoding="utf-8").replace("\\input{journal-macros}", f"% {out}"),
+                   encoding="utf-8")
+    with pytest.raises(PressroomError, match="names a folder of this machine"):
+        bundle_files(settings)
