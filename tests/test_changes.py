@@ -159,6 +159,15 @@ def test_a_second_diff_with_nothing_new_reuses_the_pdf(changes, versions):
     assert (out / "paper-changes.pdf").read_bytes() == before
 
 
+def test_the_changes_pdf_is_the_same_bytes_in_another_folder(changes, versions, tmp_path):
+    out = tmp_path / "elsewhere"
+    shutil.copytree(changes[0], out)
+    for name in ("paper-changes.pdf", "paper-changes.tex", ".changes.json"):
+        (out / name).unlink()
+    run_cli("diff", versions, "--since", "v1", "--out", out)
+    assert (out / "paper-changes.pdf").read_bytes() == (changes[0] / "paper-changes.pdf").read_bytes()
+
+
 def test_the_old_version_that_fails_is_named(changes, versions, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(changes[0], out)          # warm: only the old version builds again
