@@ -81,10 +81,18 @@ class Outcome:
         return "\n".join(lines[start:] if start is not None else lines[-15:])
 
 
+#: in a worker: Ctrl-C came (the terminal sends it to every process of the batch): the builds
+#: still queued for this worker end at once
+_interrupted = False
+
+
 def _run_one(command: str, args: argparse.Namespace) -> Outcome:
     """In a worker: ``COMMAND`` of one manuscript (``args``: the command line's, with this manuscript
     and build folder), as the command line runs it alone, its output kept."""
+    global _interrupted
     from .cli import build_and_report, verify_and_report
+    if _interrupted:
+        return Outcome(Path(args.manuscript), 130, 0.0, "error: interrupted before it started")
     buffer = io.StringIO()
     started = time.perf_counter()
     built = False
@@ -99,7 +107,7 @@ def _run_one(command: str, args: argparse.Namespace) -> Outcome:
             print(f"error: {exc}")
             code = exc.exit_code
         except KeyboardInterrupt:
-            code = 130
+            code, _interrupted = 130, True
         except BaseException:          # (a bug in one build must not stop the batch)
             traceback.print_exc()
             code = 1

@@ -119,10 +119,15 @@ def tex_commands(settings: Settings, tex: Path) -> list[list[str]]:
     """The commands that turn ``tex`` into ``tex/<stem>.pdf``, run in the build folder in order."""
     if not needs_one_pass(tex):
         return [latexmk_command(settings, tex)]
+    return one_pass_commands(settings, tex)
+
+
+def one_pass_commands(settings: Settings, tex: Path) -> list[list[str]]:
+    """One pass of the engine, then (XeLaTeX) xdvipdfmx: what latexmk -xelatex runs for a pass,
+    so the PDF is the same whichever path a document takes."""
     engine = [settings.engine, *_engine_flags(settings), *_TEX_FLAGS, f"-output-directory={AUX_DIR}"]
     if settings.engine == "lualatex":
         return [[*engine, operand(tex.name)]]
-    # What latexmk -xelatex runs: the same PDF whichever path a document takes.
     xdv, pdf = (f"{AUX_DIR}/{tex.stem}{ext}" for ext in (".xdv", ".pdf"))
     return [[*engine, "-no-pdf", operand(tex.name)], ["xdvipdfmx", "-E", "-o", pdf, xdv]]
 
@@ -184,9 +189,9 @@ def typeset(settings: Settings, tex: Path, *, stage: str = "compile",
     for old in (raw_pdf, raw_pdf.with_suffix(".xdv")):   # a run that makes no pages must not
         old.unlink(missing_ok=True)                       # leave the last run's PDF to be taken
     commands = tex_commands(settings, tex)
-    if warm is not None and commands[0][0] == "xelatex" and warm.take(settings, commands[0], env):
-        run_tex(commands[1:], settings, env, log, tex, stage=stage)
-    else:
+    latexmk = commands[0][0] == "latexmk"
+    if not (warm is not None and tex == settings.output(".tex")
+            and _with_warm(settings, tex, env, log, warm, latexmk=latexmk)):
         run_tex(commands, settings, env, log, tex, stage=stage)
     if commands[0][0] != "latexmk" and _UNRESOLVED.search(log.read_text(encoding="utf-8", errors="replace")):
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
@@ -202,18 +207,44 @@ def run(settings: Settings, warnings: Warnings) -> None:
 
 def start_warm(settings: Settings, warm: WarmTex) -> None:
     """Start the next build's first XeLaTeX pass of the current ``.tex`` in ``warm`` (watch mode):
-    it reads the preamble and waits for the rest (warmtex.py). Not for a body that needs latexmk,
-    nor for LuaLaTeX."""
+    it reads the preamble and waits for the rest (warmtex.py). Not for LuaLaTeX."""
     tex = settings.output(".tex")
-    if not tex.is_file():
-        return
-    commands = tex_commands(settings, tex)
-    if commands[0][0] != "xelatex":
+    if settings.engine != "xelatex" or not tex.is_file():
         warm.stop()
         return
     tex_env = TexEnvironment(settings.source_date_epoch)
     env = tex_env.settings() if settings.safe else tex_env.variables()
-    warm.start(settings, commands[0], env, _sandbox(settings))
+    warm.start(settings, one_pass_commands(settings, tex)[0], env, _sandbox(settings))
+
+
+def _with_warm(settings: Settings, tex: Path, env: dict[str, str], log: Path, warm: WarmTex, *,
+               latexmk: bool) -> bool:
+    """The first pass by watch mode's waiting TeX, if it was started for this one; False: TeX has
+    not run (the caller runs it as usual).
+
+    A document that needs latexmk is done after that pass when the pass read back what it wrote
+    (the .aux and the like came out as they went in: latexmk would stop there too); otherwise
+    latexmk goes on from it."""
+    if settings.engine != "xelatex":
+        return False
+    commands = one_pass_commands(settings, tex)
+    before = _read_back(settings)
+    if not warm.take(settings, commands[0], env):
+        return False
+    if latexmk and _read_back(settings) != before:
+        run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
+    else:
+        run_tex(commands[1:], settings, env, log, tex)
+    return True
+
+
+def _read_back(settings: Settings) -> dict[str, bytes]:
+    """What a pass leaves for the next one to read (tex/<stem>.aux, .toc, .out, ...), by name."""
+    found = {}
+    for path in (settings.out_dir / AUX_DIR).glob(f"{settings.stem}.*"):
+        if path.is_file() and path.suffix not in (".log", ".xdv", ".pdf", ".fls", ".fdb_latexmk"):
+            found[path.name] = path.read_bytes()
+    return found
 
 
 def _sandbox(settings: Settings) -> Sandbox | None:

@@ -7,9 +7,11 @@ reads the preamble of the current ``.tex``, then waits, reading the rest of
 the document from a named pipe. When the next save renders a ``.tex`` with the
 same preamble (and the same TeX command and environment), the rest is written
 into the pipe and only the pages are left to typeset. Anything else (a new
-header field or template, a body that needs latexmk, a LaTeX error, TeX gone)
-stops the waiting TeX and the pass runs as usual, which also gives the usual
-located error.
+header field or template, a LaTeX error, TeX gone) stops the waiting TeX and
+the pass runs as usual, which also gives the usual located error. A document
+that needs latexmk (tables, cross-references) is done after that pass when
+the pass read back what it wrote (latexmk would stop there too); otherwise
+latexmk goes on from it (compile.py).
 
 The ``.xdv`` is byte for byte a usual pass's: the same commands and
 environment, the same ``.aux`` read back, and TeX reads the rest with its

@@ -2,9 +2,9 @@
 manuscript, the PDF read back after each, Ctrl-C (SIGINT) at the end.
 
 One tiny manuscript, one watch: a save rebuilds (with the waiting TeX pass, whose PDF must be
-byte for byte a usual build's), a broken header and a LaTeX error print their located errors
-while the last good PDF stays, a fix rebuilds, and Ctrl-C ends it with exit code 0, no traceback
-and nothing half-written.
+byte for byte a usual build's, for a one-pass document and for latexmk's kind), a broken
+header and a LaTeX error print their located errors while the last good PDF stays, a fix
+rebuilds, and Ctrl-C ends it with exit code 0, no traceback and nothing half-written.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from conftest import ROOT, pdf_text, run_cli
 
+TABLE = "| Head | Other |\n|------|-------|\n| Cell | More  |\n\n"
 HEADER = "---\ntitle: Watched\nauthor:\n  - name: A. Writer\nversion-date: 2026-01-02\n---\n\n"
 
 
@@ -89,7 +90,16 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
         _save(md, "Third version, fixed.\n")
         watch.wait_for("checks all ok")
         assert "Third version" in pdf_text(pdf)
-        watched = pdf.read_bytes()
+        one_pass = pdf.read_bytes()
+
+        # A table: latexmk's kind of document; the save after it takes the waiting TeX's pass and
+        # stops there, as latexmk would, when the pass read back what it wrote.
+        _save(md, TABLE + "Fourth version.\n")
+        watch.wait_for("checks all ok")
+        _save(md, TABLE + "Fifth version.\n")
+        watch.wait_for("checks all ok")
+        assert "Fifth version" in pdf_text(pdf) and "Cell" in pdf_text(pdf)
+        with_table = pdf.read_bytes()
     finally:
         watch.proc.send_signal(signal.SIGINT)
         code = watch.proc.wait(timeout=60)
@@ -100,6 +110,9 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
     assert any("stopped watching" in line for line in rest), rest
     assert not any("Traceback" in line for line in watch.seen + rest)
     assert not list(out.rglob("*.tmp")) and not list((out / "tex").glob("warm-*"))
-    # the waiting TeX pass makes the bytes of a usual build
+    # the waiting TeX's pass makes the bytes of a usual build
     run_cli(md, "--out", tmp_path / "usual")
-    assert (tmp_path / "usual" / "paper.pdf").read_bytes() == watched
+    assert (tmp_path / "usual" / "paper.pdf").read_bytes() == with_table
+    _save(md, "Third version, fixed.\n")
+    run_cli(md, "--out", tmp_path / "usual")
+    assert (tmp_path / "usual" / "paper.pdf").read_bytes() == one_pass
