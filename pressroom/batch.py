@@ -6,8 +6,8 @@ number of cores) exactly as ``build PATH`` builds it alone: into its own
 build folder (its default one, or with ``--out DIR`` the folder of that name
 in DIR), through its own doit state, so every stage stays incremental. A
 build's output is kept, not interleaved: one line per manuscript as it
-finishes, then one summary table (manuscript, result, pages, notes, check,
-time), then the errors of those that failed. One failure does not stop the
+finishes, then one summary table (manuscript, result, pages, notes, words
+(text + notes), check, time), then the errors of those that failed. One failure does not stop the
 others; the exit code is 1 if any failed.
 """
 
@@ -63,6 +63,7 @@ class Outcome:
     out_dir: Path | None = None
     pages: int | None = None
     notes: int | None = None
+    words: int | None = None          # text + notes, the count journals ask for (wordcount.py)
     checks: tuple[int, int] | None = None   # (failed, all)
     extra: dict = field(default_factory=dict)
 
@@ -139,6 +140,9 @@ def _describe(outcome: Outcome, out_dir: Path) -> None:
         report = json.loads((out_dir / f"{stem}.check.json").read_text(encoding="utf-8"))
         outcome.checks = (sum(not r["ok"] for r in report), len(report))
         outcome.notes = len(_NOTE.findall((out_dir / f"{stem}.body.tex").read_text(encoding="utf-8")))
+        from .wordcount import WordCounts
+        words = json.loads((out_dir / f"{stem}.words.json").read_text(encoding="utf-8"))
+        outcome.words = WordCounts.from_dict(words).text_and_notes
         import pikepdf
         with pikepdf.open(out_dir / f"{stem}.pdf") as pdf:
             outcome.pages = len(pdf.pages)
@@ -211,11 +215,12 @@ def summary(command: str, outcomes: list[Outcome], show) -> str:
         return "-" if value is None else str(value)
 
     if command == "build":
-        header = ("manuscript", "result", "pages", "notes", "check", "time")
+        header = ("manuscript", "result", "pages", "notes", "words", "check", "time")
         rows = [(show(o.manuscript), o.result, dash(o.pages), dash(o.notes),
+                 "-" if o.words is None else f"{o.words:,}",
                  "-" if o.checks is None else ("all ok" if not o.checks[0] else f"{o.checks[0]} failed"),
                  f"{o.seconds:.1f} s") for o in outcomes]
-        right = {2, 3, 5}
+        right = {2, 3, 4, 6}
     else:
         header = ("manuscript", "result", "time")
         rows = [(show(o.manuscript), "identical" if o.code == 0 else "FAILED" if o.code != 1 else "differs",

@@ -14,8 +14,8 @@ good outputs stay where they are (the build folder publishes its outputs
 together, buildfolder.Publication). Editors that save by writing a temporary
 file and renaming it give one build: changes that come within ``STEP_MS`` of
 each other are taken together, and saves made while a build runs give one
-build after it. Ctrl-C stops the watch between two writes: every output is
-written to a temporary file and renamed into place.
+build after it. Ctrl-C (or SIGTERM) stops the watch between two writes:
+every output is written to a temporary file and renamed into place.
 
 File events come from watchfiles (inotify on Linux, FSEvents on macOS), on
 the folders that hold the inputs; only the inputs themselves start a build.
@@ -24,6 +24,7 @@ the folders that hold the inputs; only the inputs themselves start a build.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from datetime import datetime
@@ -168,6 +169,10 @@ def _mtime(path: str) -> float:
         return time.time()
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_watch(argv: list[str], prog: str = "pressroom") -> int:
     """``watch PATH``: build, then rebuild on every save until Ctrl-C (exit 0)."""
     from .cli import _build_parser, _show, build_lock
@@ -178,6 +183,10 @@ def cmd_watch(argv: list[str], prog: str = "pressroom") -> int:
     from .buildfolder import claim, stop_orphans
     claim(watcher.out_dir, path, chosen=bool(args.out))
     print(f"building {_show(path)} → {_show(watcher.out_dir)}, then again on every save")
+    # Ctrl-C, and the SIGTERM of whatever started the watch (an editor, a supervisor), stop it
+    # alike; also when it was started with SIGINT ignored (in the background of a script).
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, _interrupt)
     try:
         with build_lock(watcher.out_dir):   # held while watching: no other build into this folder
             stop_orphans(watcher.out_dir)   # a waiting TeX that a killed watch left behind
