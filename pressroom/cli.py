@@ -425,16 +425,34 @@ def _same_reading(path: Path, settings):
 
 
 def cmd_notes(argv: list[str], prog: str = "pressroom") -> int:
-    path, settings, as_json = _reading_command(prog, "notes", '[{"n": 1, "text": "..."}]', argv)
-    from .citations.notes import list_notes
-    notes = list_notes(path, bibliography=list(settings.bibliographies) or None,
-                       options=dict(settings.citation_options), limits=settings.limits,
-                       on_read=_same_reading(path, settings), secnumdepth=settings.secnumdepth)
+    path, settings, as_json = _reading_command(
+        prog, "notes", '[{"n": 1, "text": "..."}] (a book\'s notes also carry their chapter\'s "file")', argv)
+    from .citations.notes import notes_by_part
+    parts = notes_by_part(path, chapters=settings.chapters,
+                          bibliography=list(settings.bibliographies) or None,
+                          options=dict(settings.citation_options), limits=settings.limits,
+                          on_read=_same_reading(path, settings), secnumdepth=settings.secnumdepth,
+                          division=settings.division)
+    if not settings.chapters:   # a paper: one list
+        [(_, notes)] = parts
+        if as_json:
+            print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False,
+                             indent=1))
+        else:
+            for i, text in enumerate(notes, 1):
+                print(f"{i}. {text}")
+        return 0
+    # a book: notes are numbered from 1 in each chapter, as the PDF numbers them
+    names = [part.relative_to(path.parent).as_posix() for part, _ in parts]
     if as_json:
-        print(json.dumps([{"n": i, "text": t} for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
+        print(json.dumps([{"file": name, "n": i, "text": t} for name, (_, notes) in zip(names, parts)
+                          for i, t in enumerate(notes, 1)], ensure_ascii=False, indent=1))
     else:
-        for i, text in enumerate(notes, 1):
-            print(f"{i}. {text}")
+        for name, (_, notes) in zip(names, parts):
+            if notes:
+                print(f"# {name}")
+                for i, text in enumerate(notes, 1):
+                    print(f"{i}. {text}")
     return 0
 
 
@@ -451,11 +469,13 @@ def _print_word_counts(path: Path) -> None:
 def cmd_count(argv: list[str], prog: str = "pressroom") -> int:
     path, settings, as_json = _reading_command(prog, "count", "the counts as JSON (each part and the totals)",
                                                argv)
-    from .convert import count_words
+    from .chapters import joined
+    from .convert import book_parts, count_words
     from .pandoc_ast import read_markdown
     doc = read_markdown(path, limits=settings.limits, stage="count")
     _same_reading(path, settings)(doc)
-    counts = count_words(doc, settings)
+    parts = book_parts(doc, settings)   # a book's chapters too
+    counts = count_words(joined(doc, [part for _, part, _ in parts[1:]]), settings, parts)
     print(json.dumps(counts.as_dict(), indent=1) if as_json else counts.table())
     return 0
 

@@ -39,7 +39,7 @@ from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolM
 from .frontfields import read_front
 from .pdfmeta import expected, write_metadata
 from .sandbox import Sandbox, require
-from .sourcelines import find_line_in, markdown_line
+from .sourcelines import find_line_in, markdown_place
 from .tools import operand
 from .tools import run as run_tool
 
@@ -266,9 +266,11 @@ def run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], 
             forget_stopped_run(settings)
             raise
         except ToolError as exc:
-            mark = read_front(settings.output(".front.json")).get("line_mark")
-            raise latex_error(log, tex, fallback=exc.message, source=settings.manuscript,
-                              mark=mark) from None
+            front = read_front(settings.output(".front.json"))
+            folder = settings.manuscript.parent
+            marks = {front["line_mark"]: settings.manuscript} if front.get("line_mark") else {}
+            marks.update((m, folder / p) for m, p in front.get("chapter_marks", {}).items())
+            raise latex_error(log, tex, fallback=exc.message, marks=marks) from None
         if settings.verbose:
             print(result.stdout.decode("utf-8", "replace"))
 
@@ -331,13 +333,13 @@ def _locate_text(needles: list[str], tex: Path, sources: tuple[Path | None, ...]
     return tex, find_line_in(tex, pattern)
 
 
-def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = None,
-                mark: str | None = None) -> LatexError:
+def latex_error(log: Path, tex: Path, *, fallback: str,
+                marks: dict[str, Path] | None = None) -> LatexError:
     """The `!` line of the log and its context, mapped to the Markdown line, with the log's path.
 
-    The location is ``source:LINE`` when the error is in the body (found
-    through the line marks ``mark``LINE that convert leaves in the LaTeX), else
-    the .tex line; the message says both.
+    The location is ``FILE:LINE`` of the Markdown when the error is in the body (found through
+    the line marks that convert leaves in the LaTeX: ``marks`` maps each to its file, the
+    manuscript or a book's chapter), else the .tex line; the message says both.
     """
     if not log.exists():
         return LatexError(fallback, file=tex, hint="run again with -v to see TeX's output")
@@ -350,11 +352,10 @@ def latex_error(log: Path, tex: Path, *, fallback: str, source: Path | None = No
             file = tex if not m or m.group(1).endswith(tex.name) else tex.parent / m.group(1)
             lineno = int(m.group(2)) if m else _line_from_context(lines[i:i + 12])
             where = f"{file}:{lineno}" if lineno else str(file)
-            md_line = markdown_line(tex, lineno, mark) if (lineno and file == tex and source and mark) \
-                else None
-            if md_line:
-                where += f" (the Markdown block starting at line {md_line})"
-                file, lineno = source, md_line
+            place = markdown_place(tex, lineno, marks) if (lineno and file == tex and marks) else None
+            if place:
+                where += f" (the Markdown block starting at line {place[1]})"
+                file, lineno = place
             refused = _refused_access(lines)
             detail = "\n  ".join([*context, f"in {where}"])
             hint = f"full log: {log}"

@@ -48,6 +48,10 @@ class Settings:
     citations: str = "chicago"      # or "csl"
     csl: Path | None = None
     bibliographies: tuple[Path, ...] = ()
+    #: a book's chapter files, in order, after the main file's own text (its header's `chapters`)
+    chapters: tuple[Path, ...] = ()
+    #: what a Markdown `#` heading is: "section" (papers) or "chapter" (the book template)
+    division: str = "section"
     #: template settings handed to the Jinja template as `settings` (fonts, spacing, ...)
     template_settings: tuple[tuple[str, Any], ...] = ()
     #: options for the citation style (from the template and `citation-*` header keys)
@@ -315,6 +319,10 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
                             file=template_dir / "settings.toml", hint="e.g. bibliography-list = true")
     listed = meta.get("bibliography-list", listed)
     lang = document_language(meta, manuscript)
+    division = str(tsettings.get("division", "section"))
+    if division not in ("section", "chapter"):
+        raise TemplateError(f"unknown division `{division}`", file=template_dir / "settings.toml",
+                            hint="use section (a `#` heading is a section) or chapter (a book's chapters)")
     return Settings(
         manuscript=manuscript.path,
         out_dir=(out_dir or default_out_dir(manuscript.path)).resolve(),
@@ -325,6 +333,8 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         citations=str(meta.get("citations", "chicago")),
         csl=resolve_csl(str(csl), manuscript) if csl else None,
         bibliographies=manuscript.bibliographies,
+        chapters=manuscript.chapters,
+        division=division,
         template_settings=tuple(sorted(latex.items())),
         citation_options=tuple(sorted(citation_options.items())),
         authors=() if anonymous else tuple(author_names(meta)),

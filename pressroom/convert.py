@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import facts, languages
+from .chapters import joined, read_chapter, text_digest
 from .config import Settings
 from .errors import BibliographyError, ManuscriptError, ToolError, Warnings
 from .figures import check_figures, image_targets
@@ -92,8 +93,9 @@ def resolve_references(doc: dict, settings: Settings, *, fmt: str = "latex") -> 
     keys: frozenset[str] = frozenset()
     if crossref.references_in(doc["blocks"]):   # a label may be no key of the bibliography
         keys = bibliography_keys(settings)
-    return crossref.resolve(doc, fmt=fmt, source=settings.manuscript, secnumdepth=settings.secnumdepth,
-                            citation_keys=keys)
+    return crossref.resolve(doc, fmt=fmt, source=(settings.manuscript, *settings.chapters),
+                            secnumdepth=settings.secnumdepth, citation_keys=keys,
+                            division=settings.division)
 
 
 def bibliography_keys(settings: Settings) -> frozenset[str]:
@@ -109,33 +111,106 @@ def bibliography_keys(settings: Settings) -> frozenset[str]:
                                        cache_dir=settings.out_dir / BIB_CACHE, limits=settings.limits))
 
 
-def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex") -> dict:
+def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex", *,
+                    source: Path | None = None, bibliography=None, listed: bool = True) -> dict:
     """Run the chosen citation engine over the AST (csl runs later, a step of the writer's): the
     notes, and the bibliography list when the settings ask for it; ``fmt``: the notes as raw
     LaTeX, or pandoc's own inlines ("pandoc", for Word and the word counts). The parsed
-    bibliography is kept in the build folder, if there is one."""
-    listed = settings.bibliography_list and "nocite" in doc["meta"]
-    if settings.citations != "chicago" or not (listed or any(elements(doc["blocks"], "Cite"))):
+    bibliography is kept in the build folder, if there is one. ``source``: the file the blocks
+    are from (a book's chapter; default the manuscript); ``bibliography``: the bibliography
+    already loaded (a book's chapters are cited one after another); ``listed``: False leaves the
+    list out (a book's comes once, after its last chapter: cite_parts)."""
+    listing = listed and settings.bibliography_list
+    if settings.citations != "chicago" or not ((listing and "nocite" in doc["meta"])
+                                               or any(elements(doc["blocks"], "Cite"))):
         return doc
     from .citations.pandoc_filter import process  # pybtex: only for a manuscript with citations
-    cache = settings.out_dir / BIB_CACHE if settings.out_dir.is_dir() else None
-    return process(doc, source=settings.manuscript, fmt=fmt, bibliography=list(settings.bibliographies),
-                   options=dict(settings.citation_options), cache_dir=cache, limits=settings.limits,
+    return process(doc, source=source or settings.manuscript, fmt=fmt,
+                   bibliography=bibliography or list(settings.bibliographies),
+                   options=dict(settings.citation_options), cache_dir=_bib_cache(settings),
+                   limits=settings.limits,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line),
-                   bibliography_list=settings.bibliography_list)
+                   bibliography_list=listing)
 
 
-def count_words(doc: dict, settings: Settings) -> WordCounts:
-    """The word counts of the manuscript (``doc``: pandoc's AST, before the citations), the notes
-    as the build makes them: the Chicago notes as pandoc's inlines, or citeproc's notes and
-    bibliography; cross-references as their text."""
+def _bib_cache(settings: Settings) -> Path | None:
+    """Where the parsed bibliography is kept: the build folder, if there is one."""
+    return settings.out_dir / BIB_CACHE if settings.out_dir.is_dir() else None
+
+
+def book_parts(doc: dict, settings: Settings) -> list[tuple[Path, dict, str]]:
+    """The parts of the manuscript, each with its file, its AST and the digest its line marks
+    carry: the main file (its header and own text), then a book's chapters (chapters.py), each
+    checked as the main file is."""
+    parts = [(settings.manuscript, doc, facts.source_digest(settings.manuscript))]
+    for chapter in settings.chapters:
+        part = read_chapter(chapter, settings.out_dir, limits=settings.limits)
+        if settings.safe:
+            check_tex_input(part, chapter)
+        parts.append((chapter, {**doc, "blocks": part["blocks"]}, text_digest(chapter)))
+    return parts
+
+
+def cite_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Settings, warnings: Warnings,
+               fmt: str = "latex", *, marks: bool = True) -> tuple[list[dict], dict[str, Path]]:
+    """The blocks of ``doc`` (the parts joined, cross-references resolved) with their citations made
+    notes, each part on its own: a book's chapters each start afresh (full notes again, no Ibid.
+    reaching back across one); a book's bibliography list comes once, after the last chapter.
+    With ``marks``, each part's blocks carry its own line marks (sourcelines.py): the blocks and
+    {mark: file}."""
+    book = len(parts) > 1
+    bibliography = _loaded_bibliography(settings, warnings) if book else None
+    blocks: list[dict] = []
+    line_marks: dict[str, Path] = {}
+    at = 0
+    for path, part, digest in parts:
+        count = len(part["blocks"])
+        cited = apply_citations({**doc, "blocks": doc["blocks"][at:at + count]}, settings, warnings, fmt,
+                                source=path, bibliography=bibliography, listed=not book)["blocks"]
+        at += count
+        if not marks:
+            blocks += cited
+            continue
+        starts = block_lines(path.read_text(encoding="utf-8"), part["blocks"])
+        mark = line_mark(digest)
+        line_marks[mark] = path
+        listed = []
+        if len(cited) == len(starts) + 1 and _is_list(cited[-1]):   # the bibliography list, added
+            cited, listed = cited[:-1], cited[-1:]
+        # the list after the body's end mark: it has no Markdown line
+        blocks += (mark_lines(cited, starts, mark) if len(cited) == len(starts) else cited) + listed
+    if book and settings.bibliography_list and settings.citations == "chicago":
+        from .citations.pandoc_filter import add_bibliography_list
+        blocks = add_bibliography_list(doc, blocks, source=settings.manuscript, bibliography=bibliography,
+                                       fmt=fmt, options=dict(settings.citation_options),
+                                       warn=lambda msg, file=None, line=None:
+                                       warnings.warn(msg, file=file, line=line))
+    return blocks, line_marks
+
+
+def _loaded_bibliography(settings: Settings, warnings: Warnings):
+    """The bibliography, loaded once for all of a book's chapters."""
+    if settings.citations != "chicago" or not settings.bibliographies:
+        return None
+    from .citations.bibliography import load_bibliography
+    return load_bibliography(list(settings.bibliographies), cache_dir=_bib_cache(settings),
+                             limits=settings.limits,
+                             warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
+
+
+def count_words(doc: dict, settings: Settings, parts: list | None = None) -> WordCounts:
+    """The word counts of the manuscript (``doc``: pandoc's AST, before the citations; ``parts``:
+    a book's, as book_parts gives them), the notes as the build makes them: the Chicago notes as
+    pandoc's inlines, or citeproc's notes and bibliography; cross-references as their text."""
     doc = resolve_references(doc, settings, fmt="pandoc")
     fields, _ = field_units(doc["meta"], anonymous=settings.anonymous)
     if settings.citations == "csl":
-        cited = citeproc({**doc, "blocks": with_csl_list(doc)}, settings)
+        cited = citeproc({**doc, "blocks": with_csl_list(doc)}, settings)["blocks"]
+    elif parts is not None and len(parts) > 1:
+        cited, _ = cite_parts(doc, parts, settings, Warnings(echo=False), fmt="pandoc", marks=False)
     else:
-        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")
-    return count_document(cited["blocks"], dict(fields))
+        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")["blocks"]
+    return count_document(cited, dict(fields))
 
 
 def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResult:
@@ -145,20 +220,16 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     if settings.safe:
         check_safe_paths(settings)
     doc = read_ast(md, settings)
-    images = check_figures(doc, md)
-    facts.record(settings.out_dir, md, doc)
-    text = md.read_text(encoding="utf-8")
-    starts = block_lines(text, doc["blocks"])
+    parts = book_parts(doc, settings)
+    images = list(dict.fromkeys(i for path, part, _ in parts
+                                for i in check_figures(part, path, folder=md.parent)))
+    doc = joined(doc, [part for _, part, _ in parts[1:]])
+    facts.record(settings.out_dir, md, doc, settings.chapters)
     doc = resolve_references(doc, settings)
     source_doc = doc
-    doc = apply_citations(doc, settings, warnings)
-    mark = line_mark(facts.source_digest(md))
-    blocks, listed = doc["blocks"], []
-    if len(blocks) == len(starts) + 1 and _is_list(blocks[-1]):   # the bibliography list, added
-        blocks, listed = blocks[:-1], blocks[-1:]
-    if len(blocks) == len(starts):
-        blocks = mark_lines(blocks, starts, mark)
-    blocks += listed   # after the body's end mark: it has no Markdown line
+    blocks, marks = cite_parts(doc, parts, settings, warnings)
+    doc = {**doc, "blocks": blocks}
+    mark = line_mark(parts[0][2])
     if settings.floats_at_end:   # the floats after the bibliography (each on a page of its own)
         blocks = _floats_at_end(blocks, mark)
     doc["blocks"] = blocks
@@ -183,7 +254,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         counts = count_document(units.pop("body", []), units)
     else:   # the words are counted (the notes made again, as text) while pandoc writes LaTeX
         with ThreadPoolExecutor(1) as pool:
-            counting = pool.submit(count_words, source_doc, settings)
+            counting = pool.submit(count_words, source_doc, settings, parts)
             parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
             counts = counting.result()
     body = parts.pop("body", "")
@@ -193,7 +264,9 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     body_path = write_text_atomic(settings.output(".body.tex"), body.rstrip() + "\n")
     front_path = write_front(settings.output(".front.json"), fields=field_latex, authors=author_latex,
                              keywords=[str(k) for k in settings.keywords], images=images, needs=needs,
-                             highlighting=highlighting, line_mark=mark)
+                             highlighting=highlighting, line_mark=mark,
+                             chapter_marks={m: p.relative_to(md.parent).as_posix()
+                                            for m, p in marks.items() if p != md})
     words_path = write_text_atomic(settings.output(".words.json"),
                                    json.dumps(counts.as_dict(), indent=1) + "\n")
     return ConvertResult(body_path, front_path, words_path)
@@ -263,7 +336,9 @@ def _is_refs(div: dict) -> bool:
 
 
 def _writer_args(settings: Settings) -> list[str]:
-    return ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", f"--template={BODY_TEMPLATE}"]
+    chapters = ["--top-level-division=chapter"] if settings.division == "chapter" else []
+    return ["--from", "json", "--to", "latex", "--wrap=none", "--standalone", f"--template={BODY_TEMPLATE}",
+            *chapters]
 
 
 def citeproc(doc: dict, settings: Settings) -> dict:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +42,8 @@ from .sourcelines import find_line
 
 #: prefix → (singular, plural) of what it labels
 KINDS = {"fig": ("figure", "figures"), "tbl": ("table", "tables"), "sec": ("section", "sections")}
+#: what a Target's kind is called: a book's `#` heading (its label is `sec:` too) is a chapter
+NOUNS = {**KINDS, "chap": ("chapter", "chapters")}
 _PREFIX = re.compile(r"^(fig|tbl|sec|Fig|Tbl|Sec):(.+)$")
 #: where each element with an identifier holds its Attr in ``c``
 _ATTR_AT = {"Header": 1, "Figure": 0, "Table": 0, "Div": 0, "Span": 0, "Image": 0, "Link": 0,
@@ -78,20 +80,33 @@ def _label(key: str) -> tuple[str, bool]:
 
 
 class _Source:
-    """The Markdown text, for the lines errors name."""
+    """The Markdown text, for the lines errors name: one file, or a book's files in order (the
+    nth match counts through them)."""
 
-    def __init__(self, path: Path | None):
-        self.path = path
-        try:
-            self.text = path.read_text(encoding="utf-8") if path else ""
-        except OSError:
-            self.text = ""
+    def __init__(self, path: Path | Sequence[Path] | None):
+        self.paths = [] if path is None else [Path(path)] if isinstance(path, (str, Path)) else list(path)
+        self.texts = []
+        for p in self.paths:
+            try:
+                self.texts.append(p.read_text(encoding="utf-8"))
+            except OSError:
+                self.texts.append("")
 
-    def line(self, pattern: str | re.Pattern, nth: int = 0) -> int | None:
-        return find_line(self.text, pattern, nth=nth)
+    def place(self, pattern: str | re.Pattern, nth: int = 0) -> tuple[Path | None, int | None]:
+        regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
+        counts = [sum(1 for _ in regex.finditer(text)) for text in self.texts]
+        for path, text, count in zip(self.paths, self.texts, counts):
+            if nth < count:
+                return path, find_line(text, regex, nth=nth)
+            nth -= count
+        for path, text, count in reversed(list(zip(self.paths, self.texts, counts))):
+            if count:   # fewer matches than nth: the last one, as find_line does
+                return path, find_line(text, regex, nth=count - 1)
+        return (self.paths[0] if self.paths else None), None
 
     def error(self, message: str, pattern: str | re.Pattern, *, nth: int = 0, hint: str | None = None):
-        return ManuscriptError(message, file=self.path, line=self.line(pattern, nth), hint=hint)
+        path, line = self.place(pattern, nth)
+        return ManuscriptError(message, file=path, line=line, hint=hint)
 
 
 def _reference_pattern(key: str) -> re.Pattern:
@@ -113,15 +128,19 @@ def _strip_notes(inlines: list) -> list:
     return walk(inlines, {"Note": lambda node, at: []})
 
 
-def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None,
-            floats: dict[int, tuple[str, int]] | None = None) -> dict[str, Target]:
+def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path] | None = None,
+            floats: dict[int, tuple[str, int]] | None = None,
+            division: str = "section") -> dict[str, Target]:
     """Every label of the document and what it names, numbered as LaTeX numbers them.
 
     ``secnumdepth``: the deepest heading level the template numbers (LaTeX's
     counter of that name; 0: none). ``floats``, if given, receives the kind
     and number of every numbered figure and table, labelled or not, by the
-    ``id()`` of its element.
+    ``id()`` of its element. ``division``: "chapter" when a `#` heading
+    is a chapter (the book template): chapters are numbered (their level is
+    LaTeX's 0), and figures and tables are numbered within them ("figure 2.1").
     """
+    book = division == "chapter"
     where = _Source(source)
     found: dict[str, Target] = {}
     sections = [0] * 7
@@ -150,12 +169,15 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None,
         if kind == "Header":
             level, (_, classes, _), inlines = x["c"]
             starred = "unnumbered" in classes or "-" in classes
-            numbered = not starred and level <= secnumdepth
+            numbered = not starred and level - book <= secnumdepth
             if not starred and level < len(sections):
                 sections[level] += 1
                 sections[level + 1:] = [0] * (len(sections) - level - 1)
+                if book and level == 1:   # LaTeX's book class numbers figures and tables per chapter
+                    counters.update(fig=0, tbl=0)
             if prefix == "sec":
-                add(ident, "sec", tuple(sections[1:level + 1]) if numbered else None, _strip_notes(inlines))
+                add(ident, "chap" if book and level == 1 else "sec",
+                    tuple(sections[1:level + 1]) if numbered else None, _strip_notes(inlines))
             elif prefix in KINDS:
                 raise _misplaced(where, ident, "a heading")
         elif kind in ("Figure", "Table") and not in_figure:
@@ -173,7 +195,7 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | None = None,
                     raise where.error(f"{{#{ident}}} labels a {KINDS[short][0]} without a caption, which "
                                       "has no number", _label_pattern(ident),
                                       hint="give the figure a caption: ![Caption](file.png){#fig:x}")
-                add(ident, short, (counters[short],))
+                add(ident, short, (sections[1], counters[short]) if book else (counters[short],))
             elif prefix in KINDS:
                 raise _misplaced(where, ident, f"a {KINDS[short][0]}")
         elif prefix in KINDS:
@@ -275,7 +297,7 @@ class _Resolver:
         parts += [[self._name(t)] for t in {t.label: t for t in group if t.number is None}.values()]
         if not noun:
             return _series(parts)
-        word = KINDS[kind][0 if len(parts) == 1 and len(numbered) <= 1 else 1]
+        word = NOUNS[kind][0 if len(parts) == 1 and len(numbered) <= 1 else 1]
         word = word[:1].upper() + word[1:] if capital else word
         return [Str(word + NBSP), *_series(parts)]
 
@@ -337,8 +359,8 @@ class _Resolver:
         return out + list(items[-1]["citationSuffix"])
 
 
-def resolve(doc: dict, *, fmt: str = "latex", source: Path | None = None, secnumdepth: int = 0,
-            citation_keys: Collection[str] = ()) -> dict:
+def resolve(doc: dict, *, fmt: str = "latex", source: Path | Sequence[Path] | None = None,
+            secnumdepth: int = 0, citation_keys: Collection[str] = (), division: str = "section") -> dict:
     """``doc`` with every cross-reference replaced by its text (a new document; ``doc`` is kept).
 
     ``fmt``: ``latex`` (each number links to its target) or any other writer
@@ -347,7 +369,7 @@ def resolve(doc: dict, *, fmt: str = "latex", source: Path | None = None, secnum
     """
     blocks = doc.get("blocks", [])
     keys = [c["citationId"] for cite in elements(blocks, "Cite") for c in cite["c"][0]]
-    found = targets(blocks, secnumdepth=secnumdepth, source=source)
+    found = targets(blocks, secnumdepth=secnumdepth, source=source, division=division)
     if not any(is_reference(k) for k in keys):
         return doc
     resolver = _Resolver(found, _sentence_starts(blocks), fmt, _Source(source), frozenset(citation_keys))

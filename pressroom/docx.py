@@ -32,8 +32,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from . import facts
+from .chapters import joined
 from .config import Settings
-from .convert import apply_citations, citeproc, csl_list, read_ast, resolve_references
+from .convert import book_parts, cite_parts, citeproc, csl_list, read_ast, resolve_references
 from .docxfile import CoreProperties, normalised
 from .errors import Warnings
 from .figures import check_figures, image_targets
@@ -57,7 +58,7 @@ def run(settings: Settings, warnings: Warnings) -> None:
 
 def expected_properties(settings: Settings) -> CoreProperties:
     """What the .docx's document properties say: the PDF's metadata (no authors when anonymous)."""
-    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    source = facts.of_build(settings)
     return CoreProperties(title=source.title, authors=settings.authors, subject=source.subject,
                           keywords=settings.keywords, language=settings.lang)
 
@@ -68,11 +69,14 @@ def make_docx(settings: Settings) -> bytes:
     if settings.safe:
         check_safe_paths(settings)
     doc = read_ast(md, settings)
-    if settings.safe:
-        check_docx_input(doc, md)
-    check_figures(doc, md)
+    parts = book_parts(doc, settings)   # the manuscript, and a book's chapters
+    for path, part, _ in parts:
+        if settings.safe:
+            check_docx_input(part, path)
+        check_figures(part, path, folder=md.parent)
+    doc = joined(doc, [part for _, part, _ in parts[1:]])
     doc, rendered = _pdf_figures_as_png(doc, settings)
-    doc = _with_notes(doc, settings)
+    doc = _with_notes(doc, parts, settings)
     meta, front, back = front_matter(doc["meta"], settings)
     document = {"pandoc-api-version": doc["pandoc-api-version"], "meta": meta,
                 "blocks": [*front, *doc["blocks"], *back]}
@@ -148,9 +152,10 @@ def _width(pdf: Path) -> str:
     return f"{abs(box[2] - box[0]) / 72:.2f}in"
 
 
-def _with_notes(doc: dict, settings: Settings) -> dict:
-    """The cross-references as their text, then the citations as notes of pandoc's own inlines.
-    The convert stage reports the engine's warnings (the same ones): here they are not said twice."""
+def _with_notes(doc: dict, parts: list, settings: Settings) -> dict:
+    """The cross-references as their text, then the citations as notes of pandoc's own inlines
+    (a book's chapters each cited on their own, as in the PDF). The convert stage reports the
+    engine's warnings (the same ones): here they are not said twice."""
     doc = resolve_references(doc, settings, fmt="docx")
     if settings.citations == "csl":
         refs = any(div["c"][0][0] == "refs" for div in elements(doc["blocks"], "Div"))
@@ -159,7 +164,8 @@ def _with_notes(doc: dict, settings: Settings) -> dict:
                                                for b in settings.bibliographies]}
         return citeproc({**doc, "blocks": blocks, "meta": {**doc["meta"], "bibliography": bibliography}},
                         settings)
-    return apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")
+    blocks, _ = cite_parts(doc, parts, settings, Warnings(echo=False), fmt="pandoc", marks=False)
+    return {**doc, "blocks": blocks}
 
 
 def _numbered_to(depth: int):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import jsoncache
+from .chapters import book_digest, joined, read_chapter
 from .errors import PressroomError
 from .figures import image_targets
 from .manuscript import text_without_key
@@ -44,10 +45,12 @@ class Facts:
     cited_in_code: tuple[tuple[str, int], ...] = ()
 
 
-def source_digest(markdown: Path) -> str:
-    """sha256 of the manuscript without its ``draft`` block: what the AST's uses depend on."""
-    return hashlib.sha256(text_without_key(markdown.read_text(encoding="utf-8"), "draft")
+def source_digest(markdown: Path, chapters: tuple[Path, ...] = ()) -> str:
+    """sha256 of the manuscript without its ``draft`` block (and of a book's chapters): what the
+    AST's uses depend on."""
+    main = hashlib.sha256(text_without_key(markdown.read_text(encoding="utf-8"), "draft")
                           .encode("utf-8")).hexdigest()
+    return book_digest(main, chapters)
 
 
 def plain(value: dict | None) -> str:
@@ -72,32 +75,39 @@ def from_ast(doc: dict) -> Facts:
                  citations=keys, cited_in_code=tuple((k, n) for k, n in in_code if n))
 
 
-def record(out_dir: Path, markdown: Path, doc: dict) -> Facts:
-    """The facts of ``doc`` (the AST of ``markdown`` as it is now), kept for the next build."""
+def record(out_dir: Path, markdown: Path, doc: dict, chapters: tuple[Path, ...] = ()) -> Facts:
+    """The facts of ``doc`` (the AST of ``markdown`` and its ``chapters`` as they are now), kept for
+    the next build."""
     facts = from_ast(doc)
     entries = {"figures": list(facts.figures), "title": facts.title, "short_title": facts.short_title,
                "subject": facts.subject, "citations": list(facts.citations),
                "cited_in_code": [list(pair) for pair in facts.cited_in_code]}
-    jsoncache.save(out_dir / FACTS_CACHE, entries, f"{_LAYOUT}:{source_digest(markdown)}")
+    jsoncache.save(out_dir / FACTS_CACHE, entries, f"{_LAYOUT}:{source_digest(markdown, chapters)}")
     return facts
 
 
 def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
-            digest: str | None = None) -> Facts:
+            digest: str | None = None, chapters: tuple[Path, ...] = ()) -> Facts:
     """The facts of the manuscript as it is now: kept ones, else pandoc's reading.
 
     When pandoc cannot read the manuscript, the facts are empty: the
     convert stage reports the error.
     """
-    kept = jsoncache.load(out_dir / FACTS_CACHE, f"{_LAYOUT}:{digest or source_digest(markdown)}")
+    kept = jsoncache.load(out_dir / FACTS_CACHE, f"{_LAYOUT}:{digest or source_digest(markdown, chapters)}")
     if kept:
         return Facts(figures=tuple(kept.get("figures", ())), title=kept.get("title", ""),
                      short_title=kept.get("short_title", ""), subject=kept.get("subject", ""),
                      citations=tuple(kept.get("citations", ())),
                      cited_in_code=tuple((str(k), int(n)) for k, n in kept.get("cited_in_code", ())))
     try:
-        doc = read_markdown(markdown, limits=limits, stage="convert")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        doc = joined(read_markdown(markdown, limits=limits, stage="convert"),
+                     [read_chapter(c, out_dir, limits=limits) for c in chapters])
     except PressroomError:
         return Facts()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return record(out_dir, markdown, doc)
+    return record(out_dir, markdown, doc, chapters)
+
+
+def of_build(settings) -> Facts:
+    """The facts of the manuscript a build's ``settings`` name (with a book's chapters)."""
+    return current(settings.manuscript, settings.out_dir, limits=settings.limits, chapters=settings.chapters)

@@ -53,19 +53,22 @@ def figure_files(markdown: Path, targets: tuple[str, ...] | list[str]) -> list[P
     return paths
 
 
-def check_figures(doc: dict, md: Path) -> list[str]:
-    """Every figure must exist inside the manuscript folder (TeX reads only the build folder)."""
+def check_figures(doc: dict, md: Path, *, folder: Path | None = None) -> list[str]:
+    """Every figure must exist inside the manuscript folder (TeX reads only the build folder).
+    ``md``: the file the figures are named in (for the line); ``folder``: the folder their paths
+    are relative to (a book's chapter names them relative to the main file's), by default md's."""
     images = image_targets(doc)
+    folder = folder or md.parent
     for target in images:
         if "://" in target:
             raise _error(md, target, "remote images are not fetched",
                          "download the image next to the manuscript and refer to it by a relative path")
-        path = md.parent / target
-        if not path.resolve().is_relative_to(md.parent.resolve()):
+        path = folder / target
+        if not path.resolve().is_relative_to(folder.resolve()):
             raise _error(md, target, "figure outside the manuscript folder",
                          "move the figure into the manuscript folder (e.g. figures/)")
         if not path.is_file():
-            raise _error(md, target, "figure not found", f"the path is relative to {md.parent}")
+            raise _error(md, target, "figure not found", f"the path is relative to {folder}")
         if path.suffix.lower() not in FIGURE_FORMATS:
             raise _error(md, target, f"figures in {path.suffix or 'this'} format cannot be included",
                          "TeX includes PDF, PNG and JPEG: export the figure as one of them "

@@ -68,9 +68,12 @@ def read_fields(parts: dict[str, str], authors: int) -> tuple[dict[str, str], li
 
 
 def write_front(path: Path, *, fields: dict[str, str], authors: list[dict[str, str]], keywords: list[str],
-                images: list[str], needs: list[str], highlighting: str, line_mark: str) -> Path:
+                images: list[str], needs: list[str], highlighting: str, line_mark: str,
+                chapter_marks: dict[str, str] | None = None) -> Path:
     front = {"fields": fields, "authors": authors, "keywords": keywords, "images": images,
              "needs": sorted(needs), "highlighting_macros": highlighting, "line_mark": line_mark}
+    if chapter_marks:   # a book: each chapter's line marks, and its file relative to the main file's
+        front["chapter_marks"] = chapter_marks
     return write_text_atomic(path, json.dumps(front, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 

@@ -64,7 +64,7 @@ def input_files(settings: Settings, figures: list[Path], template_files: list[Pa
     """Every input by its portable name."""
     folder = settings.manuscript.parent
     files = {_name(settings.manuscript, folder): settings.manuscript}
-    for extra in (*settings.bibliographies, settings.csl, *figures):
+    for extra in (*settings.chapters, *settings.bibliographies, settings.csl, *figures):
         if extra is not None:
             files[_name(extra, folder)] = extra
     for path in template_files:
@@ -180,7 +180,7 @@ def run(settings: Settings, warnings: Warnings) -> None:
     from . import facts
     from .figures import figure_files
     from .render import template_files
-    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    source = facts.of_build(settings)
     write_manifest(settings, figure_files(settings.manuscript, source.figures),
                    template_files(settings.template_dir))
 

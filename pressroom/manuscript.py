@@ -45,6 +45,7 @@ KNOWN_KEYS = {
     "double-spacing": "true: everything double-spaced, notes too",
     "bibliography-list": "true: print a Bibliography of the cited sources after the body",
     "nocite": "sources to list in the bibliography without citing them: '@key1 @key2', or '@*' for all",
+    "chapters": "the chapter files of a book, in order, relative to this file",
 }
 #: The formats a build makes (`outputs:`, a template's `outputs`, `--to`): the PDFs always.
 OUTPUT_FORMATS = ("pdf", "docx")
@@ -81,6 +82,11 @@ class Manuscript:
         return key_line(lines, key)
 
     @property
+    def chapters(self) -> tuple[Path, ...]:
+        """The chapter files the header lists (a book), relative to the main file, in order."""
+        return tuple(self.folder / c for c in self.meta.get("chapters") or ())
+
+    @property
     def bibliographies(self) -> tuple[Path, ...]:
         """The `.bib` files the header names (one, or a list), relative to the manuscript."""
         bib = self.meta.get("bibliography")
@@ -97,6 +103,9 @@ def resolve_manuscript_path(arg: str | Path) -> Path:
             return preferred.resolve()
         if len(candidates) == 1:
             return candidates[0].resolve()
+        books = [c for c in candidates if _lists_chapters(c)]   # a book's main file, beside its chapters
+        if len(books) == 1:
+            return books[0].resolve()
         raise ManuscriptError(
             "no single manuscript in this folder" if candidates else "no .md file in this folder",
             file=path,
@@ -105,6 +114,16 @@ def resolve_manuscript_path(arg: str | Path) -> Path:
         raise ManuscriptError("no such manuscript", file=path,
                               hint="give the path of a .md file or of its folder")
     return path.resolve()
+
+
+def _lists_chapters(path: Path) -> bool:
+    """Whether the file's YAML header has a `chapters:` key (read as text: a quick look only)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    end = header_close(lines) if lines and lines[0].strip() == "---" else None
+    return end is not None and any(re.match(r"chapters\s*:", line) for line in lines[1:end])
 
 
 def text_without_key(text: str, key: str) -> str:
@@ -234,11 +253,47 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
                                       file=path, line=key_line(header_lines, "bibliography"),
                                       hint="name a .bib file" if there else
                                       f"the path is relative to {path.parent}")
+    _check_chapters(path, meta.get("chapters"), header_lines)
     engine = meta.get("citations")
     if engine is not None and engine not in ("chicago", "csl"):
         raise ManuscriptError(f"unknown citation engine `{engine}`", file=path,
                               line=key_line(header_lines, "citations"),
                               hint="use `citations: chicago` (default) or `citations: csl`")
+
+
+def _check_chapters(path: Path, chapters: Any, header_lines: list[str]) -> None:
+    """A book's chapters: Markdown files inside the manuscript folder, each listed once."""
+    if chapters is None:
+        return
+    def fail(what: str, chapter: str | None = None, hint: str | None = None) -> None:
+        line = key_line(header_lines, "chapters")
+        if chapter is not None:   # the line that names it, in a block list
+            found = find_line("\n".join(header_lines), re.compile(rf"^\s*-\s*['\"]?{re.escape(chapter)}"))
+            line = found + 1 if found else line
+        raise ManuscriptError(what, file=path, line=line,
+                              hint=hint or "e.g. `chapters: [introduction.md, chapter-1.md]`, "
+                                           "paths relative to this file")
+    if not isinstance(chapters, list) or not chapters or not all(
+            isinstance(c, str) and c.strip() for c in chapters):
+        fail("`chapters` must be a list of Markdown files")
+    folder = path.parent.resolve()
+    seen: dict[Path, str] = {}
+    for chapter in chapters:
+        file = path.parent / chapter
+        if Path(chapter).is_absolute() or not file.resolve().is_relative_to(folder):
+            fail(f"chapter outside the manuscript folder: {chapter}", chapter,
+                 "keep the chapters in the main file's folder (or a folder inside it)")
+        if file.resolve() == path.resolve():
+            fail(f"the main file cannot be one of its own chapters: {chapter}", chapter,
+                 "list only the chapter files; the main file's own text comes before them")
+        if not file.is_file():
+            fail(f"chapter {'is not a file' if file.exists() else 'file not found'}: {chapter}", chapter,
+                 f"the path is relative to {path.parent}")
+        if file.suffix.lower() not in (".md", ".markdown"):
+            fail(f"a chapter must be a Markdown file (.md): {chapter}", chapter)
+        if file.resolve() in seen:
+            fail(f"chapter listed twice: {chapter}", chapter, "list each chapter file once")
+        seen[file.resolve()] = chapter
 
 
 #: Header keys whose value is one piece of text (a number or date is taken as text).

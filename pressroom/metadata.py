@@ -40,7 +40,7 @@ from .sourcelines import find_line_in, header_close
 from .tools import DEFAULT_LIMITS, Limits, pandoc_path, run_pandoc
 
 #: What pressroom takes from its own reading and gives to the tools: they must be pandoc's.
-PATH_KEYS = ("bibliography", "csl", "template", "citations")
+PATH_KEYS = ("bibliography", "csl", "template", "citations", "chapters")
 #: Fields pandoc renders from its own metadata (the body's reference links may resolve inside them).
 RENDERED = frozenset((*TEXT_FIELDS, "author"))
 _HINT = ("keep the whole header in the one YAML block at the top of the file (pandoc also reads a later "

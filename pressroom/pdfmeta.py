@@ -71,7 +71,7 @@ def expected(settings: Settings, *, draft: bool) -> PdfMetadata:
     The title and subject are the plain text pandoc reads from the header,
     as the page prints them (facts.py).
     """
-    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    source = facts.of_build(settings)
     return PdfMetadata(
         title=source.title, authors=settings.authors, subject=source.subject,
         keywords=settings.keywords, language=settings.lang, creator=settings.creator,

@@ -71,7 +71,7 @@ def docx_rows(settings: Settings, docx: Path) -> list[dict]:
     from .docx import expected_properties
     from .docxcheck import check_docx, pdf_note_count
     pdf = docx.with_suffix(".pdf")   # the submission PDF of the same build
-    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    source = facts.of_build(settings)
     findings = check_docx(docx, expected=expected_properties(settings), hidden=hidden_names(settings),
                           pdf_notes=pdf_note_count(pdf) if pdf.is_file() else None,
                           references=References(citations=source.citations, in_code=source.cited_in_code))
@@ -95,7 +95,7 @@ def references(settings: Settings, pdf: Path) -> References:
     """What the build knows of ``pdf``'s references: the keys the manuscript cites, what the log
     of the TeX run that made the submission PDF (the draft is it, stamped) reports undefined, and
     the ``\\ref`` to labels its .aux gives no number."""
-    source = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    source = facts.of_build(settings)
     log = settings.out_dir / AUX_DIR / f"{settings.stem}.log"
     aux = settings.out_dir / AUX_DIR / f"{settings.stem}.aux"
     submission = settings.output(".pdf")

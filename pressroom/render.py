@@ -72,7 +72,7 @@ def template_files(template_dir: Path) -> list[Path]:
 def template_context(settings: Settings, front: dict, body: str,
                      source: facts.Facts | None = None) -> dict[str, Any]:
     """What a template receives (README.md lists it); ``source``: the manuscript's facts (plain title)."""
-    source = source or facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
+    source = source or facts.of_build(settings)
     fields = front.get("fields", {})
     body, floats = split_floats(body, front.get("line_mark", ""))
     authors = [{k: Latex(v) for k, v in a.items()} for a in front.get("authors", [])]

@@ -180,8 +180,9 @@ def is_line_mark(block: dict) -> bool:
     return block.get("t") == "RawBlock" and block["c"][1].startswith(LINE_MARK)
 
 
-def markdown_line(tex: Path, tex_line: int, mark: str) -> int | None:
-    """The Markdown line of the block the .tex line belongs to (the nearest ``mark`` above it).
+def markdown_place(tex: Path, tex_line: int, marks: dict[str, Path]) -> tuple[Path, int] | None:
+    """The Markdown file and line of the block the .tex line belongs to: the nearest line mark above
+    it, one of ``marks`` (mark → file: the manuscript's, and a book's chapters').
 
     None when the line is outside the body (the template or the front matter).
     """
@@ -190,7 +191,8 @@ def markdown_line(tex: Path, tex_line: int, mark: str) -> int | None:
     except OSError:
         return None
     for line in reversed(lines[:tex_line]):
-        if line.startswith(mark):
-            value = line[len(mark):].strip()
-            return int(value) if value.isdigit() else None
+        for mark, file in marks.items():
+            if line.startswith(mark):
+                value = line[len(mark):].strip()
+                return (file, int(value)) if value.isdigit() else None
     return None

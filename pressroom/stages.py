@@ -71,8 +71,8 @@ def stages(settings: Settings) -> list[Stage]:
     if s.safe:   # refused before any stage runs, and before doit reads an input for its digests
         from .safe import check_before_build
         check_before_build(s)
-    digest = facts.source_digest(s.manuscript)
-    source = facts.current(s.manuscript, s.out_dir, limits=s.limits, digest=digest)
+    digest = facts.source_digest(s.manuscript, s.chapters)
+    source = facts.current(s.manuscript, s.out_dir, limits=s.limits, digest=digest, chapters=s.chapters)
     figure_paths = figure_files(s.manuscript, source.figures)
     templates = template_files(s.template_dir)
     bib = list(s.bibliographies)
@@ -82,10 +82,10 @@ def stages(settings: Settings) -> list[Stage]:
     pdf_code = ("pdfmeta.py", "facts.py", "_pdfio.py")
     work = [
         Stage("convert", "Markdown + bibliography → LaTeX body and front matter",
-              (*bib, *csl, *code_files(*_CONVERT_CODE, "citations")),
+              (*s.chapters, *bib, *csl, *code_files(*_CONVERT_CODE, "citations")),
               (s.output(".body.tex"), s.output(".front.json"), s.output(".words.json")),
               ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth",
-               "floats_at_end"),
+               "floats_at_end", "division"),
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *(p for p in templates if p.suffix != ".docx"),
@@ -124,15 +124,15 @@ def stages(settings: Settings) -> list[Stage]:
                       ("authors", "keywords", "lang", "paper", "stamp", "outputs"), plain))
     return [*work,
             Stage("manifest", "sha256 of every input and output, tool versions → manifest.json",
-                  (s.manuscript, *bib, *csl, *figure_paths, *templates,
+                  (s.manuscript, *s.chapters, *bib, *csl, *figure_paths, *templates,
                    *(p for stage in work for p in stage.outputs), *code_files("manifest.py")),
                   (s.out_dir / "manifest.json",),
                   ("template_name", "source_date_epoch", "engine"))]
 
 
-_CONVERT_CODE = ("convert.py", "crossref.py", "layout.py", "pandoc_ast.py", "sourcelines.py", "figures.py",
-                 "frontfields.py", "latexblocks.py", "safe.py", "texmath.py", "metadata.py", "facts.py",
-                 "jsoncache.py", "latex.py", "languages.py", "pandoc-body.latex", "wordcount.py")
+_CONVERT_CODE = ("convert.py", "chapters.py", "crossref.py", "layout.py", "pandoc_ast.py", "sourcelines.py",
+                 "figures.py", "frontfields.py", "latexblocks.py", "safe.py", "texmath.py", "metadata.py",
+                 "facts.py", "jsoncache.py", "latex.py", "languages.py", "pandoc-body.latex", "wordcount.py")
 
 
 def _runner(stage: str):

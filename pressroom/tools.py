@@ -270,7 +270,7 @@ def run(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
 #: looks like an option is a file name that reached the options by mistake: refused.
 PANDOC_OPTIONS = frozenset({"--from", "--to", "--wrap", "--standalone", "--template", "--citeproc",
                             "--csl", "--version", "--output", "--reference-doc", "--number-sections",
-                            "--print-default-data-file"})
+                            "--print-default-data-file", "--top-level-division"})
 
 
 def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.PathLike] = (),

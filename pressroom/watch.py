@@ -126,8 +126,9 @@ class Watcher:
         from . import facts
         from .figures import figure_files
         from .render import template_files
-        found = facts.current(settings.manuscript, settings.out_dir, limits=settings.limits)
-        files = [settings.manuscript, *settings.bibliographies, *([settings.csl] if settings.csl else []),
+        found = facts.of_build(settings)
+        files = [settings.manuscript, *settings.chapters, *settings.bibliographies,
+                 *([settings.csl] if settings.csl else []),
                  *figure_files(settings.manuscript, found.figures), *template_files(settings.template_dir)]
         self.inputs = {os.path.abspath(p) for p in files}
 

@@ -152,7 +152,7 @@ BLOCKS = [
     "A note.[^n]\n\n[^n]: Its text [@jones1999, 5].",
     "(@) An example.", "(@good) A labelled example, see (@good).", "| Line one\n|   line two",
     "Term\n:   Its definition.", "- a\n    - nested\n- b", "3. three\n4. four", "> A quotation.\n>\n> Two.",
-    "| a | b |\n|---|--:|\n| 1 | 2 |\n\n: Caption {#tbl:x}", "| a | b |\n|---|---|\n| x^[in a table] | y |",
+    "| a | b |\n|---|--:|\n| 1 | 2 |\n\n: Caption {#tbl-x}", "| a | b |\n|---|---|\n| x^[in a table] | y |",
     "```python\nprint(1)\n```", "```\nplain\n```", "~~struck~~ and [marked]{.mark}", "$$x = \\frac{1}{2}$$",
     "Inline $a^2$ and `code`.", "::: {.note}\nIn a div.\n:::", "<div>html</div>", "***",
     "See [the heading](#sec-a).",

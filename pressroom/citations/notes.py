@@ -10,7 +10,7 @@ are separated by a marker paragraph and split afterwards).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..pandoc_ast import Para, Str, elements, read_markdown
@@ -53,12 +53,40 @@ def list_notes(markdown_path: Path, *, bibliography: Path | list[Path] | None = 
     pandoc's AST of the manuscript before the notes are made (the command line checks there that
     pandoc and pressroom read the header alike, as the build does). Cross-references read as their
     text (``secnumdepth``: the heading levels the template numbers)."""
+    [(_, notes)] = notes_by_part(markdown_path, bibliography=bibliography, options=options, warn=warn,
+                                 limits=limits, on_read=on_read, secnumdepth=secnumdepth)
+    return notes
+
+
+def notes_by_part(markdown_path: Path, *, chapters: Sequence[Path] = (),
+                  bibliography: Path | list[Path] | None = None, options: dict | None = None, warn=None,
+                  limits: Limits = DEFAULT_LIMITS, on_read: Callable[[dict], None] | None = None,
+                  secnumdepth: int = 0, division: str = "section") -> list[tuple[Path, list[str]]]:
+    """The notes of each part, in order: the main file's, then each of a book's ``chapters``, each
+    cited on its own as the build cites them (numbered from 1, the first citation of a source a full
+    note again, no Ibid. across a chapter)."""
     from ..crossref import resolve
+    from .pandoc_filter import load_for
     markdown_path = Path(markdown_path)
     doc = read_markdown(markdown_path, limits=limits, stage="notes")
     if on_read is not None:
         on_read(doc)
-    doc = resolve(doc, fmt="pandoc", source=markdown_path, secnumdepth=secnumdepth)
-    doc = process(doc, source=markdown_path, bibliography=bibliography,
-                  fmt="pandoc", options=options, warn=warn, limits=limits)
-    return notes_to_markdown(doc, collect_notes(doc), limits=limits)
+    parts = [(markdown_path, doc["blocks"])]
+    parts += [(Path(c), read_markdown(Path(c), limits=limits, stage="notes")["blocks"]) for c in chapters]
+    whole = resolve({**doc, "blocks": [b for _, blocks in parts for b in blocks]}, fmt="pandoc",
+                    source=[path for path, _ in parts], secnumdepth=secnumdepth, division=division)
+    # a book's chapters are read one after another: the bibliography is loaded once (the main file's)
+    loaded = load_for(doc, markdown_path, bibliography, warn=warn, limits=limits) if chapters else None
+    at, cited = 0, []
+    for path, blocks in parts:
+        part = {**whole, "blocks": whole["blocks"][at:at + len(blocks)]}
+        at += len(blocks)
+        cited.append((path, process(part, source=path, bibliography=loaded or bibliography,
+                                    fmt="pandoc", options=options, warn=warn, limits=limits)))
+    notes = [collect_notes(part) for _, part in cited]
+    texts = notes_to_markdown(doc, [n for part in notes for n in part], limits=limits)
+    out, at = [], 0
+    for (path, _), part in zip(cited, notes):
+        out.append((path, texts[at:at + len(part)]))
+        at += len(part)
+    return out

@@ -350,14 +350,36 @@ def process(doc: dict, *, source: Path | None = None,
     if bibliography_list is None:
         bibliography_list = _to_bool(_meta_value(meta.get("bibliography-list", False)))
     if bibliography_list:
-        nocite = cited_keys(meta.get("nocite", {}))
-        for n, key in enumerate(nocite):
-            if key != "*" and key not in bib:
-                proc._unknown(key, len(cited) + n)
-        entries = list_entries(bib, chicago, fmt, cited, nocite)
-        blocks = place_bibliography(blocks, entries, fmt,
-                                    heading=languages.strings(language)["bibliography"])
+        blocks = _with_list(blocks, meta, bib, chicago, fmt, cited, proc)
     return {**doc, "blocks": blocks}
+
+
+def _with_list(blocks: list, meta: dict, bib: Bibliography, chicago: ChicagoOptions, fmt: str,
+               cited: list[str], proc: _Processor) -> list:
+    """``blocks`` with the bibliography list of the ``cited`` keys and ``nocite``'s; an unknown
+    ``nocite`` key is the processor's error."""
+    nocite = cited_keys(meta.get("nocite", {}))
+    for n, key in enumerate(nocite):
+        if key != "*" and key not in bib:
+            proc._unknown(key, len(cited) + n)
+    language = stringify(meta.get("lang", {})) or "en-US"
+    return place_bibliography(blocks, list_entries(bib, chicago, fmt, cited, nocite), fmt,
+                              heading=languages.strings(language)["bibliography"])
+
+
+def add_bibliography_list(doc: dict, blocks: list, *, source: Path | None = None, bibliography=None,
+                          fmt: str = "latex", options: dict | None = None,
+                          warn: Callable[..., None] | None = None, cache_dir: Path | None = None,
+                          limits: Limits = DEFAULT_LIMITS) -> list:
+    """``blocks`` (``doc``'s, cited part by part: a book's chapters) with the bibliography list of
+    ``doc`` (whose citations are not yet notes) placed as ``process`` places it."""
+    meta = doc.get("meta", {})
+    warn = warn or _default_warn
+    bib = _load(meta, source, bibliography, warn=warn, cache_dir=cache_dir, limits=limits)
+    chicago = read_options(meta, options)
+    cited = cited_keys(doc.get("blocks", []))
+    proc = _Processor(bib, Style(options=chicago), fmt, source, warn, cited)
+    return _with_list(blocks, meta, bib, chicago, fmt, cited, proc)
 
 
 #: the Div the list goes into when the manuscript has no ``::: {#refs}``
@@ -422,6 +444,13 @@ def _babel_name(tag: str) -> str:
         return languages.from_tag(tag).babel
     except languages.UnknownLanguage:
         return languages.ENGLISH.babel
+
+
+def load_for(doc: dict, source: Path | None, bibliography=None, *, warn=None, cache_dir=None,
+             limits: Limits = DEFAULT_LIMITS) -> Bibliography:
+    """The bibliography ``process`` would load for ``doc``: loaded once for several parts of a book."""
+    return _load(doc.get("meta", {}), source, bibliography, warn=warn or _default_warn, cache_dir=cache_dir,
+                 limits=limits)
 
 
 def _load(meta: dict, source: Path | None, bibliography, *, warn=None, cache_dir=None,
