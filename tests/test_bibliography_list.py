@@ -68,16 +68,16 @@ def test_the_list_follows_the_body_in_chicago_order_and_form(tmp_path):
     assert header["t"] == "Header" and stringify(header) == "Bibliography"
     assert "unnumbered" in header["c"][1][1]
     assert listed(last) == [
-        # family-first names under the family name, among the others (CMOS 14.66, 14.83)
+        # family-first names under the family name, among the others (CMOS 14.66–14.69, 8.14)
         r"Shen Zhihua and Xia Yafeng. *Mao and the Sino-Soviet Partnership*. Lanham, MD: Lexington, 2015.",
-        # a particle that is not part of the family name follows the given name (CMOS 14.71)
+        # a particle that is not part of the family name follows the given name (CMOS 8.5)
         "Tocqueville, Alexis de. *Democracy in America*. Translated by Harvey C. Mansfield. Chicago: "
         "University of Chicago Press, 2000.",
         "Van de Ven, Hans J. *War and Nationalism in China*. London: Routledge, 2003.",
         "Westad, Odd Arne, ed. *Brothers in Arms*. Stanford, CA: Stanford University Press, 1998.",
         # the 3-em dash for the same name (CMOS 14.67–14.68)
         "———. *The Global Cold War*. Cambridge: Cambridge University Press, 2005.",
-        # an article's whole page range, the DOI (CMOS 14.175)
+        # an article's whole page range, the DOI (CMOS 14.8)
         "Zubok, Vladislav. “The Mao-Khrushchev Conversations.” *Cold War International History Project "
         "Bulletin* 12 (2001): 244–272. <https://doi.org/10.1000/xyz>.",
     ]
@@ -157,3 +157,29 @@ def test_a_template_turns_it_on_and_the_header_wins(tmp_path):
     (folder / "settings.toml").write_text('bibliography-list = "yes"\n', encoding="utf-8")
     with pytest.raises(TemplateError, match="must be true or false"):
         settings("")
+
+
+def test_the_documented_entries_are_what_the_engine_prints():
+    """docs/citation-styles.md, "The bibliography list": each row of its table (first header cell
+    `entry`) is the entry of tests/data/chicago/entries in each style."""
+    import re
+    from pathlib import Path
+
+    from pressroom.citations.bibliography import load_bibliography
+    from pressroom.citations.pandoc_filter import read_options
+    from pressroom.citations.reference_list import BibliographyStyle
+    root = Path(__file__).resolve().parent.parent
+    docs = (root / "docs" / "citation-styles.md").read_text(encoding="utf-8")
+    table = re.search(r"^\| entry \| (.*?) \|\n\|[- |]+\|\n((?:\|.*\|\n)+)", docs, re.M)
+    assert table, "no table headed `entry` in docs/citation-styles.md"
+    styles = [c.strip("` ") for c in table.group(1).split(" | ")]
+    bib = load_bibliography(sorted((root / "tests" / "data" / "chicago" / "entries").glob("*.bib")),
+                            warn=lambda *a, **k: None)
+    rows = [row.strip("|").split(" | ") for row in table.group(2).splitlines()]
+    assert len(rows) >= 6
+    for key, *cells in rows:
+        entry = bib[key.strip("` ")]
+        for style, cell in zip(styles, cells, strict=True):
+            engine = BibliographyStyle(options=read_options({}, {"style": style}), entries=[entry])
+            ours = engine.render(engine.format_bibliography_entry(entry, bibliography=bib), "markdown")
+            assert ours.replace("\u00a0", " ") == cell.strip(), (key, style)

@@ -9,6 +9,7 @@ Public API::
     process(doc, *, source, bibliography, fmt, options, warn) -> dict
                                                        # pandoc_filter.py
     list_notes(markdown_path, *, bibliography=None) -> list[str]   # notes.py
+    BibliographyStyle, bibliography_list(style, bib, keys)  # reference_list.py (the list's forms)
 
 The names are imported on first use, so that reading the settings of the
 style (``options``) does not load pybtex: a build with nothing to do must
@@ -20,10 +21,11 @@ from importlib import import_module
 _WHERE = {"Bibliography": "bibliography", "load_bibliography": "bibliography",
           "parse_bibtex": "bibliography", "ChicagoOptions": "options",
           "style_options": "options", "Style": "chicago", "list_notes": "notes",
-          "process": "pandoc_filter"}
+          "process": "pandoc_filter", "BibliographyStyle": "reference_list",
+          "bibliography_list": "reference_list"}
 
-__all__ = ["Bibliography", "ChicagoOptions", "Style", "list_notes", "load_bibliography", "parse_bibtex",
-           "process", "style_options"]
+__all__ = ["Bibliography", "BibliographyStyle", "ChicagoOptions", "Style", "bibliography_list", "list_notes",
+           "load_bibliography", "parse_bibtex", "process", "style_options"]
 
 
 def __getattr__(name: str):

@@ -384,7 +384,7 @@ def add_bibliography_list(doc: dict, blocks: list, *, source: Path | None = None
 
 #: the Div the list goes into when the manuscript has no ``::: {#refs}``
 LIST_ID = "bibliography"
-#: each entry's hanging indent in LaTeX (CMOS 14.64: the bibliography's flush-and-hang style). Written
+#: each entry's hanging indent in LaTeX (the Manual's flush-and-hang bibliography, CMOS 14.21). Written
 #: with \setlength, not `\hangindent=2em`: latexdiff (the changes PDF) takes `=2em` for words and
 #: marks them; \hangafter is 1 at the start of every paragraph.
 HANGING_INDENT = r"\noindent\setlength{\hangindent}{2em}{}"

@@ -3,9 +3,9 @@
 A note and a bibliography entry say the same things differently (CMOS 14.19–14.21): the note
 "Robert N. Bellah, *Habits of the Heart* (Berkeley: University of California Press, 1985), 23"
 is in the bibliography "Bellah, Robert N. *Habits of the Heart*. Berkeley: University of
-California Press, 1985." — the first author's name inverted (CMOS 14.72), the elements
+California Press, 1985." — the first author's name inverted, the elements
 separated by full stops, the publication facts without parentheses, "Edited by" where the note
-has "ed.", an article's or chapter's whole page range (CMOS 14.175, 14.106), and for a run of
+has "ed.", an article's or chapter's whole page range (CMOS 14.106), and for a run of
 works by the same author a 3-em dash in place of the name (CMOS 14.67–14.68).
 
 :class:`BibliographyStyle` is the notes style (:class:`~.chicago.Style`) with one
@@ -156,6 +156,11 @@ class BibliographyStyle(Style):
 
     def lead_names(self, persons) -> str:
         return self.bib_names(persons)
+
+    def container_pages(self, kind: str) -> bool:
+        """An article's or chapter's pages are in every bibliography entry (CMOS 14.106), whatever
+        the style's notes print without a locator."""
+        return True
 
     def head_names(self, entry) -> tuple:
         """The names that open the entry, as the 3-em dash compares them (biblatex's labelname)."""
@@ -419,11 +424,11 @@ class BibliographyStyle(Style):
 
     def bib_magazine(self, e) -> Text:
         """"Author. “Title.” *Magazine*, July 1945, 101–8."; an unsigned newspaper article opens
-        with the paper (CMOS 14.207)."""
+        with the paper (as biblatex-chicago sets it)."""
         date = format_date(entry_date(e), self.options)
         pages = self.page_range(e) if self.container_pages("article") else Text()
         lead = self.lead(e, editors_lead=False)
-        if not lead:   # an unsigned piece opens with the periodical (CMOS 14.207)
+        if not lead:   # an unsigned piece opens with the periodical (as biblatex-chicago sets it)
             journal = Text(NAME_DASH) if getattr(self, "_dash", False) else self.journal(e)
             return sentences(journal, *self.title_sentences(e, "quoted"), capitalised(roman(rich(e, "note"))),
                              units(Text(date) if date else Text(), self.issue_number(e), pages),
