@@ -85,7 +85,7 @@ def stages(settings: Settings) -> list[Stage]:
               (*s.chapters, *bib, *csl, *code_files(*_CONVERT_CODE, "citations")),
               (s.output(".body.tex"), s.output(".front.json"), s.output(".words.json")),
               ("citations", "citation_options", "safe", "anonymous", "keywords", "secnumdepth",
-               "floats_at_end", "division"),
+               "floats_at_end", "division", "bibliography_list"),
               (("manuscript", digest),)),
         Stage("render", "journal template → .tex",
               (s.output(".body.tex"), s.output(".front.json"), *(p for p in templates if p.suffix != ".docx"),
@@ -113,7 +113,8 @@ def stages(settings: Settings) -> list[Stage]:
                            *code_files(*_CONVERT_CODE, "docx.py", "docxfile.py", "sandbox.py", "citations")),
                           (s.output(".docx"),),
                           ("citations", "citation_options", "safe", "anonymous", "keywords", "authors",
-                           "lang", "source_date_epoch", "docx_settings", "template_name", "secnumdepth"),
+                           "lang", "source_date_epoch", "docx_settings", "template_name", "secnumdepth",
+                           "bibliography_list"),
                           (("manuscript", digest), *plain)))
     docx = (s.output(".docx"),) if s.docx else ()
     work.append(Stage("check", "preflight check of both PDFs" + (" and the Word file" if s.docx else ""),

@@ -5,8 +5,11 @@ test_chicago_golden.py)."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
+from conftest import CORPUS_PAPER, needs_corpus
 from pressroom.citations.notes import read_markdown
 from pressroom.citations.pandoc_filter import LIST_ID, process
 from pressroom.config import build_settings
@@ -183,3 +186,20 @@ def test_the_documented_entries_are_what_the_engine_prints():
             engine = BibliographyStyle(options=read_options({}, {"style": style}), entries=[entry])
             ours = engine.render(engine.format_bibliography_entry(entry, bibliography=bib), "markdown")
             assert ours.replace("\u00a0", " ") == cell.strip(), (key, style)
+
+
+@needs_corpus
+def test_the_corpus_paper_lists_its_44_sources_alphabetically_in_working_paper_style():
+    """Every source the corpus paper cites, once, by the first name's family name (family-first
+    names too), accents and case aside; the repeated authors under the 3-em dash."""
+    doc = process(read_markdown(CORPUS_PAPER), source=CORPUS_PAPER, fmt="pandoc",
+                  options={"style": "working-paper"}, bibliography_list=True, warn=lambda *a, **k: None)
+    entries = [stringify(p) for p in doc["blocks"][-1]["c"][1][1]["c"][1]]
+    assert len(entries) == 44
+    heads, last = [], ""
+    for entry in entries:
+        if not entry.startswith("———"):
+            last = entry.lstrip("*“").split(",")[0].split(".")[0].split(" ")[0]
+        heads.append(unicodedata.normalize("NFKD", last).encode("ascii", "ignore").decode().casefold())
+    assert heads == sorted(heads), heads
+    assert sum(e.startswith("———") for e in entries) >= 3
