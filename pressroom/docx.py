@@ -39,7 +39,7 @@ from .docxfile import CoreProperties, normalised
 from .errors import Warnings
 from .figures import check_figures, image_targets
 from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements, walk
-from .safe import check_docx_input, check_safe_paths
+from .safe import RAW_DOCX, check_docx_input, check_safe_paths
 from .sandbox import Sandbox
 from .tools import atomic_write, operand, run_pandoc
 from .tools import run as run_tool
@@ -90,8 +90,10 @@ def make_docx(settings: Settings) -> bytes:
         document["blocks"] = walk(document["blocks"], {"Header": _numbered_to(settings.secnumdepth)})
     # --safe: pandoc reads the figures it embeds; it sees the manuscript folder and the template only
     sandbox = Sandbox(md.parent, also=(settings.template_dir, *rendered)) if settings.safe else None
-    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    env["SOURCE_DATE_EPOCH"] = str(settings.source_date_epoch)
+    # the source date for what pandoc dates (normalised rewrites it anyway); in the sandbox this is
+    # all pandoc gets besides the sandbox's own few variables
+    epoch = {"SOURCE_DATE_EPOCH": str(settings.source_date_epoch)}
+    env = epoch if sandbox is not None else {**os.environ, **epoch}
     data = run_pandoc(args, cwd=md.parent, input=json.dumps(document).encode("utf-8"),
                       limits=settings.limits, stage="docx", file=md, sandbox=sandbox, env=env)
     return normalised(data, expected_properties(settings),
@@ -162,10 +164,23 @@ def _with_notes(doc: dict, parts: list, settings: Settings) -> dict:
         blocks = doc["blocks"] + ([] if refs else csl_list(doc))   # after the body, with its heading
         bibliography = {"t": "MetaList", "c": [{"t": "MetaString", "c": str(b)}
                                                for b in settings.bibliographies]}
-        return citeproc({**doc, "blocks": blocks, "meta": {**doc["meta"], "bibliography": bibliography}},
+        done = citeproc({**doc, "blocks": blocks, "meta": {**doc["meta"], "bibliography": bibliography}},
                         settings)
+        return _word_xml_as_text(done) if settings.safe else done
     blocks, _ = cite_parts(doc, parts, settings, Warnings(echo=False), fmt="pandoc", marks=False)
     return {**doc, "blocks": blocks}
+
+
+def _word_xml_as_text(doc: dict) -> dict:
+    """--safe, after citeproc: raw Word XML from the bibliography (a CSL-YAML field is Markdown,
+    and may hold ``{=openxml}``) prints as the text it is; the manuscript's own was refused."""
+    def inline(node: dict, at) -> dict | None:
+        return Str(node["c"][1]) if str(node["c"][0]).lower() in RAW_DOCX else None
+
+    def block(node: dict, at) -> dict | None:
+        return Para([Str(node["c"][1])]) if str(node["c"][0]).lower() in RAW_DOCX else None
+
+    return {**doc, "blocks": walk(doc["blocks"], {"RawInline": inline, "RawBlock": block})}
 
 
 def _numbered_to(depth: int):

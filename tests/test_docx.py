@@ -376,3 +376,18 @@ def test_the_bibliography_list_is_in_the_word_file_before_the_acknowledgments(do
     assert ["<w:i" in p for p in entries] == [any(i["t"] == "Emph" for i in p["c"]) for p in ours]
     order = [text(p) for p in paragraphs]
     assert order.index("Bibliography") < order.index(expected[0]) < order.index("Acknowledgments")
+
+
+def test_safe_prints_word_xml_from_a_csl_bibliography_as_text(tmp_path):
+    """A CSL-YAML bibliography is Markdown: under --safe its raw Word XML is text, not XML."""
+    from pressroom.sandbox import _probe
+    if not _probe()[0]:
+        pytest.skip(_probe()[1])
+    (tmp_path / "refs.yaml").write_text(
+        "references:\n- id: doe\n  type: book\n  author: [{family: Doe, given: Jane}]\n"
+        "  title: 'Tricks `<w:r><w:t>INJECTED</w:t></w:r>`{=openxml}'\n  issued: {date-parts: [[2001]]}\n",
+        encoding="utf-8")
+    md = _manuscript(tmp_path, "citations: csl\nbibliography: refs.yaml\n", "Text.[@doe]")
+    docx = _docx(md, tmp_path / "o", safe=True)
+    from pressroom.docxfile import text
+    assert "<w:r><w:t>INJECTED</w:t></w:r>" in text(docx)
