@@ -90,9 +90,9 @@ def resolve_references(doc: dict, settings: Settings, *, fmt: str = "latex") -> 
     """The cross-references (``@fig:x``, ``@tbl:x``, ``@sec:x``) as their text, numbered as the
     template numbers; before the citations, so that none is taken for a citation key."""
     from . import crossref
-    keys: frozenset[str] = frozenset()
-    if crossref.references_in(doc["blocks"]):   # a label may be no key of the bibliography
-        keys = bibliography_keys(settings)
+    if not crossref.references_in(doc["blocks"]):
+        return doc
+    keys = bibliography_keys(settings)   # a label may be no key of the bibliography
     return crossref.resolve(doc, fmt=fmt, source=(settings.manuscript, *settings.chapters),
                             secnumdepth=settings.secnumdepth, citation_keys=keys,
                             division=settings.division)

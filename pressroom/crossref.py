@@ -25,7 +25,9 @@ Runs before the citation engine, so ``@fig:x`` is never taken for a
 citation key: every key with a prefix ``fig:``, ``tbl:`` or ``sec:`` is a
 cross-reference. An unknown label, a label given twice or on something with
 no number, a cluster mixing cross-references and citations, and a label that
-is also a key of the bibliography are errors naming the Markdown line.
+is also a key of the bibliography are errors naming the Markdown line (the
+labels are read when the document refers to any: until then they are
+pandoc's identifiers, as they always were).
 """
 
 from __future__ import annotations
@@ -368,10 +370,9 @@ def resolve(doc: dict, *, fmt: str = "latex", source: Path | Sequence[Path] | No
     may also be.
     """
     blocks = doc.get("blocks", [])
-    keys = [c["citationId"] for cite in elements(blocks, "Cite") for c in cite["c"][0]]
-    found = targets(blocks, secnumdepth=secnumdepth, source=source, division=division)
-    if not any(is_reference(k) for k in keys):
+    if not references_in(blocks):   # labels nobody refers to are pandoc's, as they always were
         return doc
+    found = targets(blocks, secnumdepth=secnumdepth, source=source, division=division)
     resolver = _Resolver(found, _sentence_starts(blocks), fmt, _Source(source), frozenset(citation_keys))
     return {**doc, "blocks": walk(blocks, {"Cite": resolver.cite})}
 
