@@ -231,7 +231,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     doc = {**doc, "blocks": blocks}
     mark = line_mark(parts[0][2])
     if settings.floats_at_end:   # the floats after the bibliography (each on a page of its own)
-        blocks = _floats_at_end(blocks, mark)
+        blocks = _floats_at_end(blocks, mark, settings)
     doc["blocks"] = blocks
     fields, authors = field_units(doc["meta"], anonymous=settings.anonymous)
     meta = {k: v for k, v in doc["meta"].items() if k in ("lang", "link-citations")}
@@ -277,12 +277,13 @@ def run(settings: Settings, warnings: Warnings) -> None:
     convert(settings, warnings)
 
 
-def _floats_at_end(blocks: list[dict], mark: str) -> list[dict]:
+def _floats_at_end(blocks: list[dict], mark: str, settings: Settings) -> list[dict]:
     """The numbered figures and tables after the text (layout.py), numbered as crossref.py numbers."""
     from .crossref import targets
     from .layout import floats_to_end
-    numbers: dict[int, tuple[str, int]] = {}
-    targets(blocks, floats=numbers)
+    numbers: dict[int, tuple[str, tuple[int, ...]]] = {}
+    targets(blocks, floats=numbers, division=settings.division,
+            source=(settings.manuscript, *settings.chapters))
     return floats_to_end(blocks, numbers, mark=mark)
 
 

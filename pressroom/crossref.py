@@ -131,7 +131,7 @@ def _strip_notes(inlines: list) -> list:
 
 
 def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path] | None = None,
-            floats: dict[int, tuple[str, int]] | None = None,
+            floats: dict[int, tuple[str, tuple[int, ...]]] | None = None,
             division: str = "section") -> dict[str, Target]:
     """Every label of the document and what it names, numbered as LaTeX numbers them.
 
@@ -188,16 +188,17 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path]
             # pandoc's LaTeX writer captions a table that has a caption or a label (numbered
             # either way); a figure only when its caption has text
             numbered = _has_text(caption) if kind == "Figure" else bool(caption or ident)
+            number = (sections[1], counters[short] + 1) if book else (counters[short] + 1,)
             if numbered:
                 counters[short] += 1
                 if floats is not None:
-                    floats[id(x)] = (short, counters[short])
+                    floats[id(x)] = (short, number)
             if prefix == short:
                 if not numbered:
                     raise where.error(f"{{#{ident}}} labels a {KINDS[short][0]} without a caption, which "
                                       "has no number", _label_pattern(ident),
                                       hint="give the figure a caption: ![Caption](file.png){#fig:x}")
-                add(ident, short, (sections[1], counters[short]) if book else (counters[short],))
+                add(ident, short, number)
             elif prefix in KINDS:
                 raise _misplaced(where, ident, f"a {KINDS[short][0]}")
         elif prefix in KINDS:

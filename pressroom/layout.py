@@ -76,7 +76,8 @@ def settings_of(template: dict[str, Any], header: dict[str, Any], *, template_fi
     return result
 
 
-def floats_to_end(blocks: list[dict], floats: dict[int, tuple[str, int]], *, mark: str) -> list[dict]:
+def floats_to_end(blocks: list[dict], floats: dict[int, tuple[str, tuple[int, ...]]], *,
+                  mark: str) -> list[dict]:
     """``blocks`` (a body with its line marks) with each numbered top-level figure and table moved
     after the text, each on a page of its own, and "[Figure 1 about here]" where it stood.
 
@@ -91,7 +92,7 @@ def floats_to_end(blocks: list[dict], floats: dict[int, tuple[str, int]], *, mar
         if number is None:
             text.append(block)
             continue
-        kind, n = number
+        kind, n = number[0], ".".join(str(i) for i in number[1])
         line_mark = text.pop() if text and _is_mark(text[-1], mark) else None
         text.append(RawBlock("latex", f"\\begin{{center}}[{_NOUN[kind]}~{n} about here]\\end{{center}}"))
         if moved:

@@ -136,10 +136,10 @@ def test_floats_move_with_their_line_marks(tmp_path):
     table = {"t": "Table", "c": [["tbl:t", [], []], [None, []]]}
     blocks = [RawBlock("latex", f"{mark}3"), Para([Str("Text")]), RawBlock("latex", f"{mark}5"), figure,
               RawBlock("latex", f"{mark}7"), table, RawBlock("latex", f"{mark}end")]
-    moved = floats_to_end(blocks, {id(figure): ("fig", 1), id(table): ("tbl", 1)}, mark=mark)
+    moved = floats_to_end(blocks, {id(figure): ("fig", (1,)), id(table): ("tbl", (2, 1))}, mark=mark)
     raw = [b["c"][1] if b["t"] == "RawBlock" else b["t"] for b in moved]
     assert raw == [f"{mark}3", "Para", "\\begin{center}[Figure~1 about here]\\end{center}",
-                   "\\begin{center}[Table~1 about here]\\end{center}", f"{mark}floats",
+                   "\\begin{center}[Table~2.1 about here]\\end{center}", f"{mark}floats",
                    f"{mark}5", "Figure", "\\clearpage", f"{mark}7", "Table", f"{mark}end"]
     assert split_floats(f"text\n{mark}floats\nfloat\n", mark) == ("text", "float\n")
     assert split_floats("text only\n", mark) == ("text only\n", "")
