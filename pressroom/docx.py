@@ -245,14 +245,17 @@ def front_matter(meta: dict, settings: Settings) -> tuple[dict, list, list]:
     """
     anonymous = settings.anonymous
     title_page = bool(dict(settings.docx_settings).get("title_page"))
+    from .languages import strings
+    words = strings(settings.lang)     # "Abstract", "Keywords"... in the document's language
     kept = {k: meta[k] for k in ("title", "subtitle", "abstract", "lang") if k in meta}
+    kept["abstract-title"] = {"t": "MetaInlines", "c": [Str(words["abstract"])]}
     authors = meta.get("author")
     if authors is not None and not anonymous:
         listed = authors["c"] if authors.get("t") == "MetaList" else [authors]
         kept["author"] = {"t": "MetaList", "c": [_author(a) for a in listed]}
     front: list = []
     if settings.keywords:
-        front.append(_styled("Abstract", [Para([{"t": "Emph", "c": [Str("Keywords:")]}, Space(),
+        front.append(_styled("Abstract", [Para([{"t": "Emph", "c": [Str(f"{words['keywords']}:")]}, Space(),
                                                Str(", ".join(settings.keywords))])]))
     if not anonymous:
         notice = _inlines(meta.get("draft-notice"))
@@ -260,7 +263,7 @@ def front_matter(meta: dict, settings: Settings) -> tuple[dict, list, list]:
             front.append(_styled("Date", [Para([Str("["), *notice, Str("]")])]))
         version = _inlines(meta.get("version-date"))
         if version:
-            front.append(_styled("Date", [Para([Str("Version"), Space(), Str("date:"), Space(), *version])]))
+            front.append(_styled("Date", [Para([Str(f"{words['version_date']}:"), Space(), *version])]))
     if title_page:
         front.append(PAGE_BREAK)
         heading = [_styled("Title", [Plain(_inlines(meta.get("title")))])] if "title" in meta else []
@@ -270,6 +273,6 @@ def front_matter(meta: dict, settings: Settings) -> tuple[dict, list, list]:
     back: list = []
     acknowledgments = _blocks(meta.get("acknowledgments"))
     if acknowledgments and not anonymous:
-        back = [{"t": "Header", "c": [1, ["acknowledgments", ["unnumbered"], []], [Str("Acknowledgments")]]},
-                *acknowledgments]
+        heading = [Str(words["acknowledgments"])]
+        back = [{"t": "Header", "c": [1, ["acknowledgments", ["unnumbered"], []], heading]}, *acknowledgments]
     return kept, front, back

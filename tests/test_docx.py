@@ -391,3 +391,14 @@ def test_safe_prints_word_xml_from_a_csl_bibliography_as_text(tmp_path):
     docx = _docx(md, tmp_path / "o", safe=True)
     from pressroom.docxfile import text
     assert "<w:r><w:t>INJECTED</w:t></w:r>" in text(docx)
+
+
+def test_the_fixed_words_are_the_document_language_s(tmp_path):
+    md = _manuscript(tmp_path, "lang: de-DE\nabstract: Kurz.\nkeywords: [Buch]\nacknowledgments: Dank an C.\n"
+                               "author: [Anna Beispiel]\n", "Text.")
+    from pressroom.docxfile import text
+    lines = text(_docx(md, tmp_path / "o"), "word/document.xml").splitlines()
+    assert lines[2:6] == ["Zusammenfassung", "Kurz.", "Schlagwörter: Buch", "Stand: 2026-03-14"]
+    assert lines[-2:] == ["Danksagung", "Dank an C."]
+    anonymous = text(_docx(md, tmp_path / "anon", "anonymous-review"), "word/document.xml")
+    assert "Anna Beispiel" not in anonymous and "Dank an C." not in anonymous and "Stand" not in anonymous
