@@ -230,6 +230,9 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     blocks, marks = cite_parts(doc, parts, settings, warnings)
     doc = {**doc, "blocks": blocks}
     mark = line_mark(parts[0][2])
+    if settings.notes == "endnotes":
+        from .layout import check_endnotes
+        check_endnotes(blocks, md)
     if settings.floats_at_end:   # the floats after the bibliography (each on a page of its own)
         blocks = _floats_at_end(blocks, mark, settings)
     doc["blocks"] = blocks

@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .pandoc_ast import RawBlock
+from .pandoc_ast import RawBlock, elements
 
 #: header key → (Settings field, the values it takes: a type, or a tuple of the allowed words)
 KEYS: dict[str, tuple[str, Any]] = {
@@ -74,6 +74,21 @@ def settings_of(template: dict[str, Any], header: dict[str, Any], *, template_fi
         if key in header:
             result[name] = header[key]
     return result
+
+
+def check_endnotes(blocks: list[dict], source: Path) -> None:
+    """Endnotes travel through a file as one line of text each (the endnotes package), which a code
+    block in a note cannot survive: an error at the code's line, before TeX."""
+    from .errors import ManuscriptError
+    from .sourcelines import find_line_in
+    for note in elements(blocks, "Note"):
+        code = next(elements(note["c"], "CodeBlock"), None)
+        if code is not None:
+            first = next((line.strip() for line in code["c"][1].splitlines() if line.strip()), "")
+            raise ManuscriptError("a note holds a code block, which endnotes cannot print "
+                                  "(`notes: endnotes`)",
+                                  file=source, line=find_line_in(source, first) if first else None,
+                                  hint="write the code inline (`...`) or move it into the text")
 
 
 def floats_to_end(blocks: list[dict], floats: dict[int, tuple[str, tuple[int, ...]]], *,

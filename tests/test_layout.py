@@ -143,3 +143,13 @@ def test_floats_move_with_their_line_marks(tmp_path):
                    f"{mark}5", "Figure", "\\clearpage", f"{mark}7", "Table", f"{mark}end"]
     assert split_floats(f"text\n{mark}floats\nfloat\n", mark) == ("text", "float\n")
     assert split_floats("text only\n", mark) == ("text only\n", "")
+
+
+def test_a_code_block_in_a_note_is_refused_with_endnotes(tmp_path):
+    from pressroom.layout import check_endnotes
+    md = tmp_path / "paper.md"
+    md.write_text("Text.[^a]\n\n[^a]: Code:\n\n    ```\n    a_b % c\n    ```\n", encoding="utf-8")
+    from pressroom.pandoc_ast import read_markdown
+    with pytest.raises(ManuscriptError) as info:
+        check_endnotes(read_markdown(md)["blocks"], md)
+    assert "a note holds a code block" in info.value.message and info.value.line == 6
