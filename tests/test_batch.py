@@ -11,6 +11,9 @@ import pytest
 from conftest import pdf_text, run_cli
 from pressroom.batch import expand
 
+#: one worker runs this module (pytest-xdist): the batch build is made once and read by every test
+pytestmark = pytest.mark.xdist_group("batch")
+
 HEADER = "---\ntitle: {title}\nauthor:\n  - name: A. Writer\nversion-date: 2026-01-02\n---\n\n"
 
 

@@ -19,7 +19,10 @@ import pikepdf
 import pytest
 
 from conftest import SAMPLE, pdf_text, run_cli
-from pressroom.changes import _LINE_MARKS, decorate, strip_marks
+from pressroom.changes import decorate, strip_marks
+
+#: one worker runs this module (pytest-xdist): the repository and the diff are made once, read by all
+pytestmark = pytest.mark.xdist_group("changes")
 
 BIB = """@book{hale1990,
   author = {Hale, Margaret},
@@ -218,7 +221,6 @@ def test_every_template_and_safe(versions, tmp_path, template, safe):
 def test_line_marks_are_removed_before_the_comparison():
     tex = "a\n%%md-0123456789abcdef:12\n\nb\n%%md-0123456789abcdef:end\n% a comment\n"
     assert strip_marks(tex) == "a\n\nb\n% a comment\n"
-    assert _LINE_MARKS.pattern
 
 
 def test_decorate_heads_the_first_page_and_unnumbers_deleted_notes():

@@ -17,6 +17,9 @@ import pytest
 from conftest import CORPUS, CORPUS_MISSING
 from pressroom.citations.notes import list_notes
 
+#: one worker runs this module (pytest-xdist): the corpus paper's notes are listed once and read by every test
+pytestmark = pytest.mark.xdist_group("corpus_notes")
+
 PAPER = CORPUS / "situational-cordiality"
 if not (PAPER / "expected-notes.json").is_file():
     pytest.skip(CORPUS_MISSING, allow_module_level=True)

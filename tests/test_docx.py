@@ -28,6 +28,9 @@ from pressroom.errors import ManuscriptError, TemplateError, Warnings
 from pressroom.manuscript import read_manuscript
 from pressroom.tools import run_pandoc
 
+#: one worker runs this module (pytest-xdist): the .docx builds are made once and read by several tests
+pytestmark = pytest.mark.xdist_group("docx")
+
 #: what the sample's author is called, where she works and how she is written to
 SAMPLE_AUTHOR = ("Caroline Ashdown", "Ashdown", "c.ashdown@example.org", "Northfield College")
 _RAN = re.compile(r"^(\w+)\s+\d+\.\d\d s$", re.M)

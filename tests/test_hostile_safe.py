@@ -43,6 +43,9 @@ from pressroom.errors import LatexError, LimitExceeded
 from pressroom.frontfields import write_front
 from pressroom.tools import Limits
 
+#: one worker runs this module (pytest-xdist): the honest builds are made once and read by several tests
+pytestmark = pytest.mark.xdist_group("hostile_safe")
+
 FIGURE = ROOT / "manuscript" / "figures" / "newspapers-per-decade.png"
 #: The unique string of the marker files outside every folder TeX may see.
 SECRET = "MARKER-7f3c9e21-NEVER-IN-A-PDF"

@@ -20,6 +20,9 @@ import pytest
 
 from conftest import ROOT, pdf_text, run_build, run_cli
 
+#: one worker runs this module (pytest-xdist): the tests take turns editing and rebuilding one build folder
+pytestmark = pytest.mark.xdist_group("incremental")
+
 STAGES = ("convert", "render", "compile", "stamp", "check", "manifest")
 
 PAPER = """\

@@ -5,8 +5,8 @@ isolated environment with setuptools from the package index), from a copy of wha
 package is made of, so nothing of the checkout can stand in for it: not the templates, not
 dodo.py, not build.py. Its dependencies are those already installed in this venv (a `.pth`
 file names our site-packages; `--no-deps`), so the test takes seconds, not a download of
-pikepdf and pandoc. The installed `pressroom` then builds a copy of the sample manuscript
-from a folder of its own, checks the PDFs, lists the notes.
+pikepdf and pandoc. The installed `pressroom` then builds a small paper from a folder of
+its own, checks the PDFs, lists the notes.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, pdf_text
+from outputs import PAPER, write
+
+#: one worker runs this module (pytest-xdist): the installed package is made once for both tests
+pytestmark = pytest.mark.xdist_group("install")
 
 #: what the package is built from (pyproject.toml's packages, package-dir and readme)
 PACKAGE_SOURCES = ("pyproject.toml", "README.md", "pressroom", "templates")
@@ -72,7 +76,8 @@ def test_the_installed_package_finds_its_own_files(installed):
 def test_pressroom_builds_checks_and_lists_notes(installed):
     pressroom = installed / "bin" / "pressroom"
     work = installed.parent / "work"
-    shutil.copytree(ROOT / "manuscript", work / "paper")
+    # the small paper, cited twice (an Ibid.), in a folder of its own
+    write(work / "paper", PAPER.replace("A second paragraph.", "A second paragraph.[@smith2001, 13]"))
     overview = _run(pressroom, "--help", cwd=work)
     assert overview.returncode == 0
     for command in ("build", "watch", "notes", "check", "verify", "test"):

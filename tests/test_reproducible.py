@@ -21,6 +21,9 @@ from pressroom.manifest import compare
 from pressroom.manuscript import read_manuscript
 from pressroom.reproducible import FIXED_EPOCH, parse_full_date, source_date
 
+#: one worker runs this module (pytest-xdist): the second build is made once and read by several tests
+pytestmark = pytest.mark.xdist_group("reproducible")
+
 PDFS = ("paper.pdf", "paper-draft.pdf")
 
 

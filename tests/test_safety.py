@@ -13,6 +13,9 @@ from test_errors import GOOD_BIB, GOOD_MD, digests, line_of, write_manuscript
 
 from conftest import pdf_text, run_cli
 
+#: one worker runs this module (pytest-xdist): the good --safe build is made once and copied by every test
+pytestmark = pytest.mark.xdist_group("safety")
+
 #: Every LaTeX special character, in every metadata field that reaches LaTeX.
 SPECIALS = r"Profits & Losses: 100% of $5, #1, under_score, {braces}, ~tilde, ^caret, back\slash"
 #: The same in Markdown (header fields are Markdown: a literal backslash is written twice).
