@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/bench.py [--runs 3] [--runs-10x 2] [--python /usr/bin/python3]
 
-For the corpus paper (../shared/corpus/situational-cordiality) and for the
-same paper with its body ten times over (about 300 pages, 800 notes), the
-medians over several runs of
+For the external corpus paper (situational-cordiality, found where the tests
+look for it: tests/conftest.py) and for the same paper with its body ten times
+over (about 300 pages, 800 notes), the medians over several runs of
 
 - a cold build (empty build folder),
 - a no-op rebuild (nothing changed),

@@ -1,4 +1,4 @@
-"""Locators and Chicago page ranges (house-style §2, CMOS 9.61)."""
+"""Locators and Chicago page ranges (docs/citation-styles.md, "Locators"; CMOS 9.61)."""
 
 from __future__ import annotations
 

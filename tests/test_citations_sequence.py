@@ -1,4 +1,5 @@
-"""Full, short or Ibid. (house-style §6), cluster joining, capitals, stops."""
+"""Full, short or Ibid. (docs/citation-styles.md, "Full notes, short notes, Ibid."), cluster joining,
+capitals, stops."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, pdf_text, run_cli
+from conftest import ROOT, made_once, pdf_text, run_cli
 from pressroom import crossref
 from pressroom.errors import ManuscriptError
 from pressroom.pandoc_ast import elements, read_markdown, stringify
@@ -209,15 +209,11 @@ def test_the_check_names_a_ref_to_an_unnumbered_label(tmp_path):
 @pytest.fixture(scope="session")
 def crossref_builds(tmp_path_factory):
     """The fixture built with each template (working-paper under --safe), once per session."""
-    done: dict[str, Path] = {}
-
     def build(template: str) -> Path:
-        if template not in done:
-            out = tmp_path_factory.mktemp(f"crossref-{template}") / "out"
-            extra = ["--safe"] if template == "working-paper" else []
-            run_cli(FIXTURE, "--out", out, "--template", template, *extra)
-            done[template] = out
-        return done[template]
+        options = ["--template", template, *(["--safe"] if template == "working-paper" else [])]
+        made = made_once(tmp_path_factory, f"crossref-{template}",
+                         lambda folder: run_cli(FIXTURE, "--out", folder / "out", *options))
+        return made / "out"
     return build
 
 
@@ -248,7 +244,7 @@ def test_references_in_the_pdf_are_the_numbers_latex_printed(crossref_builds, te
     assert "\\hyperref[fig:map]{1}" in tex and "\\ref{" not in tex
 
 
-def test_the_check_fails_a_ref_to_an_unnumbered_section(crossref_builds, tmp_path):
+def test_the_check_fails_a_ref_to_an_unnumbered_section(tmp_path):
     """A raw \\ref to an unnumbered heading prints "Section ." and no LaTeX warning: the check says so."""
     folder = tmp_path / "paper"
     shutil.copytree(FIXTURE, folder)

@@ -5,7 +5,7 @@ author's text into a :class:`Locator` (label + value) and renders it as
 pybtex rich text, so that the no-break space after ``p.``/``pp.`` comes out
 right in every backend.
 
-Rules (house-style §2, CMOS 14.150–14.154 and 9.61):
+Rules (docs/citation-styles.md, "Locators"; CMOS 14.150–14.154 and 9.61):
 
 - a bare number, range or list of numbers (arabic or lowercase/uppercase
   roman) is a page locator: ``27`` → ``p. 27``, ``3–8`` → ``pp. 3–8``;
@@ -109,7 +109,7 @@ def abbreviate_range(first: str, last: str) -> str:
     """Chicago (CMOS 9.61) abbreviation of the second number of a range.
 
     ``last`` may be given in full or already abbreviated by the author
-    (``135``/``7``); the result follows the table of house-style §2.
+    (``135``/``7``); the result follows the table in docs/citation-styles.md, "Locators".
     Non-arabic numbers are returned unchanged.
     """
     if not (first.isdigit() and last.isdigit()):

@@ -1,4 +1,5 @@
-"""Which note is full, short or Ibid. (house-style §6), and clusters.
+"""Which note is full, short or Ibid., and clusters (docs/citation-styles.md, "Full notes,
+short notes, Ibid.").
 
 :class:`NoteSequencer` walks the notes of a document in order. Every
 footnote is a note, whether it comes from a running-text citation or is an
