@@ -168,3 +168,22 @@ def test_parts_of_a_document():
               {"t": "Div", "c": [["", [], []], [{"t": "Div", "c": [["refs", [], []], [para("listed")]]}]]}]
     counts = count_document(blocks)
     assert counts == WordCounts(body=3, notes=2, captions_and_tables=1, bibliography=3)
+
+
+@pytest.mark.parametrize("engine", ["chicago", "csl"])
+def test_the_convert_stage_counts_as_count_does(tmp_path, engine):
+    """The build's counts (the convert stage's <stem>.words.json; with citeproc, cut out of the
+    one document pandoc writes) are those `count` prints."""
+    from pressroom.config import build_settings
+    from pressroom.convert import convert
+    from pressroom.errors import Warnings
+    from pressroom.manuscript import read_manuscript
+    (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
+    md = tmp_path / "paper.md"
+    md.write_text(HAND.replace("bibliography: refs.bib", f"bibliography: refs.bib\ncitations: {engine}")
+                  .replace("![A foundry in Nagasaki.](figure.png)\n", ""), encoding="utf-8")
+    quiet = Warnings(echo=False)
+    settings = build_settings(read_manuscript(md, quiet), out_dir=tmp_path / "out", warnings=quiet)
+    words = json.loads(convert(settings, quiet).words.read_text(encoding="utf-8"))
+    assert words == json.loads(run_cli("count", md, "--json").stdout)
+    assert words["body"] == HAND_COUNTS["body"] and words["bibliography"] >= HAND_COUNTS["bibliography"]
