@@ -104,13 +104,20 @@ def _json_item_lines(text: str, count: int) -> tuple[list[int], list[int]]:
     start = len(text) - len(text.lstrip())
     i = start + 1 if text[start] == "[" else text.index("[", text.index('"items"')) + 1
     starts, ids = [], []
+    line, counted = 1, 0      # the line at text[counted]: counted once, however long the file
+
+    def line_at(position: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, position)
+        counted = position
+        return line
     for _ in range(count):
         while text[i] in " \t\r\n,":
             i += 1
         _, end = decoder.raw_decode(text, i)
         key = _JSON_ID.search(text, i, end)
-        starts.append(text.count("\n", 0, i) + 1)
-        ids.append(text.count("\n", 0, key.start()) + 1 if key else starts[-1])
+        starts.append(line_at(i))
+        ids.append(line_at(key.start()) if key else starts[-1])
         i = end
     return starts, ids
 
