@@ -54,7 +54,7 @@ class Watcher:
 
     def build(self, saved_at: float | None = None) -> bool:
         """Build once; True if the outputs are new. ``saved_at``: when the save was made (time.time)."""
-        from .cli import report_findings, run_tasks
+        from .cli import _chosen_formats, report_findings, run_tasks
         from .compile import compile_pdf, start_warm
         from .config import build_settings
         from .manuscript import read_manuscript
@@ -68,7 +68,8 @@ class Watcher:
             manuscript = read_manuscript(self.path, warnings)
             settings = build_settings(manuscript, out_dir=self.out_dir, template=args.template,
                                       verbose=args.verbose, safe=args.safe, time_limit=args.time_limit,
-                                      memory_limit=args.memory_limit, warnings=warnings)
+                                      memory_limit=args.memory_limit, warnings=warnings,
+                                      to=_chosen_formats(args))
         except PressroomError as exc:
             return self._failed(exc)
         self.settings = settings
