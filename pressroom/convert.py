@@ -230,9 +230,12 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     blocks, marks = cite_parts(doc, parts, settings, warnings)
     doc = {**doc, "blocks": blocks}
     mark = line_mark(parts[0][2])
+    if settings.citations == "csl" and (settings.notes == "endnotes" or settings.floats_at_end):
+        blocks = with_csl_list({**doc, "blocks": blocks})   # citeproc's list before the end matter
     if settings.notes == "endnotes":
-        from .layout import check_endnotes
+        from .layout import check_endnotes, notes_before_bibliography
         check_endnotes(blocks, md)
+        blocks = notes_before_bibliography(blocks)
     if settings.floats_at_end:   # the floats after the bibliography (each on a page of its own)
         blocks = _floats_at_end(blocks, mark, settings)
     doc["blocks"] = blocks

@@ -76,6 +76,31 @@ def settings_of(template: dict[str, Any], header: dict[str, Any], *, template_fi
     return result
 
 
+#: where the endnotes are printed when a bibliography follows the text (_common/layout.tex.j2)
+PRINT_NOTES = "\\pressroomprintendnotes"
+#: the Divs a bibliography list is printed in: the Chicago engine's, citeproc's (or the manuscript's)
+_LIST_IDS = ("bibliography", "refs")
+
+
+def notes_before_bibliography(blocks: list[dict]) -> list[dict]:
+    """``blocks`` with the endnotes printed before the bibliography list, as Chicago orders them
+    (CMOS 14.43: text, notes, bibliography); before its heading when one comes just before it."""
+    for i, block in enumerate(blocks):
+        if block["t"] == "Div" and block["c"][0][0] in _LIST_IDS:
+            at = _before_marks(blocks, i)
+            if at and blocks[at - 1]["t"] == "Header":
+                at = _before_marks(blocks, at - 1)
+            return [*blocks[:at], RawBlock("latex", PRINT_NOTES), *blocks[at:]]
+    return blocks
+
+
+def _before_marks(blocks: list[dict], i: int) -> int:
+    """The index before the line marks (raw blocks) that precede block ``i``."""
+    while i and blocks[i - 1]["t"] == "RawBlock" and blocks[i - 1]["c"][1].startswith("%%"):
+        i -= 1
+    return i
+
+
 def check_endnotes(blocks: list[dict], source: Path) -> None:
     """Endnotes travel through a file as one line of text each (the endnotes package), which a code
     block in a note cannot survive: an error at the code's line, before TeX."""

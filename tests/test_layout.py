@@ -83,10 +83,11 @@ def test_figures_and_tables_come_after_the_text_each_on_its_own_page(layout_buil
 
 
 def test_endnotes_are_headed_notes_and_keep_their_form(layout_build):
+    """Chicago's order: the text, the notes, the bibliography (CMOS 14.43); then the figures."""
     page = texts(layout_build)
     notes = next(t for t in page if t.startswith("Notes"))
     assert notes.startswith("Notes 1. Margaret Hartley, Harbours and Hinterlands")
-    assert "2. Figure 2 draws them; compare section “Conclusion”." in notes
+    assert "2. Figure 2 draws them; compare section “Conclusion”. Bibliography Hartley, Margaret" in notes
     assert not any("Margaret Hartley" in t for t in page if t is not notes)   # not at the foot of a page
 
 
@@ -153,3 +154,14 @@ def test_a_code_block_in_a_note_is_refused_with_endnotes(tmp_path):
     with pytest.raises(ManuscriptError) as info:
         check_endnotes(read_markdown(md)["blocks"], md)
     assert "a note holds a code block" in info.value.message and info.value.line == 6
+
+
+def test_the_notes_go_before_the_bibliography_and_its_heading():
+    from pressroom.layout import PRINT_NOTES, notes_before_bibliography
+    mark = RawBlock("latex", "%%md-0123456789abcdef:9")
+    heading = {"t": "Header", "c": [1, ["", ["unnumbered"], []], [Str("References")]]}
+    refs = {"t": "Div", "c": [["refs", [], []], []]}
+    blocks = [Para([Str("Text")]), mark, heading, refs]
+    assert notes_before_bibliography(blocks) == [Para([Str("Text")]), RawBlock("latex", PRINT_NOTES),
+                                                 mark, heading, refs]
+    assert notes_before_bibliography(blocks[:1]) == blocks[:1]   # no list: the end matter prints them
