@@ -190,7 +190,7 @@ def test_a_bibliography_after_a_byte_order_mark_is_read_as_pandoc_reads_it(tmp_p
     err, path = refused(tmp_path, "bom", md)
     assert f"error: {path}:{line_of(md, 'bibliography:')}: " in err
     assert ("bibliography outside the manuscript folder: " in err if bibliography == "/etc/passwd"
-            else f"bibliography file not found: {bibliography}" in err)
+            else f"bibliography is not a file: {bibliography}" in err)
     assert "root:" not in err
 
 
