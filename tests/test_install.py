@@ -80,7 +80,7 @@ def test_pressroom_builds_checks_and_lists_notes(installed):
     write(work / "paper", PAPER.replace("A second paragraph.", "A second paragraph.[@smith2001, 13]"))
     overview = _run(pressroom, "--help", cwd=work)
     assert overview.returncode == 0
-    for command in ("build", "watch", "notes", "check", "verify", "test"):
+    for command in ("build", "watch", "notes", "count", "check", "verify", "test"):
         assert f"\n  {command} " in overview.stdout
     # no PATH: the default build folder is build/<folder name>/ in the current folder
     built = _run(pressroom, "paper", cwd=work, umask=0o022)
