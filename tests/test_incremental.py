@@ -220,7 +220,7 @@ def test_cited_bib_entry_reruns_everything(paper):
 def test_template_change_reruns_render_onward(paper):
     src = paper[0]
     template = src / "templates" / "working-paper" / "template.tex.j2"
-    edit(template, "Version date:", "Version of")
+    edit(template, "\\VAR{strings.version_date}: ", "Version of ")
     assert ran(build(paper)) == ["render", "compile", "stamp", "check", "manifest"]
 
 
