@@ -118,6 +118,12 @@ def check_language_support(settings: Settings, used: dict) -> None:
     """Before TeX: the hyphenation patterns and babel files of every language the document uses,
     and xeCJK and the Noto CJK fonts when it has CJK characters, are installed (build.py's set-up
     installs them on request); else one error naming what asks for them and the command."""
+    if used["cjk"] and settings.engine == "lualatex":
+        where, line = languages.where_named("CJK", used["main"], settings.manuscript, settings.bibliographies)
+        raise TemplateError(f"render: Chinese, Japanese and Korean characters need XeLaTeX (xeCJK); the "
+                            f"template {settings.template_name} uses LuaLaTeX", file=where, line=line,
+                            hint="build with a template whose settings.toml has engine = \"xelatex\" "
+                                 "(the shipped ones do)")
     needs = languages.support_files(used["babel"], bool(used["cjk"]))
     if not needs:
         return

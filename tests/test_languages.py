@@ -96,6 +96,27 @@ def test_note_titles_are_set_in_their_langid_language(cjk_build):
     assert "Language: ngerman" in log      # the span's patterns
 
 
+def test_cjk_and_langid_hold_under_safe(cjk_build, tmp_path):
+    """--safe: the language switches are pandoc's and the notes engine's own LaTeX, and TeX in its
+    sandbox finds the CJK fonts; the PDF is the same bytes."""
+    shutil.copytree(DATA / "cjk", tmp_path / "ms")
+    run_cli(tmp_path / "ms" / "paper.md", "--out", tmp_path / "out", "--safe")
+    assert (tmp_path / "out" / "paper.pdf").read_bytes() == (cjk_build / "paper.pdf").read_bytes()
+
+
+def test_cjk_with_lualatex_is_an_error_naming_the_engine(tmp_path):
+    templates = tmp_path / "ms" / "templates"
+    shutil.copytree(Path(__file__).parents[1] / "templates" / "working-paper", templates / "lua")
+    settings = templates / "lua" / "settings.toml"
+    settings.write_text(settings.read_text().replace('engine = "xelatex"', 'engine = "lualatex"'))
+    (tmp_path / "ms" / "paper.md").write_text("---\ntitle: T\ntemplate: lua\n---\n\nThe 中ソ対立.\n",
+                                              encoding="utf-8")
+    result = run_cli(tmp_path / "ms" / "paper.md", "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert f"error: {tmp_path / 'ms' / 'paper.md'}:6: render: Chinese, Japanese and Korean characters " \
+           "need XeLaTeX" in result.stderr
+
+
 # ---- German ----------------------------------------------------------------------------------------
 
 def test_a_german_paper_is_hyphenated_and_labelled_in_german(german_build):
