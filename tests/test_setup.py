@@ -59,3 +59,30 @@ def test_the_set_up_messages_read_as_sentences(monkeypatch, capsys):
                                           (["--version"], False), (["verify", "--help"], False)])
 def test_only_commands_that_run_tex_set_it_up(argv, tex):
     assert build.needs_tex(argv) is tex
+
+
+def test_a_manuscript_gets_the_packages_its_languages_and_script_need(tmp_path):
+    """Only what the header's lang, a span's lang= or a CJK character (there or in a .bib beside it)
+    asks for; an English manuscript without CJK characters asks for nothing."""
+    (tmp_path / "paper.md").write_text("---\ntitle: T\nlang: fr-FR\n---\n\nA [Wort]{lang=de}.\n",
+                                       encoding="utf-8")
+    assert build.manuscript_packages([str(tmp_path / "paper.md")]) == ["texlive-lang-french",
+                                                                        "texlive-lang-german"]
+    (tmp_path / "refs.bib").write_text("@book{a, title = {冷戦の起源}}\n", encoding="utf-8")
+    assert build.manuscript_packages([str(tmp_path)])[-3:] == list(build._languages().CJK_PACKAGES)
+    english = tmp_path / "english"
+    english.mkdir()
+    (english / "paper.md").write_text("---\ntitle: T\nlang: en-GB\n---\n\nText.\n", encoding="utf-8")
+    assert build.manuscript_packages([str(english)]) == []
+    assert build.extra_packages(["--lang", "de-DE", "--cjk"]) == ["texlive-lang-german",
+                                                                  *build._languages().CJK_PACKAGES]
+
+
+def test_extras_installed_once_are_not_looked_up_again(monkeypatch, tmp_path):
+    monkeypatch.setattr(build, "EXTRAS_STAMP", tmp_path / ".pressroom-extras")
+    installs = []
+    monkeypatch.setattr(build, "_apt_install", lambda packages, **kw: installs.append(packages))
+    build.ensure_extras(["texlive-lang-german", "no-such-package-pressroom"], why="test")
+    assert installs == [["no-such-package-pressroom"]]      # the German patterns are installed here
+    build.ensure_extras(["texlive-lang-german"], why="test")
+    assert len(installs) == 1
