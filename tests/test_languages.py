@@ -234,3 +234,19 @@ def test_fixed_strings_are_translated():
         assert strings["abstract"] != "Abstract" and strings["version_date"] != "Version date", tag
     assert languages.strings("ja")["stamp"] == languages.STRINGS["en"]["stamp"]   # DejaVu has no kana
     assert languages.strings("pl")["abstract"] == "Abstract"
+
+
+def test_a_german_paper_switches_english_titles_in_notes_and_bibliography(tmp_path):
+    """No TeX: the notes engine's LaTeX for a German paper citing an English book (langid english),
+    and the bibliography list under its German heading."""
+    from pressroom.citations.pandoc_filter import process
+    from pressroom.pandoc_ast import read_markdown
+    (tmp_path / "refs.bib").write_text("@book{e, author={Smith, John}, title={The Internationalization "
+                                       "of Everything}, location={London}, publisher={P}, date={2000}, "
+                                       "langid={english}}\n", encoding="utf-8")
+    (tmp_path / "paper.md").write_text("---\ntitle: T\nlang: de-DE\nbibliography: refs.bib\n"
+                                       "bibliography-list: true\n---\n\nText.[@e]\n", encoding="utf-8")
+    doc = process(read_markdown(tmp_path / "paper.md"), source=tmp_path / "paper.md")
+    latex = json.dumps(doc, ensure_ascii=False)
+    assert latex.count(r"\\emph{\\foreignlanguage{english}{The Internationalization of Everything}}") == 2
+    assert '"Literaturverzeichnis"' in latex

@@ -363,8 +363,8 @@ def _with_list(blocks: list, meta: dict, bib: Bibliography, chicago: ChicagoOpti
         if key != "*" and key not in bib:
             proc._unknown(key, len(cited) + n)
     language = stringify(meta.get("lang", {})) or "en-US"
-    return place_bibliography(blocks, list_entries(bib, chicago, fmt, cited, nocite), fmt,
-                              heading=languages.strings(language)["bibliography"])
+    entries = list_entries(bib, chicago, fmt, cited, nocite, document_language=_babel_name(language))
+    return place_bibliography(blocks, entries, fmt, heading=languages.strings(language)["bibliography"])
 
 
 def add_bibliography_list(doc: dict, blocks: list, *, source: Path | None = None, bibliography=None,
@@ -391,12 +391,14 @@ HANGING_INDENT = r"\noindent\setlength{\hangindent}{2em}{}"
 
 
 def list_entries(bib: Bibliography, options: ChicagoOptions, fmt: str, cited: list[str],
-                 nocite: list[str] = ()) -> list[list[dict]]:
-    """The inlines of every entry of the bibliography list, in order."""
+                 nocite: list[str] = (), *, document_language: str = "english") -> list[list[dict]]:
+    """The inlines of every entry of the bibliography list, in order; ``document_language``:
+    babel's name of the document's language (a title in another switches to its own)."""
     from .reference_list import BibliographyStyle, bibliography_list, listed_keys
     keys = listed_keys(bib, cited, nocite)
     style = BibliographyStyle(options=options, entries=[bib[k] for k in keys])
     backend = get_backend(fmt)
+    backend.document_language = document_language
     out = []
     for item in bibliography_list(style, bib, keys):
         text = item.text   # closed by its full stop
