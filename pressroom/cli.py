@@ -520,7 +520,8 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
             if settings.output(".docx").name in built:   # the last build made it (an older one may have)
                 pdfs.append((settings.output(".docx"), manuscript))
     report, unmatched = [], []
-    several = len({pdf.parent for pdf, _ in pdfs}) > 1   # rows then name the file's folder too
+    # two files of one name (paper.pdf of several builds): rows then name each by its path
+    several = len({pdf.name for pdf, _ in pdfs}) < len({pdf for pdf, _ in pdfs})
     for pdf, manuscript in pdfs:
         first = len(report)
         _check_one(pdf, manuscript, args, warnings, report, unmatched, settings_of)
