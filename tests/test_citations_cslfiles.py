@@ -27,9 +27,10 @@ CITES = ("A.[@sorensen2019, 3] B.[@ferris2009] C.[@whitcombe2015, 210] D.[@burea
 
 
 def _manuscript(folder: Path, bibliography: str, style: str) -> Path:
-    md = folder / f"paper-{style}.md"
-    md.write_text(f"---\ntitle: T\nbibliography: {bibliography}\ncitation-style: {style}\n---\n\n{CITES}\n",
-                  encoding="utf-8")
+    """A manuscript in ``folder`` (the test's own: tests run in parallel) citing the fixture."""
+    md = folder / f"paper-{Path(bibliography).suffix[1:]}-{style}.md"
+    md.write_text(f"---\ntitle: T\nbibliography: {DATA / bibliography}\ncitation-style: {style}\n---\n\n"
+                  f"{CITES}\n", encoding="utf-8")
     return md
 
 
@@ -40,9 +41,9 @@ def test_a_zotero_export_gives_the_notes_of_the_equivalent_bib(tmp_path, export,
 
     def warn(message, file=None, line=None):
         warnings.append(message)
-    from_bib = list_notes(_manuscript(DATA, "zotero.bib", style), warn=warn,
+    from_bib = list_notes(_manuscript(tmp_path, "zotero.bib", style), warn=warn,
                           bibliography=DATA / "zotero.bib")
-    from_csl = list_notes(_manuscript(DATA, export, style), warn=warn, bibliography=DATA / export)
+    from_csl = list_notes(_manuscript(tmp_path, export, style), warn=warn, bibliography=DATA / export)
     assert from_csl == from_bib
     assert len(from_bib) == 11 and not warnings
     # what pressroom puts back: the short title (note 7), a report's institution (note 4), a
@@ -50,13 +51,6 @@ def test_a_zotero_export_gives_the_notes_of_the_equivalent_bib(tmp_path, export,
     assert from_csl[6].startswith("Sorensen, *The Newspaper and the Nation*,")
     assert "Ministry of Finance" in from_csl[3]
     assert "(master’s thesis, Harvard University, 1998)" in from_csl[5]    # from "MA thesis"
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_manuscripts():
-    yield
-    for md in DATA.glob("paper-*.md"):
-        md.unlink()
 
 
 def test_notes_command_reads_a_json_bibliography(tmp_path):
