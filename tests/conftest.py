@@ -174,15 +174,23 @@ def small_build(tmp_path_factory) -> tuple[Path, Path]:
     return made / "src", made / "out"
 
 
+def copy_of(small_build: tuple[Path, Path], src: Path, out: Path) -> Path:
+    """``small_build`` copied to ``src`` and ``out``: the copy's manuscript. The build folder's
+    mark (.pressroom) names the copy's manuscript, as a build there would have."""
+    shutil.copytree(small_build[0], src)
+    shutil.copytree(small_build[1], out, symlinks=True)
+    md = src / "paper.md"
+    (out / ".pressroom").write_text(json.dumps({"manuscript": os.path.relpath(md, out)}) + "\n")
+    return md
+
+
 @pytest.fixture
 def good(small_build, tmp_path) -> tuple[Path, Path, dict[str, str | None]]:
     """This test's copy of ``small_build`` (no test sees another's): a folder for the test's
     manuscripts (the good one in ``good/``), the build folder, the good PDFs' digests."""
     from outputs import digests
-    source, out = small_build
-    shutil.copytree(source, tmp_path / "good")
-    shutil.copytree(out, tmp_path / "out", symlinks=True)
-    return tmp_path, tmp_path / "out", digests(out)
+    copy_of(small_build, tmp_path / "good", tmp_path / "out")
+    return tmp_path, tmp_path / "out", digests(small_build[1])
 
 
 @pytest.fixture(scope="session")

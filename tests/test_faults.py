@@ -14,25 +14,14 @@ state; the builds run in the test's process (run_cli).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import copy_of, run_cli
 from outputs import PAPER, consistent, leftovers, one_error, published, write
-
-
-def copy_of(small_build, src: Path, out: Path) -> Path:
-    """The session's small build copied to ``src`` and ``out``: the manuscript. The build folder's
-    mark names the copy's manuscript (the two are not beside each other everywhere)."""
-    shutil.copytree(small_build[0], src)
-    shutil.copytree(small_build[1], out, symlinks=True)
-    md = src / "paper.md"
-    (out / ".pressroom").write_text(json.dumps({"manuscript": os.path.relpath(md, out)}) + "\n")
-    return md
 
 
 def mount(*args: str) -> None:

@@ -14,7 +14,6 @@ its own, the check and the build after it run in the test's process.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, made_once, run_cli
+from conftest import ROOT, copy_of, made_once, run_cli
 from outputs import PAPER, consistent, leftovers, published, write
 
 #: each stage, and how long after its line appears pressroom is killed (compile: TeX is running)
@@ -44,10 +43,8 @@ def cold_edited(tmp_path_factory) -> dict[str, str | None]:
 
 @pytest.mark.parametrize(("stage", "delay"), STAGES)
 def test_kill_9_during_a_stage_then_build_again(small_build, cold_edited, tmp_path, stage, delay):
-    source, built = small_build
-    shutil.copytree(source, tmp_path / "src")
-    shutil.copytree(built, tmp_path / "out", symlinks=True)
-    md, out = tmp_path / "src" / "paper.md", tmp_path / "out"
+    out = tmp_path / "out"
+    md = copy_of(small_build, tmp_path / "src", out)
     md.write_text(EDITED, encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(md), "--out", str(out), "-v"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
