@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -152,10 +153,15 @@ def test_the_check_report_and_manifest_hold_the_docx(docx_build):
     assert props.language == "en-US" and "Meiji Japan" in props.keywords
 
 
-def test_same_sources_same_bytes_in_another_folder_and_time_zone(docx_build, tmp_path, monkeypatch):
+def test_same_sources_same_bytes_in_another_folder_and_time_zone(docx_build, tmp_path):
     out, _, _ = docx_build
-    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
-    again = _docx(SAMPLE, tmp_path / "elsewhere")
+    # the docx stage in a process of its own, in another time zone (never this process's TZ)
+    script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+              "from test_docx import _docx; _docx(Path(sys.argv[2]), Path(sys.argv[3]))")
+    subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(SAMPLE),
+                    str(tmp_path / "elsewhere")], check=True, cwd=ROOT,
+                   env={**os.environ, "TZ": "Pacific/Kiritimati"})
+    again = tmp_path / "elsewhere" / "paper.docx"
     assert again.read_bytes() == (out / "paper.docx").read_bytes()
     with zipfile.ZipFile(again) as archive:   # every entry dated with the source date
         assert len({info.date_time for info in archive.infolist()}) == 1
