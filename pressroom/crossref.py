@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ManuscriptError
-from .pandoc_ast import At, Space, Str, elements, walk
+from .pandoc_ast import LEAVES, At, Space, Str, elements, walk
 from .sourcelines import find_line
 
 #: prefix → (singular, plural) of what it labels
@@ -155,18 +155,16 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path]
         found[label] = Target(kind, label, number, list(title))
 
     def visit(x, in_figure: bool = False) -> None:
-        if isinstance(x, list):
-            for item in x:
-                visit(item, in_figure)
-            return
-        if not isinstance(x, dict):
-            return
-        kind = x.get("t")
-        if kind is None:
-            for value in x.values():
-                visit(value, in_figure)
-            return
-        ident = x["c"][_ATTR_AT[kind]][0] if kind in _ATTR_AT else ""
+        # every element that can carry a label, in document order (pandoc_ast.elements), and
+        # what is inside it before what follows it
+        for element in elements(x, *_ATTR_AT):
+            label(element, in_figure)
+            if element["t"] not in LEAVES and "c" in element:
+                visit(element["c"], in_figure or element["t"] == "Figure")
+
+    def label(x: dict, in_figure: bool) -> None:
+        kind = x["t"]
+        ident = x["c"][_ATTR_AT[kind]][0]
         prefix = ident.split(":", 1)[0] if ":" in ident else ""
         if kind == "Header":
             level, (_, classes, _), inlines = x["c"]
@@ -206,9 +204,6 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path]
                              "with a caption)"}.get(kind, f"a {kind} element" if not in_figure
                                                     else "a subfigure (not numbered on its own)")
             raise _misplaced(where, ident, what)
-        if kind not in ("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline",
-                        "RawBlock", "CodeBlock", "HorizontalRule") and "c" in x:
-            visit(x["c"], in_figure or kind == "Figure")
 
     visit(blocks)
     return found
