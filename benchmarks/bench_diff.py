@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "situational-cordiality"
@@ -38,18 +38,6 @@ PARAGRAPH = "Unlike its current image as a world superpower"
 EDIT = "Unlike its current image as a world superpower, and as this revision now stresses"
 CITATION = "[@dittmer1992, 189]"
 CHANGED_CITATION = "[@dittmer1992, 193]"
-
-
-def timed(args: list[str]) -> tuple[float, float]:
-    """(wall-clock seconds, CPU seconds of the child processes)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    result = subprocess.run(args, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def git(repo: Path, *args: str) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import resource
 import shutil
 import statistics
 import subprocess
@@ -36,6 +35,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from timing import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "situational-cordiality"
@@ -138,18 +139,6 @@ def _fmt(values: list[float]) -> str:
     return f"median {statistics.median(values):.2f} s (" + ", ".join(f"{v:.2f}" for v in values) + ")"
 
 
-def _timed(args: list[str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system, of every process it started) of a command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    result = subprocess.run(args, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def bench_batch(count: int, tmp: Path) -> dict[str, tuple[float, float]]:
     """Wall-clock and CPU seconds: one manuscript alone (mean over the kinds, as mixed in the
     batch), the batch at -j 1 and at -j cores."""
@@ -164,11 +153,11 @@ def bench_batch(count: int, tmp: Path) -> dict[str, tuple[float, float]]:
     alone = []
     for source in kinds:   # one of each kind, alone, cold
         shutil.rmtree(tmp / "alone", ignore_errors=True)
-        alone.append(_timed([PYTHON, str(ROOT / "build.py"), str(source), "--out", str(tmp / "alone")]))
+        alone.append(timed([PYTHON, str(ROOT / "build.py"), str(source), "--out", str(tmp / "alone")]))
     result = {"alone": (statistics.mean(w for w, _ in alone), statistics.mean(c for _, c in alone))}
     for jobs in (1, cores):
         out = tmp / f"out-j{jobs}"
-        result[f"j{jobs}"] = _timed([PYTHON, str(ROOT / "build.py"), str(issue), "-j", str(jobs),
+        result[f"j{jobs}"] = timed([PYTHON, str(ROOT / "build.py"), str(issue), "-j", str(jobs),
                                      "--out", str(out)])
         wall, cpu = result[f"j{jobs}"]
         print(f"batch of {count}, -j {jobs}: {wall:.1f} s, CPU {cpu:.1f} s", file=sys.stderr, flush=True)

@@ -17,7 +17,7 @@ import pikepdf
 import pytest
 
 from conftest import made_once, pdf_text, run_cli
-from outputs import line_of, one_error
+from outputs import BIB, line_of, one_error
 
 PAPER = """\
 ---
@@ -34,15 +34,6 @@ the number should be, and a later hand added "???".[@smith2001, 12]
 In Python, `@property` makes a getter; `[@smith2001]` is how pandoc spells a citation.
 
 ![A ledger page](ledger page.png)
-"""
-BIB = """\
-@book{smith2001,
-  author = {Smith, John},
-  title = {A Book},
-  publisher = {Press},
-  address = {London},
-  year = {2001}
-}
 """
 
 
