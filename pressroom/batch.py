@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import multiprocessing
 import os
 import re
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,6 +168,9 @@ def run(command: str, manuscripts: list[Path], args: argparse.Namespace, *, show
                               "with --out DIR")
     print(f"{command}ing {len(manuscripts)} manuscripts on {jobs} process{'es' if jobs > 1 else ''}",
           flush=True)
+    # imported here, not at the top: every single build goes through expand() (25 ms)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     started = time.perf_counter()
     outcomes: list[Outcome] = []
     # fork where there is one: the workers start at once, with pressroom imported; this process

@@ -303,8 +303,6 @@ def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> l
     published together (buildfolder.Publication): a build that fails, or is
     interrupted, leaves the last good set as it was.
     """
-    from doit.doit_cmd import DoitMain
-
     from .buildfolder import (
         STATE,
         Publication,
@@ -315,7 +313,7 @@ def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> l
         state_problem,
     )
     from .progress import StageReporter
-    from .tasks import DOIT_PLUGINS, BuildLoader, BuildState
+    from .tasks import BuildLoader, BuildState, run_doit
     out_dir = settings.out_dir
     outputs = (settings.output(".pdf"), settings.output("-draft.pdf"))
     claim(out_dir, settings.manuscript, chosen=True)
@@ -333,8 +331,7 @@ def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> l
         _say_stale(*outputs)
         raise folder_error(exc, out_dir) from None
     try:
-        # config_filenames=(): no `[tool.doit]` of whatever pyproject.toml is in the working folder
-        rc = DoitMain(loader, config_filenames=(), extra_config=DOIT_PLUGINS).run(["run"])
+        rc = run_doit(loader)
     except BaseException:     # Ctrl-C: the last good set goes back, then the interruption goes on
         _roll_back(publication, out_dir)
         raise

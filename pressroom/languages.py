@@ -26,9 +26,12 @@ the missing-glyph error of the compile stage.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from .pandoc_ast import elements
 
 #: Debian packages with hyphenation patterns and babel's language files
 GERMAN, FRENCH, SPANISH, ITALIAN = ("texlive-lang-german", "texlive-lang-french", "texlive-lang-spanish",
@@ -176,12 +179,17 @@ def is_cjk(char: str) -> bool:
             or 0x3130 <= code <= 0x318F or 0x20000 <= code <= 0x3FFFF)
 
 
-_CJK_RE = re.compile("[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-                     "\U00020000-\U0003ffff]")
+@functools.cache
+def _cjk_re() -> re.Pattern:
+    """Chinese, Japanese and Korean characters. Compiled on first use: the class's wide ranges cost
+    18 ms to compile, which a build that renders nothing (a no-op) should not pay."""
+    return re.compile("[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f"
+                      "\uff00-\uffef\U00020000-\U0003ffff]")
 
 
 def has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
+    # max() is a C loop: text whose every character comes before the first CJK block needs no regex
+    return bool(text) and max(text) >= "\u1100" and _cjk_re().search(text) is not None
 
 
 #: The templates' fixed strings (``strings`` in a template). English is the fallback for any
@@ -246,16 +254,13 @@ def template_languages(tag: str, latex: str) -> dict:
 def span_tags(doc: dict) -> list[str]:
     """The ``lang`` of every span and div in the document (body and header), in order."""
     tags: list[str] = []
-    stack: list = [doc.get("meta", {}), doc.get("blocks", [])]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(reversed(node))
-        elif isinstance(node, dict):
-            if node.get("t") in ("Span", "Div"):
-                attrs = node["c"][0][2]
-                tags.extend(v for k, v in attrs if k == "lang")
-            stack.extend(reversed(list(node.values())))
+
+    def collect(x) -> None:
+        for element in elements(x, "Span", "Div"):
+            tags.extend(v for k, v in element["c"][0][2] if k == "lang")
+            collect(element["c"][1])   # a span inside a span, a div inside a div
+
+    collect([doc.get("meta", {}), doc.get("blocks", [])])
     return tags
 
 
@@ -305,7 +310,7 @@ def where_named(name: str, main: str, markdown: Path,
     if name == main:
         searches.append((markdown, _HEADER_LANG, None))
     if name == "CJK":
-        searches += [(path, _CJK_RE, None) for path in (markdown, *bibliographies)]
+        searches += [(path, _cjk_re(), None) for path in (markdown, *bibliographies)]
     else:
         searches.append((markdown, _SPAN_LANG, tag_language))
         searches += [(bib, _LANGID, from_langid) for bib in bibliographies]

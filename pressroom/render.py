@@ -29,6 +29,8 @@ from .tools import write_text_atomic
 
 TEMPLATE_FILE = "template.tex.j2"
 COMMON_DIR = "_common"
+#: the compiled templates, kept in the build folder (make_environment)
+TEMPLATE_CACHE = ".template-cache"
 
 
 class Latex(str):
@@ -47,8 +49,14 @@ if TYPE_CHECKING:
     import jinja2
 
 
-def make_environment(template_dir: Path) -> jinja2.Environment:
+def make_environment(template_dir: Path, *, cache_dir: Path | None = None) -> jinja2.Environment:
+    """The template's Jinja2 environment. ``cache_dir``: where the compiled templates are kept
+    between builds (a build folder's TEMPLATE_CACHE): compiling the template and its shared parts
+    is most of this stage's time when only the body changed. Jinja2 checks each kept one against
+    its source, so an edited template is compiled again."""
     import jinja2  # here, not at the top: every build's task list reads template_files
+    if cache_dir is not None:
+        cache_dir.mkdir(exist_ok=True)
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(template_dir), str(PROJECT_TEMPLATES)]),
         block_start_string=r"\BLOCK{", block_end_string="}",
@@ -58,6 +66,7 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         finalize=_finalize,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir is not None else None,
     )
 
 
@@ -149,7 +158,7 @@ def render(settings: Settings) -> Path:
     front = read_front(settings.output(".front.json"))
     body = settings.output(".body.tex").read_text(encoding="utf-8")
     import jinja2
-    env = make_environment(settings.template_dir)
+    env = make_environment(settings.template_dir, cache_dir=settings.out_dir / TEMPLATE_CACHE)
     try:
         template = env.get_template(TEMPLATE_FILE)
         context = template_context(settings, front, body)

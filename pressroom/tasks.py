@@ -23,11 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from doit.cmd_base import TaskLoader2
+from doit.cmd_run import Run
+from doit.dependency import JsonDB
+from doit.doit_cmd import DoitMain
 from doit.exceptions import TaskFailed
 from doit.loader import generate_tasks
+from doit.plugin import PluginDict
 from doit.tools import config_changed
 
-from .buildfolder import STATE, Publication, StageWarnings, disk_full, folder_error, nearly_full
+from .buildfolder import STATE, Publication, StageWarnings, StateFile, disk_full, folder_error, nearly_full
 from .errors import PressroomError, Warnings
 
 if TYPE_CHECKING:
@@ -45,14 +49,13 @@ DOCX_STAGE = "docx"
 
 #: doit's backend for the build's state: buildfolder.StateFile (atomic, a damaged one rebuilt)
 STATE_BACKEND = "pressroom-json"
-DOIT_PLUGINS = {"BACKEND": {STATE_BACKEND: "pressroom.buildfolder:StateFile"}}
 
 
 def doit_config(out_dir: Path, reporter: ConsoleReporter | None = None, *, backend: str = "json",
                 tasks: list[str] | None = None) -> dict:
     """doit's configuration for a build into ``out_dir`` (its state lives there too).
 
-    ``backend``: STATE_BACKEND when doit is also given DOIT_PLUGINS (the build does; doit's own
+    ``backend``: STATE_BACKEND when doit runs through run_doit (the build does; doit's own
     command line reads the same file with its JSON backend). ``tasks``: the stages to run, in
     order (default: all that the build's settings make, as doit finds them).
     """
@@ -181,7 +184,7 @@ class BuildLoader(TaskLoader2):
         self.stage_names = [task["basename"] for task in self._tasks]
 
     def load_doit_config(self) -> dict:
-        """With DOIT_PLUGINS given to doit, the state is buildfolder.StateFile's."""
+        """The state is buildfolder.StateFile's (run_doit gives doit that backend)."""
         return doit_config(self.settings.out_dir, self.reporter, backend=STATE_BACKEND,
                            tasks=self.stage_names)
 
@@ -189,6 +192,35 @@ class BuildLoader(TaskLoader2):
     def load_tasks(self, cmd, pos_args) -> list[Task]:
         return generate_tasks("pressroom", (task for task in self._tasks),
                               "Markdown → LaTeX → PDF → stamped draft → checked.")
+
+
+class _BuildRun(Run):
+    """doit's ``run`` with doit's JSON backend and pressroom's StateFile as the only backends."""
+
+    name = "run"
+
+    def get_backends(self) -> dict:
+        backends = {"json": JsonDB, STATE_BACKEND: StateFile}
+        if "backend" in self.cmdparser:
+            self.cmdparser["backend"].choices = {k: getattr(v, "desc", "") for k, v in backends.items()}
+        return backends
+
+
+class _BuildDoit(DoitMain):
+    """doit with its ``run`` command alone and no plugins: a doit plugin installed in the same
+    environment (an entry point) takes no part in a build, and is not looked for (looking
+    reads every installed package's metadata: 30–50 ms a build)."""
+
+    def get_cmds(self) -> PluginDict:
+        commands = PluginDict()
+        commands[_BuildRun.get_name()] = _BuildRun
+        return commands
+
+
+def run_doit(loader: BuildLoader) -> int:
+    """Run this build's tasks; doit's exit code (0 when every task succeeded or was up to date)."""
+    # config_filenames=(): no `[tool.doit]` of whatever pyproject.toml is in the working folder
+    return _BuildDoit(loader, config_filenames=()).run(["run"])
 
 
 def dodo_namespace(manuscript: str, out: str | None, template: str | None) -> tuple[dict, Callable]:
