@@ -200,3 +200,14 @@ def tex_pdf(tmp_path_factory) -> Path:
     from pdfsample import make_sample_pdf
     made = made_once(tmp_path_factory, "tex-pdf", lambda folder: make_sample_pdf(folder, pages=3))
     return made / "sample.pdf"
+
+
+def moved_build(out: Path, dest: Path, manuscript: Path) -> Path:
+    """A copy of the build folder ``out`` at ``dest`` that a build there finds up to date, as a
+    build folder moved whole keeps its state: doit's records (keyed by path; the old version's of
+    a diff too) name the new place, the mark names ``manuscript``. Its files keep their times."""
+    shutil.copytree(out, dest, symlinks=True)
+    for state in dest.rglob(".doit.json"):
+        state.write_text(state.read_text(encoding="utf-8").replace(str(out), str(dest)), encoding="utf-8")
+    (dest / ".pressroom").write_text(json.dumps({"manuscript": os.path.relpath(manuscript, dest)}) + "\n")
+    return dest

@@ -18,11 +18,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import SAMPLE, pdf_text, run_cli
+from conftest import SAMPLE, made_once, moved_build, pdf_text, run_cli
 from pressroom.changes import decorate, strip_marks
-
-#: one worker runs this module (pytest-xdist): the repository and the diff are made once, read by all
-pytestmark = pytest.mark.xdist_group("changes")
 
 BIB = """@book{hale1990,
   author = {Hale, Margaret},
@@ -77,11 +74,7 @@ def _git(repo: Path, *args: str) -> str:
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def versions(tmp_path_factory) -> Path:
-    """A repository whose manuscript folder `ms/` has OLD committed as tag v1 and NEW in the
-    working tree."""
-    repo = tmp_path_factory.mktemp("repo")
+def _write_versions(repo: Path) -> None:
     folder = repo / "ms"
     folder.mkdir()
     (folder / "refs.bib").write_text(BIB, encoding="utf-8")
@@ -91,14 +84,24 @@ def versions(tmp_path_factory) -> Path:
     _git(repo, "commit", "-qm", "first version")
     _git(repo, "tag", "v1")
     (folder / "paper.md").write_text(NEW, encoding="utf-8")
-    return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def versions(tmp_path_factory) -> Path:
+    """A repository whose manuscript folder `ms/` has OLD committed as tag v1 and NEW in the
+    working tree, made once per session. Read it; copy it to change it."""
+    return made_once(tmp_path_factory, "changes-repo", _write_versions) / "ms"
+
+
+@pytest.fixture(scope="session")
 def changes(versions, tmp_path_factory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("changes") / "out"
-    result = run_cli("diff", versions, "--since", "v1", "--out", out)
-    return out, result.stdout
+    """`diff --since v1` once per session: the build folder and what the diff printed. Read it;
+    diff again in a copy (:func:`conftest.moved_build`)."""
+    def make(folder: Path) -> None:
+        result = run_cli("diff", versions, "--since", "v1", "--out", folder / "out")
+        (folder / "stdout.txt").write_text(result.stdout, encoding="utf-8")
+    made = made_once(tmp_path_factory, "changes", make)
+    return made / "out", (made / "stdout.txt").read_text(encoding="utf-8")
 
 
 def test_changes_pdf_shows_added_and_deleted_text(changes):
@@ -153,8 +156,8 @@ def test_first_page_names_both_versions(changes, versions):
     assert "paper-changes.pdf" in stdout
 
 
-def test_a_second_diff_with_nothing_new_reuses_the_pdf(changes, versions):
-    out, _ = changes
+def test_a_second_diff_with_nothing_new_reuses_the_pdf(changes, versions, tmp_path):
+    out = moved_build(changes[0], tmp_path / "out", versions / "paper.md")
     before = (out / "paper-changes.pdf").read_bytes()
     result = run_cli("diff", versions, "--since", "v1", "--out", out)
     assert "nothing changed since the last diff" in result.stdout
@@ -172,8 +175,7 @@ def test_the_changes_pdf_is_the_same_bytes_in_another_folder(changes, versions, 
 
 
 def test_the_old_version_that_fails_is_named(changes, versions, tmp_path):
-    out = tmp_path / "out"
-    shutil.copytree(changes[0], out)          # warm: only the old version builds again
+    out = moved_build(changes[0], tmp_path / "out", versions / "paper.md")   # only the old version builds
     broken = tmp_path / "old.md"
     broken.write_text(OLD.replace("[@hale1990, 27]", "[@nosuchkey, 27]"), encoding="utf-8")
     shutil.copy(versions / "refs.bib", tmp_path / "refs.bib")
@@ -195,8 +197,7 @@ def test_the_new_version_that_fails_is_named(versions, tmp_path):
 
 
 def test_an_unknown_revision_is_a_usage_error(changes, versions, tmp_path):
-    out = tmp_path / "out"
-    shutil.copytree(changes[0], out)
+    out = moved_build(changes[0], tmp_path / "out", versions / "paper.md")
     result = run_cli("diff", versions, "--since", "no-such-tag", "--out", out, check=False)
     assert result.returncode == 2 and "no revision 'no-such-tag'" in result.stderr
     result = run_cli("diff", versions, "--since", "--output=x", "--out", out, check=False)
@@ -234,16 +235,22 @@ def test_decorate_heads_the_first_page_and_unnumbers_deleted_notes():
 
 # -- bundle ---------------------------------------------------------------------
 
-def _bundle(sample_build, tmp_path: Path, name: str) -> Path:
-    out = tmp_path / name
-    shutil.copytree(sample_build[0], out)
-    run_cli("bundle", SAMPLE, "--out", out)
-    return out / "paper-sources.zip"
+@pytest.fixture(scope="session")
+def bundles(sample_build, tmp_path_factory) -> tuple[Path, Path]:
+    """The sample's bundle made twice, once per session: (a) in the session's build folder moved
+    whole (its .tex as build.py made it there; no stage runs again), (b) in a copy built again
+    (every stage, in another folder). The two zips."""
+    def make(folder: Path) -> None:
+        moved_build(sample_build[0], folder / "a", SAMPLE)
+        shutil.copytree(sample_build[0], folder / "b", symlinks=True)
+        for name in ("a", "b"):
+            run_cli("bundle", SAMPLE, "--out", folder / name)
+    made = made_once(tmp_path_factory, "bundles", make)
+    return made / "a" / "paper-sources.zip", made / "b" / "paper-sources.zip"
 
 
-def test_bundle_compiles_with_latexmk_alone(sample_build, tmp_path):
-    zipped = _bundle(sample_build, tmp_path, "a")
-    with zipfile.ZipFile(zipped) as archive:
+def test_bundle_compiles_with_latexmk_alone(sample_build, bundles, tmp_path):
+    with zipfile.ZipFile(bundles[0]) as archive:
         names = archive.namelist()
         assert names == sorted(names)
         assert set(names) == {"README.txt", "figures/newspapers-per-decade.png", "latexmkrc", "paper.tex"}
@@ -261,11 +268,10 @@ def test_bundle_compiles_with_latexmk_alone(sample_build, tmp_path):
     assert pdf_text(empty / "paper.pdf") == pdf_text(sample_build[0] / "paper.pdf")
 
 
-def test_bundle_is_the_same_bytes_from_another_build_folder(sample_build, tmp_path):
-    first = _bundle(sample_build, tmp_path, "a").read_bytes()
-    second = _bundle(sample_build, tmp_path, "b").read_bytes()
-    assert first == second
-    with zipfile.ZipFile(tmp_path / "a" / "paper-sources.zip") as archive:
+def test_bundle_is_the_same_bytes_from_another_build_folder(bundles):
+    first, second = bundles
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
         for info in archive.infolist():
             assert info.external_attr >> 16 == 0o100644 and info.date_time[0] >= 1980
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS_PAPER, ROOT, SAMPLE, needs_corpus, run_cli
+from conftest import CORPUS_PAPER, ROOT, SAMPLE, made_once, moved_build, needs_corpus, run_cli
 from pressroom.config import build_settings
 from pressroom.docx import make_docx
 from pressroom.docxcheck import check_docx
@@ -28,9 +28,6 @@ from pressroom.docxfile import CoreProperties, core_properties, deterministic_zi
 from pressroom.errors import ManuscriptError, TemplateError, Warnings
 from pressroom.manuscript import read_manuscript
 from pressroom.tools import run_pandoc
-
-#: one worker runs this module (pytest-xdist): the .docx builds are made once and read by several tests
-pytestmark = pytest.mark.xdist_group("docx")
 
 #: what the sample's author is called, where she works and how she is written to
 SAMPLE_AUTHOR = ("Caroline Ashdown", "Ashdown", "c.ashdown@example.org", "Northfield College")
@@ -103,25 +100,24 @@ def _assert_same_notes(docx: Path, manuscript: Path, *extra: str) -> int:
 
 
 @pytest.fixture(scope="session")
-def docx_build(sample_build, tmp_path_factory):
-    """The session's sample build (TeX, PDFs only), moved to a folder of its own and built again
-    with `--to docx`: the build folder, and the stages the second build ran. doit keys its record
-    by path: the record is moved with the folder (its paths rewritten), as a build folder moved
-    whole keeps its state; the files keep their times (copytree)."""
-    source = sample_build[0]
-    out = tmp_path_factory.mktemp("docx") / "out"
-    shutil.copytree(source, out, symlinks=True)
-    state = out / ".doit.json"
-    state.write_text(state.read_text(encoding="utf-8").replace(str(source), str(out)), encoding="utf-8")
-    second = run_cli(SAMPLE, "--out", out, "--to", "docx")
-    return out, _RAN.findall(second.stdout), second
+def docx_build(sample_build, tmp_path_factory) -> tuple[Path, list[str], str]:
+    """The session's sample build (TeX, PDFs only), moved whole to a folder of its own
+    (conftest.moved_build: a build folder moved keeps its state) and built again with `--to docx`,
+    once per session: the build folder, the stages the second build ran, what it printed."""
+    def make(folder: Path) -> None:
+        out = moved_build(sample_build[0], folder / "out", SAMPLE)
+        second = run_cli(SAMPLE, "--out", out, "--to", "docx")
+        (folder / "stdout.txt").write_text(second.stdout, encoding="utf-8")
+    made = made_once(tmp_path_factory, "docx", make)
+    stdout = (made / "stdout.txt").read_text(encoding="utf-8")
+    return made / "out", _RAN.findall(stdout), stdout
 
 
-def test_a_docx_only_change_runs_no_tex(docx_build):
+def test_a_docx_only_change_runs_no_tex(docx_build, tmp_path):
     out, ran, second = docx_build
     assert ran == ["docx", "check", "manifest"]
-    assert f"{out / 'paper.docx'}" in second.stdout
-    again = run_cli(SAMPLE, "--out", out, "--to", "docx")
+    assert f"{out / 'paper.docx'}" in second
+    again = run_cli(SAMPLE, "--out", moved_build(out, tmp_path / "out", SAMPLE), "--to", "docx")
     assert "nothing changed: no stage ran" in again.stdout
 
 
@@ -167,10 +163,13 @@ def test_same_sources_same_bytes_in_another_folder_and_time_zone(docx_build, tmp
         assert len({info.date_time for info in archive.infolist()}) == 1
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def anonymous_docx(tmp_path_factory) -> Path:
-    """The sample's .docx with the anonymous-review template (the docx stage alone)."""
-    return _docx(SAMPLE, tmp_path_factory.mktemp("anon") / "out", "anonymous-review")
+    """The sample's .docx with the anonymous-review template (the docx stage alone), once per
+    session. Read it; copy it to change it."""
+    made = made_once(tmp_path_factory, "docx-anonymous",
+                     lambda folder: _docx(SAMPLE, folder / "out", "anonymous-review"))
+    return made / "out" / "paper.docx"
 
 
 def test_the_anonymous_docx_names_no_author_anywhere(anonymous_docx):
