@@ -15,18 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, pdf_text, run_cli
+from conftest import ROOT, made_once, pdf_text, run_cli
 
 BOOK = ROOT / "tests" / "data" / "book"
 
 
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory) -> tuple[Path, Path]:
-    """A copy of the book and its build folder (built from the folder, as a user does)."""
-    root = tmp_path_factory.mktemp("book")
-    shutil.copytree(BOOK, root / "book")
-    run_cli(root / "book", "--out", root / "out", "--to", "docx")
-    return root / "book", root / "out"
+    """A copy of the book and its build folder (built from the folder, as a user does), once per
+    session (across workers). Read them; copy them to change them (``book``)."""
+    def make(folder: Path) -> None:
+        shutil.copytree(BOOK, folder / "book")
+        run_cli(folder / "book", "--out", folder / "out", "--to", "docx")
+    made = made_once(tmp_path_factory, "book", make)
+    return made / "book", made / "out"
 
 
 @pytest.fixture

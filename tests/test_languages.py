@@ -20,19 +20,20 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import pdf_text, run_cli
+from conftest import made_once, pdf_text, run_cli
 from pressroom import languages
 from pressroom.tools import pandoc_path
 
 DATA = Path(__file__).parent / "data" / "languages"
 
 
-def _build(tmp_path_factory, name: str, *args: str) -> Path:
-    source = tmp_path_factory.mktemp(name) / "ms"
-    shutil.copytree(DATA / name, source)
-    out = source.parent / "out"
-    run_cli(source / "paper.md", "--out", out, *args)
-    return out
+def _build(tmp_path_factory, name: str) -> Path:
+    """tests/data/languages/NAME copied and built once per session (across workers): the build
+    folder. Read it."""
+    def make(folder: Path) -> None:
+        shutil.copytree(DATA / name, folder / "ms")
+        run_cli(folder / "ms" / "paper.md", "--out", folder / "out")
+    return made_once(tmp_path_factory, f"languages-{name}", make) / "out"
 
 
 @pytest.fixture(scope="session")

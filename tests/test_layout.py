@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, made_once, run_cli
 from pressroom.config import Settings
 from pressroom.errors import ManuscriptError, TemplateError
 from pressroom.layout import floats_to_end, split_floats
@@ -37,10 +37,11 @@ def with_header(folder: Path, lines: str) -> Path:
 
 @pytest.fixture(scope="session")
 def layout_build(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("layouts")
-    folder = with_header(root / "paper", LAYOUTS)
-    run_cli(folder, "--out", root / "out", "--template", "anonymous-review", "--safe")
-    return root / "out" / "paper.pdf"
+    """The fixture with the four layouts, built once per session (across workers): its PDF."""
+    def make(folder: Path) -> None:
+        with_header(folder / "paper", LAYOUTS)
+        run_cli(folder / "paper", "--out", folder / "out", "--template", "anonymous-review", "--safe")
+    return made_once(tmp_path_factory, "layouts", make) / "out" / "paper.pdf"
 
 
 #: a line of ``pdftotext -layout`` that starts with a line number: the number, the line's text
