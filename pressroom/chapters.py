@@ -58,8 +58,9 @@ def read_chapter(chapter: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMIT
                               file=chapter, line=1,
                               hint="keep the book's header in the main file; start a chapter with "
                                    "its `#` heading")
-    kept_file.parent.mkdir(parents=True, exist_ok=True)
-    jsoncache.save(kept_file, {"ast": doc}, identity)
+    if out_dir.is_dir():   # no build folder (a `check` of PDFs elsewhere): none is made to keep it
+        kept_file.parent.mkdir(exist_ok=True)
+        jsoncache.save(kept_file, {"ast": doc}, identity)
     return doc
 
 

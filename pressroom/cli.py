@@ -501,12 +501,12 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     # the files, each with the manuscript it is checked against (None: the one its manifest names)
     pdfs: list[tuple[Path, Path | None]] = [(pdf, given) for pdf in named]
     manuscripts = [Path(p) for p in args.pdfs if Path(p).is_dir() or p.endswith(".md")]
-    settings_of: dict = {}   # (manuscript, template) → its settings: each manuscript read once
+    settings_of: dict = {}   # (manuscript, template, build folder) → its settings: each read once
     if manuscripts or not args.pdfs:
         from .batch import expand
         for manuscript in (expand([str(m) for m in manuscripts])[0] if manuscripts
                            else [given or resolve_manuscript_path(default_manuscript())]):
-            settings = settings_of[manuscript, None] = _check_settings(manuscript, args, warnings)
+            settings = settings_of[manuscript, None, None] = _check_settings(manuscript, args, warnings)
             for pdf in (settings.output(".pdf"), settings.output("-draft.pdf")):
                 if not pdf.is_file():
                     raise UsageError(f"no such PDF: {_show(pdf)}",
@@ -541,6 +541,9 @@ def _check_one(pdf: Path, manuscript: Path | None, args, warnings: Warnings, rep
     """The rows of one PDF, checked against ``manuscript`` (None: the one its manifest names)."""
     from .manifest import manuscript_of
     draft = pdf.name.endswith("-draft.pdf")
+    # a PDF whose manuscript the manifest beside it names: that folder is its build folder (the TeX
+    # log and .aux of its references check, the kept facts), not the manuscript's default one
+    out_dir = None if manuscript else pdf.parent.resolve()
     manuscript, template, why_not = (manuscript, None, "") if manuscript else manuscript_of(pdf)
     docx = pdf.suffix.lower() == ".docx"
     if manuscript is None:
@@ -549,17 +552,21 @@ def _check_one(pdf: Path, manuscript: Path | None, args, warnings: Warnings, rep
                                                                                             draft=draft)
         return
     from .preflight import check_rows, docx_rows
-    if (manuscript, template) not in settings_of:   # a build's two PDFs: read the manuscript once
-        settings_of[manuscript, template] = _check_settings(manuscript, args, warnings, template=template)
-    settings = settings_of[manuscript, template]
+    key = (manuscript, template, out_dir)
+    if key not in settings_of:   # a build's two PDFs: read the manuscript once
+        settings_of[key] = _check_settings(manuscript, args, warnings, template=template, out_dir=out_dir)
+    settings = settings_of[key]
     report += docx_rows(settings, pdf) if docx else check_rows(settings, pdf, draft=draft)
 
 
-def _check_settings(manuscript: Path, args, warnings: Warnings, *, template: str | None = None):
-    """The settings a PDF of ``manuscript`` is checked against (the command line's template wins)."""
+def _check_settings(manuscript: Path, args, warnings: Warnings, *, template: str | None = None,
+                    out_dir: Path | None = None):
+    """The settings a PDF of ``manuscript`` is checked against (the command line's template wins;
+    ``out_dir``: the build folder, else the manuscript's default one)."""
     from .config import build_settings
     from .manuscript import read_manuscript
-    return build_settings(read_manuscript(manuscript, warnings), template=args.template or template,
+    return build_settings(read_manuscript(manuscript, warnings), out_dir=out_dir,
+                          template=args.template or template,
                           time_limit=args.time_limit, memory_limit=args.memory_limit, warnings=warnings)
 
 

@@ -100,12 +100,13 @@ def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
                      citations=tuple(kept.get("citations", ())),
                      cited_in_code=tuple((str(k), int(n)) for k, n in kept.get("cited_in_code", ())))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
         doc = joined(read_markdown(markdown, limits=limits, stage="convert"),
                      [read_chapter(c, out_dir, limits=limits) for c in chapters])
     except PressroomError:
         return Facts()
-    return record(out_dir, markdown, doc, chapters)
+    # kept in the build folder, if there is one: a reader (`check` of PDFs named with --manuscript)
+    # makes no folder of its own for them
+    return record(out_dir, markdown, doc, chapters) if out_dir.is_dir() else from_ast(doc)
 
 
 def of_build(settings) -> Facts:

@@ -211,3 +211,36 @@ def moved_build(out: Path, dest: Path, manuscript: Path) -> Path:
         state.write_text(state.read_text(encoding="utf-8").replace(str(out), str(dest)), encoding="utf-8")
     (dest / ".pressroom").write_text(json.dumps({"manuscript": os.path.relpath(manuscript, dest)}) + "\n")
     return dest
+
+
+# -- the checkout's build/ is the user's: a test run adds nothing to it --------------------------
+
+_BUILD_BEFORE = pytest.StashKey[set]()
+
+
+def _checkout_build_entries() -> set[str]:
+    build = ROOT / "build"
+    return {str(p.relative_to(build)) for p in build.rglob("*")} if build.is_dir() else set()
+
+
+def pytest_sessionstart(session) -> None:
+    session.config.stash[_BUILD_BEFORE] = _checkout_build_entries()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the run if it left anything new in the checkout's build/ (a default build folder made
+    by a test, or by pressroom where it should not make one). Under pytest-xdist the controller
+    compares, once every worker has finished."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or _BUILD_BEFORE not in session.config.stash:
+        return
+    gained = sorted(_checkout_build_entries() - session.config.stash[_BUILD_BEFORE])
+    if gained:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = (f"the test run left {len(gained)} new path(s) in {ROOT / 'build'}: "
+                   + ", ".join(gained[:10]) + (" ..." if len(gained) > 10 else ""))
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(f"FAILED {message}", red=True)
+        else:
+            print(message, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

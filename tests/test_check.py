@@ -7,6 +7,9 @@ inside its test.
 
 from __future__ import annotations
 
+import json
+import os
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name
 
+from conftest import ROOT, copy_of, run_cli
 from pdfsample import make_sample_pdf
 from pressroom.check import CHECKS, Finding, References, check_pdf
 from pressroom.cli import format_report
@@ -302,6 +306,30 @@ def test_without_a_manuscript_the_stamp_and_one_page_size_are_still_checked(buil
     a4_page = append_first_page_of(built["a4"])
     mixed = without_manuscript(tamper(built["submission"], tmp_path / "t.pdf", a4_page), draft=False)
     assert mixed["page-size"].reason == "page 4 MediaBox is 595.28×841.89 pt, page 1 letter 612×792 pt"
+
+
+def test_check_of_a_build_reads_that_build_folder_and_makes_no_other(small_build, tmp_path):
+    """`check PDF`: the manifest beside the PDF names its manuscript, and the PDF's folder is its
+    build folder: the TeX log whose undefined references the check reports is that build's, and
+    no default build folder (build/<manuscript folder>/ in the project) is made for the check."""
+    name = f"check-{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    md = copy_of(small_build, tmp_path / name, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["source"] = os.path.relpath(md, out)   # the copy's manuscript, as a build there would say
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert run_cli("check", out / "paper.pdf", out / "paper-draft.pdf").returncode == 0
+    # named with --manuscript, nor is one made to keep what the check reads of the manuscript
+    assert run_cli("check", out / "paper.pdf", "--manuscript", md).returncode == 0
+    log, pdf = out / "tex" / "paper.log", out / "paper.pdf"
+    log.write_text(log.read_text(encoding="utf-8")
+                   + "LaTeX Warning: Reference `sec:gone' on page 1 undefined on input line 9.\n",
+                   encoding="utf-8")
+    made = pdf.stat().st_mtime_ns
+    os.utime(log, ns=(made - 10**9, made - 10**9))   # the log of the run that made the PDF
+    result = run_cli("check", pdf, check=False)
+    assert result.returncode == 1 and "LaTeX reference `sec:gone` undefined" in result.stdout, result.stdout
+    assert not (ROOT / "build" / name).exists()
 
 
 # -- output ---------------------------------------------------------------------

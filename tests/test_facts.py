@@ -82,7 +82,11 @@ def kept_identity(out) -> str:
 
 def test_facts_are_kept_by_the_manuscript_without_its_draft_block(paper, tmp_path):
     out = tmp_path / "out"
+    # no build folder (a `check` of PDFs named with --manuscript): the facts, and no folder made
     first = current(paper, out)
+    assert not out.exists()
+    out.mkdir()
+    assert current(paper, out) == first
     assert kept_identity(out).endswith(source_digest(paper))
     paper.write_text(PAPER.replace('"DRAFT"', '"ANOTHER WORDING"'), encoding="utf-8")
     assert kept_identity(out).endswith(source_digest(paper))
