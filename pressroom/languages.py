@@ -31,8 +31,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pandoc_ast import elements
-
 #: Debian packages with hyphenation patterns and babel's language files
 GERMAN, FRENCH, SPANISH, ITALIAN = ("texlive-lang-german", "texlive-lang-french", "texlive-lang-spanish",
                                     "texlive-lang-italian")
@@ -253,6 +251,7 @@ def template_languages(tag: str, latex: str) -> dict:
 
 def span_tags(doc: dict) -> list[str]:
     """The ``lang`` of every span and div in the document (body and header), in order."""
+    from .pandoc_ast import elements  # here: build.py imports this module on the system's Python
     tags: list[str] = []
 
     def collect(x) -> None:
