@@ -282,8 +282,10 @@ def _build(args, warnings: Warnings):
     claim(settings.out_dir, settings.manuscript, chosen=bool(args.out))
     print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
           f"(template {settings.template_name})")
-    with build_lock(settings.out_dir):
-        executed = run_tasks(settings, warnings)
+    from .warmtex import early_pass
+    # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py)
+    with build_lock(settings.out_dir), early_pass(settings) as runners:
+        executed = run_tasks(settings, warnings, runners=runners)
     return settings, executed
 
 

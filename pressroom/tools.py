@@ -39,7 +39,7 @@ import secrets
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,11 +204,31 @@ class Running:
                  f"(default {DEFAULT_MEMORY_LIMIT})")
 
 
-def _set_limits(memory: int, cpu: int, cpu_hard: int) -> None:
-    """In the child, between fork and exec: only setrlimit, no imports, no locks."""
+def _set_limits(memory: int, cpu: int, cpu_hard: int, parent: int | None = None,
+                prctl: Callable[..., int] | None = None) -> None:
+    """In the child, between fork and exec: only setrlimit (and prctl), no imports, no locks.
+    ``parent``: the child is killed when the thread that started it ends (``prctl``: libc's)."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # soft: SIGXCPU, which ends the tool; hard, a few seconds later: SIGKILL
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu_hard))
+    if parent is not None and prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:   # the parent ended before prctl
+            os._exit(1)
+
+
+#: prctl's option: the signal a process gets when the thread that started it ends
+_PR_SET_PDEATHSIG = 1
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl (Linux), loaded before any fork; None where there is none."""
+    import ctypes
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 def _lowered(kind: int, wanted: int) -> int:
@@ -220,12 +240,15 @@ def _lowered(kind: int, wanted: int) -> int:
 def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
           env: dict[str, str] | None = None, input: bytes | None = None,
           what: str | None = None, limits: Limits = DEFAULT_LIMITS, stage: str | None = None,
-          file: Path | None = None, sandbox: Confinement | None = None) -> Running:
+          file: Path | None = None, sandbox: Confinement | None = None,
+          die_with_parent: bool = False) -> Running:
     """Start a tool in a session of its own, under ``limits``; :meth:`Running.wait` collects it.
 
     Paths in ``args`` must already be operands (:func:`operand`, or after ``--``).
     ``stage`` and ``file`` (what the tool works on) go into the error messages.
     ``sandbox``: run it confined; ``env`` is then all the tool gets besides the sandbox's own.
+    ``die_with_parent``: the tool is killed if pressroom is (a TeX waiting for input that only
+    this process would give: warmtex.py); started from a thread that outlives it.
     """
     name = what or Path(str(args[0])).name
     command = [os.fspath(a) for a in args]
@@ -241,7 +264,9 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True,
                                 # _set_limits only calls setrlimit: safe beside other threads
-                                preexec_fn=functools.partial(_set_limits, memory, cpu, cpu_hard))
+                                preexec_fn=functools.partial(
+                                    _set_limits, memory, cpu, cpu_hard,
+                                    *((os.getpid(), _prctl()) if die_with_parent else ())))
     except FileNotFoundError as exc:
         if cwd is not None and exc.filename is not None and os.fspath(exc.filename) == os.fspath(cwd):
             raise ToolError(f"{who}: the folder to run it in does not exist", file=cwd,

@@ -1,8 +1,10 @@
-"""A XeLaTeX pass started before the save it typesets (watch mode).
+"""A XeLaTeX pass started before the ``.tex`` it typesets is made (watch mode, and every build).
 
 Most of a XeLaTeX pass is spent before the first page: the format, the
 packages and the fonts of the preamble (70–80 % of a pass on the corpus
-paper). Watch mode starts the next pass as soon as a build has finished: TeX
+paper). Watch mode starts the next pass as soon as a build has finished; a
+build (:func:`early_pass`) starts it when the convert stage starts, so that
+TeX reads its preamble while pandoc and the citations make the body: TeX
 reads the preamble of the current ``.tex``, then waits, reading the rest of
 the document from a named pipe. When the next save renders a ``.tex`` with the
 same preamble (and the same TeX command and environment), the rest is written
@@ -23,16 +25,22 @@ may take two characters and leave a comment.)
 The waiting TeX works in ``tex/warm-<pid>/``, with its own log, so the log of the
 run that made the current PDF stays for the checks; its outputs move into
 ``tex/`` when it has finished. The time limit counts from the moment the
-rest is written; the memory limit is the usual one.
+rest is written; the memory limit is the usual one. A waiting TeX is killed
+with pressroom (prctl's parent-death signal; in the sandbox, bubblewrap's
+``--die-with-parent`` passes it on), so a killed build leaves none behind;
+pressroom holds the pipe open from the start, so TeX never waits to open it.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import Settings
@@ -54,6 +62,10 @@ class WarmTex:
         self._running: Running | None = None
         self._key: tuple | None = None
         self._folder: Path | None = None
+        #: the pipe's end pressroom holds (read and write: opening it waits for no one)
+        self._pipe_fd: int | None = None
+        #: the thread writing the rest into the pipe
+        self._writer: threading.Thread | None = None
         #: how many passes the waiting TeX shortened (for the tests and the benchmark)
         self.used = 0
 
@@ -75,6 +87,7 @@ class WarmTex:
                 shutil.copyfile(path, folder / path.name)
         pipe = folder / _PIPE
         os.mkfifo(pipe)
+        self._pipe_fd = os.open(pipe, os.O_RDWR)   # not inherited (os.open's descriptors never are)
         inside = f"tex/{folder.name}"
         (folder / _DRIVER).write_text(
             preamble + f"\\csname @@input\\endcsname {inside}/{_PIPE}\\relax\n", encoding="utf-8")
@@ -84,7 +97,8 @@ class WarmTex:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._running = start(warm, cwd=settings.out_dir, env=env, limits=settings.limits,
-                                  stage="compile", file=settings.manuscript, sandbox=sandbox)
+                                  stage="compile", file=settings.manuscript, sandbox=sandbox,
+                                  die_with_parent=True)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         self._key = _key(settings, command, env, preamble)
@@ -102,7 +116,8 @@ class WarmTex:
             return False
         rest = settings.output(".tex").read_text(encoding="utf-8")[len(preamble):]
         self._running = None   # whatever happens now, this TeX is used up
-        if not _deliver(running, folder / _PIPE, _LEAD + rest):
+        self._writer = _deliver(running, self._pipe_fd, _LEAD + rest) if self._pipe_fd is not None else None
+        if self._writer is None:
             self._discard(running)
             return False
         running.started = time.monotonic()   # the time limit counts from here
@@ -121,6 +136,11 @@ class WarmTex:
         self.used += 1
         return True
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a TeX was started and waits for the rest."""
+        return self._running is not None
+
     def stop(self) -> None:
         """Stop the waiting TeX, if any, and remove its folder."""
         running, self._running = self._running, None
@@ -129,6 +149,12 @@ class WarmTex:
     def _discard(self, running: Running | None) -> None:
         if running is not None:
             running.stop()
+        if self._writer is not None:   # TeX has ended: the writer stops within a moment
+            self._writer.join()
+            self._writer = None
+        if self._pipe_fd is not None:  # after the writer: never a descriptor number used again
+            fd, self._pipe_fd = self._pipe_fd, None
+            os.close(fd)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -148,25 +174,74 @@ def _key(settings: Settings, command: list[str], env: dict[str, str], preamble: 
             settings.limits, settings.safe, preamble)
 
 
-def _deliver(running: Running, pipe: Path, text: str) -> bool:
-    """Write ``text`` into the pipe TeX reads (from a thread: TeX reads it as it typesets);
-    False if TeX ended before it opened the pipe."""
-    while True:
-        try:
-            fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
-            break
-        except OSError:        # ENXIO: TeX has not reached the pipe yet (still in the preamble)
-            if running.proc.poll() is not None:
-                return False
-            time.sleep(0.002)
-    os.set_blocking(fd, True)
+def _deliver(running: Running, fd: int, text: str) -> threading.Thread | None:
+    """Start writing ``text`` into the pipe TeX reads, from a thread (TeX reads it as it
+    typesets); None if TeX has already ended. The thread stops when all is written or TeX has
+    ended (which the caller waits for before closing ``fd``)."""
+    if running.proc.poll() is not None:
+        return None
+    data = memoryview(text.encode("utf-8"))
+    os.set_blocking(fd, False)
 
     def write() -> None:
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError:        # TeX stopped reading (an error): its exit code says so
-            pass
+        rest = data
+        while rest:
+            try:
+                rest = rest[os.write(fd, rest[:65536]):]
+            except BlockingIOError:   # the pipe is full: TeX is typesetting what it holds
+                if running.proc.poll() is not None:
+                    return
+                select.select([], [fd], [], 0.05)
+            except OSError:
+                return
 
-    threading.Thread(target=write, daemon=True, name="pressroom-warm-tex").start()
-    return True
+    writer = threading.Thread(target=write, daemon=True, name="pressroom-warm-tex")
+    writer.start()
+    return writer
+
+
+@contextmanager
+def early_pass(settings: Settings) -> Iterator[dict]:
+    """The runners (tasks.Runner) of a build whose first XeLaTeX pass starts early, on the last
+    build's preamble, and is taken by the compile stage when the new ``.tex`` has the same one (a
+    body edited: most edits). It starts at once when the manuscript is newer than the last
+    ``.tex`` (TeX reads its preamble while pandoc reads the manuscript), else with the convert
+    stage, if that runs; a waiting TeX that no stage took is stopped when the build ends."""
+    if settings.engine != "xelatex":
+        yield {}
+        return
+    from .errors import PressroomError
+    warm = WarmTex()
+
+    # the stages' modules imported when they run: a build with nothing to do loads none of them
+    def start() -> None:
+        from .compile import start_warm
+        try:
+            start_warm(settings, warm)
+        except (OSError, PressroomError):   # the pass then runs as usual
+            warm.stop()
+
+    def convert_stage(settings: Settings, warnings) -> None:
+        from .convert import run as convert
+        if not warm.waiting:
+            start()
+        convert(settings, warnings)
+
+    def compile_stage(settings: Settings, warnings) -> None:
+        from .compile import compile_pdf
+        compile_pdf(settings, warm)
+
+    try:
+        if _newer(settings.manuscript, settings.output(".tex")):
+            start()
+        yield {"convert": convert_stage, "compile": compile_stage}
+    finally:
+        warm.stop()
+
+
+def _newer(path: Path, than: Path) -> bool:
+    """Whether ``path`` was changed after ``than`` was written (False if either is missing)."""
+    try:
+        return path.stat().st_mtime_ns > than.stat().st_mtime_ns
+    except OSError:
+        return False
