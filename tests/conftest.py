@@ -213,6 +213,24 @@ def moved_build(out: Path, dest: Path, manuscript: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def feature_build(tmp_path_factory) -> Callable[[str], Path]:
+    """feature_build(template) → the build folder of tests/features.py's manuscript (cross-references,
+    a title of LaTeX specials, every pandoc construct) with that template, once per session;
+    working-paper under ``--safe``. Beside it, stdout.txt and stderr.txt: what the build printed.
+    Read it; never build into it."""
+    from features import write
+
+    def _build(template: str) -> Path:
+        def make(folder: Path) -> None:
+            safe = ["--safe"] if template == "working-paper" else []
+            result = run_cli(write(folder / "src"), "--out", folder / "out", "--template", template, *safe)
+            (folder / "stdout.txt").write_text(result.stdout, encoding="utf-8")
+            (folder / "stderr.txt").write_text(result.stderr, encoding="utf-8")
+        return made_once(tmp_path_factory, f"features-{template}", make) / "out"
+    return _build
+
+
 # -- the checkout's build/ is the user's: a test run adds nothing to it --------------------------
 
 _BUILD_BEFORE = pytest.StashKey[set]()

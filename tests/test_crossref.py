@@ -1,10 +1,11 @@
 """Cross-references (pressroom/crossref.py): pandoc-crossref's ``{#fig:x}`` / ``@fig:x`` in Markdown.
 
 The unit tests read small Markdown documents with pandoc and resolve them
-without TeX; the end-to-end ones build ``tests/data/crossref/`` (three
-figures, two tables, numbered and unnumbered sections, a citation, a note)
-once per session with each template, working-paper under ``--safe``, and
-read the PDFs back: the numbers in the text must be the ones LaTeX printed
+without TeX; the end-to-end ones read back the session's builds of
+``tests/data/crossref/`` (three figures, two tables, numbered and unnumbered
+sections, a citation, a note) with each template, working-paper under
+``--safe`` (conftest.feature_build: the fixture with the other features the
+template tests read): the numbers in the text must be the ones LaTeX printed
 under the captions.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, made_once, pdf_text, run_cli
+from conftest import ROOT, pdf_text, run_cli
 from pressroom import crossref
 from pressroom.errors import ManuscriptError
 from pressroom.pandoc_ast import elements, read_markdown, stringify
@@ -206,20 +207,9 @@ def test_the_check_names_a_ref_to_an_unnumbered_label(tmp_path):
 
 # ---- end to end --------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def crossref_builds(tmp_path_factory):
-    """The fixture built with each template (working-paper under --safe), once per session."""
-    def build(template: str) -> Path:
-        options = ["--template", template, *(["--safe"] if template == "working-paper" else [])]
-        made = made_once(tmp_path_factory, f"crossref-{template}",
-                         lambda folder: run_cli(FIXTURE, "--out", folder / "out", *options))
-        return made / "out"
-    return build
-
-
 @pytest.mark.parametrize("template", ["working-paper", "journal-article", "anonymous-review"])
-def test_references_in_the_pdf_are_the_numbers_latex_printed(crossref_builds, template):
-    out = crossref_builds(template)
+def test_references_in_the_pdf_are_the_numbers_latex_printed(feature_build, template):
+    out = feature_build(template)
     text = pdf_text(out / "paper.pdf")
     # the captions, as LaTeX numbered them
     for caption in ("Figure 1: The harbour in 1880", "Figure 2: Ships entered", "Figure 3: A plate",

@@ -18,6 +18,7 @@ import pikepdf
 import pytest
 
 from conftest import ROOT, SAMPLE, pdf_text, run_cli
+from features import TYPO
 
 SAMPLE_SENTENCE = ("Within a single generation the newspaper ceased to be a curiosity of the "
                    "treaty ports and became an ordinary object of daily life.")
@@ -144,12 +145,12 @@ def test_csl_engine(tmp_path):
             assert "Ann Author" in first and "Okabe" not in first and "Bibliography" not in first
 
 
-def test_unknown_header_key_warns(tmp_path):
-    src = tmp_path / "w"
-    src.mkdir()
-    (src / "paper.md").write_text("---\ntitle: Warned\ntitel: typo\n---\n\nText.\n", encoding="utf-8")
-    result = run_cli(src / "paper.md", "--out", tmp_path / "out")
-    assert "paper.md:3: unknown header key `titel` is ignored (did you mean `title`?)" in result.stderr
+def test_unknown_header_key_warns(feature_build):
+    """The session's build of tests/features.py's manuscript, whose header has a mistyped key."""
+    out = feature_build("working-paper")
+    line = (out.parent / "src" / "paper.md").read_text(encoding="utf-8").splitlines().index(TYPO) + 1
+    assert f"paper.md:{line}: unknown header key `titel` is ignored (did you mean `title`?)" in \
+        (out.parent / "stderr.txt").read_text(encoding="utf-8")
 
 
 def test_check_command_fails_a_tampered_pdf(sample_build, tmp_path):

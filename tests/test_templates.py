@@ -5,7 +5,9 @@ running heads and footer; LaTeX specials in the title; missing glyphs fail
 the build; a templates/ folder beside the manuscript wins.
 
 Each manuscript is built once per template and session (conftest.template_build)
-into a temporary folder; the other builds run in this process (run_cli)."""
+into a temporary folder, and so is tests/features.py's manuscript (conftest.feature_build:
+the title of LaTeX specials, every pandoc construct, beside the cross-references); the
+other builds run in this process (run_cli)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import pikepdf
 import pytest
 
 from conftest import MANUSCRIPTS, ROOT, pdf_text, run_cli
+from features import EVERY_CONSTRUCT, SPECIAL_SHORT, SPECIAL_TITLE
 from pressroom.citations.notes import read_markdown
 from pressroom.citations.pandoc_filter import process
 from pressroom.pandoc_ast import stringify
@@ -160,12 +163,6 @@ def write(folder: Path, header: str, body: str) -> Path:
     return path
 
 
-#: as printed; the Markdown title writes the backslash as Markdown's escape `\\` (a backslash
-#: before a letter is raw TeX in pandoc's Markdown), the plain `short-title` as it is
-SPECIAL_TITLE = r"Profit & Loss, 100% of $5 for #1 at C:\new: A Study"
-SPECIAL_SHORT = r"R&D 100% $5 #1 C:\tmp ~x^2_y {z}"
-
-
 def list_openings(manuscript: str, style: str) -> list[str]:
     """The first two words of each entry of the manuscript's bibliography list, in our order."""
     path = MANUSCRIPTS[manuscript]
@@ -202,13 +199,9 @@ def test_the_bibliography_list_follows_the_body_in_order(build, manuscript, temp
         assert text.index("Acknowledgments") > at
 
 
-@pytest.mark.parametrize("template", ["working-paper", "journal-article"])
-def test_title_with_latex_specials_prints_literally(tmp_path, template):
-    markdown_title = SPECIAL_TITLE.replace("\\", "\\\\")
-    header = f"title: '{markdown_title}'\nshort-title: '{SPECIAL_SHORT}'\nversion-date: 'May 2024'\n"
-    ms = write(tmp_path / "ms", header, "# One\n\nSome text.\n\n" + "More text. " * 1500)
-    run_cli(ms, "--out", tmp_path / "out", "--template", template)
-    pdf = tmp_path / "out" / "paper.pdf"
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_title_with_latex_specials_prints_literally(feature_build, template):
+    pdf = feature_build(template) / "paper.pdf"
     assert SPECIAL_TITLE in pdf_text(pdf)
     if template == "journal-article":       # the short title, escaped by the template layer, heads page 3
         assert page_text(pdf, 3).startswith(f"{SPECIAL_SHORT} 3")
@@ -226,40 +219,11 @@ def test_title_markup_stays_out_of_the_metadata_and_running_heads(tmp_path):
         assert doc.open_metadata()["dc:title"] == "The Yomiuri and Occupation Censorship: A Study"
 
 
-#: Markdown whose LaTeX needs more than the body's usual packages: pandoc's writer says so
-#: (tables, strikeout, highlighting) and _common/pandoc-support.tex.j2 loads it.
-EVERY_CONSTRUCT = """\
-| Decade | Papers |
-|--------|-------:|
-| 1900s  |     12 |
-
-: Newspapers per decade.
-
-| Uncaptioned | Table |
-|---|---|
-| cell with a note^[A note in a table.] | plain |
-
-Some ~~struck~~ text, [underlined]{.underline}, [marked]{.mark}, [small caps]{.smallcaps}, H~2~O.
-
-- [ ] an open task
-- [x] a done task
-
-```python
-def census(year):
-    return year + 10
-```
-
-Term
-:   Its definition.
-"""
-
-
 @pytest.mark.parametrize("template", TEMPLATES)
-def test_every_pandoc_construct_compiles(tmp_path, template):
-    ms = write(tmp_path / "ms", "title: Constructs\n", EVERY_CONSTRUCT)
-    run_cli(ms, "--out", tmp_path / "out", "--template", template)
-    text = pdf_text(tmp_path / "out" / "paper.pdf")
-    for words in ("Table 1: Newspapers per decade.", "cell with a note", "A note in a table.",
+def test_every_pandoc_construct_compiles(feature_build, template):
+    text = pdf_text(feature_build(template) / "paper.pdf")
+    # the table after the two of the cross-reference fixture
+    for words in ("Table 3: Newspapers per decade.", "cell with a note", "A note in a table.",
                   "struck", "underlined", "marked", "def census(year):", "return year + 10",
                   "Its definition."):
         assert words in text
@@ -291,23 +255,10 @@ def test_a_template_may_choose_lualatex(tmp_path):
     assert "TeXGyreTermes-Regular" in fonts and "LMMono10-Regular" in fonts
 
 
-def test_a_template_that_reads_the_aux_gets_its_second_pass(tmp_path):
-    """"Page 1 of 2" from lastpage in a footer: the body alone needs one pass, the template two."""
-    local = tmp_path / "ms" / "templates" / "paged"
-    local.mkdir(parents=True)
-    (local / "template.tex.j2").write_text(
-        "\\documentclass{article}\n"
-        "\\BLOCK{include \"_common/pandoc-support.tex.j2\"}\n"
-        "\\BLOCK{include \"_common/fonts.tex.j2\"}\n"
-        "\\usepackage{lastpage,fancyhdr}\n\\pagestyle{fancy}\\fancyhf{}\n"
-        "\\cfoot{Page \\thepage\\ of \\pageref{LastPage}}\n"
-        "\\begin{document}\n\\VAR{body}\n\\end{document}\n", encoding="utf-8")
-    ms = write(tmp_path / "ms", "title: Paged\ntemplate: paged\n", "Text.\n\n\\newpage\n\nMore text.")
-    run_cli(ms, "--out", tmp_path / "out")
-    assert page_text(tmp_path / "out" / "paper.pdf", 1).endswith("Page 1 of 2")
-
-
-def test_templates_folder_beside_the_manuscript_wins(tmp_path):
+def test_a_templates_folder_beside_the_manuscript_wins_and_may_read_the_aux(tmp_path):
+    """templates/working-paper/ beside the manuscript is the template its name chooses, with its
+    settings.toml (A4). It reads the .aux itself ("Page 1 of 2" from lastpage in a footer): the
+    body alone needs one pass, the template two."""
     local = tmp_path / "ms" / "templates" / "working-paper"
     local.mkdir(parents=True)
     (local / "settings.toml").write_text('paper = "a4"\n[latex]\nlinespacing = "single"\n', encoding="utf-8")
@@ -315,11 +266,14 @@ def test_templates_folder_beside_the_manuscript_wins(tmp_path):
         "\\documentclass[a4paper]{article}\n"
         "\\BLOCK{include \"_common/pandoc-support.tex.j2\"}\n"
         "\\BLOCK{include \"_common/fonts.tex.j2\"}\n"
+        "\\usepackage{lastpage,fancyhdr}\n\\pagestyle{fancy}\\fancyhf{}\n"
+        "\\cfoot{Page \\thepage\\ of \\pageref{LastPage}}\n"
         "\\begin{document}\nOur own journal: \\VAR{title}\n\n\\VAR{body}\n\\end{document}\n",
         encoding="utf-8")
-    ms = write(tmp_path / "ms", "title: Local & Proud\n", "Body text.")
+    ms = write(tmp_path / "ms", "title: Local & Proud\n", "Body text.\n\n\\newpage\n\nMore text.")
     run_cli(ms, "--out", tmp_path / "out")
-    text = pdf_text(tmp_path / "out" / "paper.pdf")
-    assert "Our own journal: Local & Proud" in text
-    with pikepdf.open(tmp_path / "out" / "paper.pdf") as doc:
+    pdf = tmp_path / "out" / "paper.pdf"
+    assert "Our own journal: Local & Proud" in pdf_text(pdf)
+    assert page_text(pdf, 1).endswith("Page 1 of 2")
+    with pikepdf.open(pdf) as doc:
         assert [round(float(x)) for x in doc.pages[0].mediabox] == [0, 0, 595, 842]
