@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, pdf_text, run_build, run_cli
+from conftest import ROOT, copy_of, pdf_text, run_build, run_cli
 
 #: one worker runs this module (pytest-xdist): the tests take turns editing and rebuilding one build folder
 pytestmark = pytest.mark.xdist_group("incremental")
@@ -32,7 +32,9 @@ author:
   - name: A. Author
     affiliation: Somewhere
 version-date: 2026-03-14
-bibliography: refs.bib
+bibliography:
+  - refs.bib
+  - more.bib
 lang: en-US
 draft:
   text: "WORK IN PROGRESS"
@@ -48,7 +50,7 @@ The second paragraph is the one we edit.
 
 # Second
 
-More text, and another citation.[@cited, 14]
+More text, and another citation.[@cited, 14] One from the second bibliography.[@second, 3]
 """
 
 BIB = """\
@@ -66,6 +68,16 @@ BIB = """\
   publisher = {Press},
   address = {Kyoto},
   year = {1991}
+}
+"""
+#: the second bibliography
+MORE_BIB = """\
+@book{second,
+  author = {Second, Sara},
+  title = {The Second Book},
+  publisher = {Press},
+  address = {Osaka},
+  year = {1992}
 }
 """
 
@@ -116,6 +128,7 @@ def paper(tmp_path_factory, counted_tex):
     src = tmp_path_factory.mktemp("incremental")
     (src / "paper.md").write_text(PAPER, encoding="utf-8")
     (src / "refs.bib").write_text(BIB, encoding="utf-8")
+    (src / "more.bib").write_text(MORE_BIB, encoding="utf-8")
     shutil.copytree(ROOT / "templates" / "working-paper", src / "templates" / "working-paper")
     out = src / "build"
     counted_tex.passes()
@@ -264,16 +277,15 @@ def test_a_body_that_reads_the_aux_gets_the_passes_it_needs(tmp_path, counted_te
     assert "And a longer note." in pdf_text(tmp_path / "build" / "paper.pdf")
 
 
-def test_one_pass_and_latexmk_make_the_same_pdf(tmp_path):
-    """The one-pass path runs what latexmk runs (-no-pdf, then xdvipdfmx -E): same bytes."""
+def test_one_pass_and_latexmk_make_the_same_pdf(small_build, tmp_path):
+    """The one-pass path runs what latexmk runs (-no-pdf, then xdvipdfmx -E): same bytes (latexmk
+    run in a copy of the session's small build, whose body has only footnotes)."""
     from pressroom.compile import tex_commands
     from pressroom.config import build_settings
     from pressroom.manuscript import read_manuscript
-    (tmp_path / "paper.md").write_text(PAPER, encoding="utf-8")
-    (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
     out = tmp_path / "build"
-    run_cli(tmp_path, "--out", out)
-    settings = build_settings(read_manuscript(tmp_path / "paper.md"), out_dir=out)
+    md = copy_of(small_build, tmp_path / "src", out)
+    settings = build_settings(read_manuscript(md), out_dir=out)
     assert [c[0] for c in tex_commands(settings, out / "paper.tex")] == ["xelatex", "xdvipdfmx"]
     one_pass = (out / "tex" / "paper.pdf").read_bytes()
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(settings.source_date_epoch), "FORCE_SOURCE_DATE": "1"}
@@ -282,17 +294,11 @@ def test_one_pass_and_latexmk_make_the_same_pdf(tmp_path):
     assert (out / "tex" / "paper.pdf").read_bytes() == one_pass
 
 
-def test_two_bibliographies_are_both_inputs(tmp_path):
-    """`bibliography: [a.bib, b.bib]`: citations from either; an edit to the second reruns convert."""
-    (tmp_path / "a.bib").write_text(BIB, encoding="utf-8")
-    second = BIB.replace("cited", "second").replace("uncited", "spare")
-    (tmp_path / "b.bib").write_text(second, encoding="utf-8")
-    md = PAPER.replace("bibliography: refs.bib", "bibliography:\n  - a.bib\n  - b.bib").replace(
-        "another citation.[@cited, 14]", "another citation.[@second, 14]")
-    (tmp_path / "paper.md").write_text(md, encoding="utf-8")
-    out = tmp_path / "build"
-    run_cli(tmp_path, "--out", out)
-    assert {"a.bib", "b.bib"} <= set(json.loads((out / "manifest.json").read_text())["inputs"])
-    edit(tmp_path / "b.bib", "The Cited Book", "The Second Book")
-    assert ran(run_cli(tmp_path, "--out", out)) == list(STAGES)
-    assert "The Second Book" in pdf_text(out / "paper.pdf")
+def test_two_bibliographies_are_both_inputs(paper):
+    """`bibliography: [refs.bib, more.bib]`: citations from either; an edit to an entry the paper
+    cites from the second reruns every stage."""
+    src, out = paper[:2]
+    assert {"refs.bib", "more.bib"} <= set(json.loads((out / "manifest.json").read_text())["inputs"])
+    edit(src / "more.bib", "The Second Book", "The Second Book, Revised")
+    assert ran(build(paper)) == list(STAGES)
+    assert "The Second Book, Revised" in pdf_text(out / "paper.pdf")
