@@ -282,10 +282,12 @@ def _build(args, warnings: Warnings):
     claim(settings.out_dir, settings.manuscript, chosen=bool(args.out))
     print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
           f"(template {settings.template_name})")
+    from .manifest import versions_ahead
     from .warmtex import early_pass
-    # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py)
-    with build_lock(settings.out_dir), early_pass(settings) as runners:
-        executed = run_tasks(settings, warnings, runners=runners)
+    # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py), and
+    # the tools' versions for the manifest are asked for meanwhile
+    with build_lock(settings.out_dir), early_pass(settings) as tex, versions_ahead(settings) as tools:
+        executed = run_tasks(settings, warnings, runners={**tex, **tools})
     return settings, executed
 
 
