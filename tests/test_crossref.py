@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, pdf_text, run_cli
+from conftest import pdf_text, run_cli
 from pressroom import crossref
 from pressroom.errors import ManuscriptError
 from pressroom.pandoc_ast import elements, read_markdown, stringify
-
-FIXTURE = ROOT / "tests" / "data" / "crossref"
 
 FIGURES = """\
 # One {#sec:one}
@@ -235,14 +232,14 @@ def test_references_in_the_pdf_are_the_numbers_latex_printed(feature_build, temp
 
 
 def test_the_check_fails_a_ref_to_an_unnumbered_section(tmp_path):
-    """A raw \\ref to an unnumbered heading prints "Section ." and no LaTeX warning: the check says so."""
-    folder = tmp_path / "paper"
-    shutil.copytree(FIXTURE, folder)
-    md = folder / "paper.md"
-    md.write_text(md.read_text().replace("The last word",
-                                         "As Section~\\ref{sec:sources} said, the last word"))
-    out = tmp_path / "out"
-    result = run_cli(folder, "--out", out, check=False)
+    """A raw \\ref to an unnumbered heading prints "Section ." and no LaTeX warning: the check says so.
+    (A paper of its own: the fixture's sections, without its figures, tables and notes.)"""
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: Sections\nversion-date: 2026-03-14\n---\n\n# Introduction {#sec:intro}\n\n"
+                  "Text.\n\n## Sources {#sec:sources}\n\nThe records.\n\n# Conclusion {- #sec:end}\n\n"
+                  "As Section~\\ref{sec:sources} said, the last word goes back to @sec:intro.\n",
+                  encoding="utf-8")
+    result = run_cli(md, "--out", tmp_path / "out", check=False)
     assert result.returncode == 1
     assert "\\ref{sec:sources} prints nothing" in result.stdout + result.stderr
 
