@@ -109,6 +109,16 @@ def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
     return record(out_dir, markdown, doc, chapters) if out_dir.is_dir() else from_ast(doc)
 
 
+def body_unchanged(markdown: Path, out_dir: Path, chapters: tuple[Path, ...] = ()) -> bool:
+    """Whether the last build in ``out_dir`` kept the facts of the manuscript as it is now (besides
+    its ``draft`` block): then the convert stage has nothing new to read in it."""
+    try:
+        digest = source_digest(markdown, chapters)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(jsoncache.load(out_dir / FACTS_CACHE, f"{_LAYOUT}:{digest}"))
+
+
 def of_build(settings) -> Facts:
     """The facts of the manuscript a build's ``settings`` name (with a book's chapters)."""
     return current(settings.manuscript, settings.out_dir, limits=settings.limits, chapters=settings.chapters)

@@ -205,12 +205,14 @@ def early_pass(settings: Settings) -> Iterator[dict]:
     """The runners (tasks.Runner) of a build whose first XeLaTeX pass starts early, on the last
     build's preamble, and is taken by the compile stage when the new ``.tex`` has the same one (a
     body edited: most edits). It starts at once when the manuscript is newer than the last
-    ``.tex`` (TeX reads its preamble while pandoc reads the manuscript), else with the convert
-    stage, if that runs; a waiting TeX that no stage took is stopped when the build ends."""
+    ``.tex`` and not only its draft wording changed (TeX reads its preamble while pandoc reads
+    the manuscript), else with the convert stage, if that runs; a waiting TeX that no stage
+    took is stopped when the build ends."""
     if settings.engine != "xelatex":
         yield {}
         return
     from .errors import PressroomError
+    from .facts import body_unchanged
     warm = WarmTex()
 
     # the stages' modules imported when they run: a build with nothing to do loads none of them
@@ -232,7 +234,8 @@ def early_pass(settings: Settings) -> Iterator[dict]:
         compile_pdf(settings, warm)
 
     try:
-        if _newer(settings.manuscript, settings.output(".tex")):
+        if _newer(settings.manuscript, settings.output(".tex")) and not body_unchanged(
+                settings.manuscript, settings.out_dir, settings.chapters):   # not for a new draft wording
             start()
         yield {"convert": convert_stage, "compile": compile_stage}
     finally:

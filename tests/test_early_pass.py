@@ -104,3 +104,17 @@ def test_a_tool_started_to_die_with_pressroom_is_killed_with_it(tmp_path):
     while any(Path("/proc", c).exists() for c in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(Path("/proc", c).exists() for c in children)
+
+
+def test_only_a_new_body_starts_tex_early_not_a_new_draft_wording(small_build, tmp_path):
+    from pressroom.facts import body_unchanged, current
+    md = copy_of(small_build, tmp_path / "src", tmp_path / "out")
+    drafted = md.read_text(encoding="utf-8").replace("---\n\n#", 'draft:\n  text: "DO NOT CITE"\n---\n\n#', 1)
+    md.write_text(drafted, encoding="utf-8")
+    assert not body_unchanged(md, tmp_path / "out")   # two lines more: the body's lines moved
+    current(md, tmp_path / "out")                     # what a build of it keeps (pandoc, no TeX)
+    assert body_unchanged(md, tmp_path / "out")
+    md.write_text(drafted.replace("DO NOT CITE", "PLEASE DO NOT CIRCULATE"), encoding="utf-8")
+    assert body_unchanged(md, tmp_path / "out")       # only the stamp changes: TeX has nothing to do
+    md.write_text(drafted.replace("A second paragraph.", "A second, edited paragraph."), encoding="utf-8")
+    assert not body_unchanged(md, tmp_path / "out")
