@@ -87,7 +87,8 @@ def measure(src: Path, runs: int, python: str) -> dict[str, list[float]]:
 
 
 def table(results: dict[str, dict[str, list[float]]]) -> str:
-    targets = {"cold": "≤ 0.6 × pandoc", "paragraph": "≤ 0.45 × pandoc", "noop": "≤ 0.5 s", "stamp": "≤ 0.5 s"}
+    targets = {"cold": "≤ 0.6 × pandoc", "paragraph": "≤ 0.45 × pandoc",
+               "noop": "≤ 0.5 s", "stamp": "≤ 0.5 s"}
     rows = ["| paper | scenario | pressroom (median s) | pandoc (median s) | ratio | target |",
             "| --- | --- | ---: | ---: | ---: | --- |"]
     for paper, times in results.items():
