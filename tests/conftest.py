@@ -165,10 +165,12 @@ def template_build(tmp_path_factory, request) -> Callable[[str, str], Path]:
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory) -> tuple[Path, Path]:
     """tests/outputs.py's small paper (one citation, two paragraphs) built once per session: its
-    source folder and its build folder. Read them; copy them to break or rebuild them."""
+    source folder and its build folder (an empty folder before the build, as `--out` may name).
+    Read them; copy them to break or rebuild them."""
     from outputs import write
 
     def make(folder: Path) -> None:
+        (folder / "out").mkdir()
         run_cli(write(folder / "src"), "--out", folder / "out")
     made = made_once(tmp_path_factory, "small", make)
     return made / "src", made / "out"

@@ -12,18 +12,18 @@ import subprocess
 import sys
 import uuid
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, moved_build, run_cli
 from outputs import PAPER, consistent, line_of, one_error, published, write
 
 
-def test_an_output_edited_by_hand_is_built_again_and_old_temporary_files_go(tmp_path):
-    out, md = tmp_path / "out", write(tmp_path / "src")
-    run_cli(md, "--out", out)
+def test_an_output_edited_by_hand_is_built_again_and_old_temporary_files_go(small_build, tmp_path):
+    md = small_build[0] / "paper.md"                   # only read
+    out = moved_build(small_build[1], tmp_path / "out", md)
     built = published(out)
     with open(out / "paper.pdf", "ab") as fh:            # an edit after the build
         fh.write(b"%% edited\n")
     result = run_cli(md, "--out", out)
-    assert "compile " in result.stdout and published(out) == built
+    assert "compile " in result.stdout and "convert " not in result.stdout and published(out) == built
     (out / "paper-draft.pdf").write_bytes((out / "paper.pdf").read_bytes())   # a copy over the draft
     # and temporary files a killed build left behind (tools.atomic_write's names)
     stale = [out / ".paper.pdf.0123abcd.tmp", out / "tex" / ".paper.aux.89abcdef.tmp"]
@@ -34,7 +34,7 @@ def test_an_output_edited_by_hand_is_built_again_and_old_temporary_files_go(tmp_
     assert not any(path.exists() for path in stale)
 
 
-def test_out_must_be_a_new_empty_or_pressroom_folder(tmp_path):
+def test_out_must_be_a_new_empty_or_pressroom_folder(small_build, tmp_path):
     md = write(tmp_path / "src")
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine", encoding="utf-8")
@@ -54,11 +54,11 @@ def test_out_must_be_a_new_empty_or_pressroom_folder(tmp_path):
     # the manuscript's own folder is such a folder
     assert one_error(run_cli(md, "--out", md.parent, check=False), code=2).endswith(
         "not a pressroom build folder")
-    # an empty folder becomes a build folder, marked as such
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    run_cli(md, "--out", empty)
-    assert json.loads((empty / ".pressroom").read_text(encoding="utf-8")) == {"manuscript": "../src/paper.md"}
+    # an empty folder becomes a build folder, marked as such (the session's small build was
+    # made in a folder that was empty)
+    assert json.loads((small_build[1] / ".pressroom").read_text(encoding="utf-8")) == {
+        "manuscript": "../src/paper.md"}
+    assert (small_build[1] / "paper.pdf").is_file()
 
 
 def test_each_manuscript_gets_its_own_default_build_folder(tmp_path):
