@@ -49,16 +49,53 @@ def outputs(md, out):
     return result.body.read_text(encoding="utf-8"), front, written
 
 
-@pytest.fixture
-def paper(tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(SAMPLE.parent, src)
-    md = src / SAMPLE.name
-    # without its table, so that a test can add what the body needs and take it away again
+def _write_paper(folder):
+    """The sample manuscript (its folder copied into ``folder``) without its table, so that a test
+    can add what the body needs and take it away again."""
+    shutil.copytree(SAMPLE.parent, folder)
+    md = folder / SAMPLE.name
     text = md.read_text(encoding="utf-8")
     md.write_text(re.sub(r"\n\|.*?\n\n: [^\n]*\n", "\n", text, count=1, flags=re.DOTALL), encoding="utf-8")
     assert "| Tōkyō" not in md.read_text(encoding="utf-8")
     return md
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """cold(md) → the body and front matter of a convert of ``md`` from scratch (no cache), made
+    once per manuscript text and module: several tests compare with the same cold build. Every
+    manuscript given is in a copy of the sample's folder (the same .bib and figures)."""
+    made: dict[str, tuple] = {}
+
+    def _cold(md):
+        text = md.read_text(encoding="utf-8")
+        if text not in made:
+            made[text] = outputs(md, tmp_path_factory.mktemp("cold"))[:2]
+        return made[text]
+    return _cold
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """The paper converted once from scratch: its build folder (the block cache in it) and the
+    blocks pandoc was given."""
+    md = _write_paper(tmp_path_factory.mktemp("converted") / "src")
+    out = md.parent.parent / "out"
+    return out, outputs(md, out)[2]
+
+
+@pytest.fixture
+def paper(tmp_path):
+    return _write_paper(tmp_path / "src")
+
+
+@pytest.fixture
+def warm(converted, tmp_path):
+    """This test's copy of ``converted``'s build folder: what converting ``paper`` from scratch
+    would have made there (a paper converted from scratch, then edited, starts from it); and the
+    blocks that convert gave pandoc."""
+    shutil.copytree(converted[0], tmp_path / "warm")
+    return tmp_path / "warm", converted[1]
 
 
 def edit(md, old, new):
@@ -67,21 +104,16 @@ def edit(md, old, new):
     md.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def cold(md, tmp_path, name):
-    return outputs(md, tmp_path / name)[:2]
-
-
-def test_a_one_paragraph_edit_writes_one_block_and_matches_a_cold_build(paper, tmp_path):
-    warm = tmp_path / "warm"
-    _, _, first = outputs(paper, warm)
+def test_a_one_paragraph_edit_writes_one_block_and_matches_a_cold_build(paper, warm, cold):
+    warm, first = warm
     edit(paper, ANCHOR, EDITED)
     body, front, written = outputs(paper, warm)
     assert sum(first) > 50 and written == [2], "one unit mark and the edited paragraph"
-    assert (body, front) == cold(paper, tmp_path, "cold")
+    assert (body, front) == cold(paper)
     assert EDITED in body
 
 
-def test_a_paper_with_a_table_and_code_still_rewrites_only_the_edited_block(paper, tmp_path):
+def test_a_paper_with_a_table_and_code_still_rewrites_only_the_edited_block(paper, tmp_path, cold):
     """The cold build finds out which blocks need the table and code packages (a few extra pandoc
     calls, two at a time); after that an edit writes one block, as for plain prose."""
     edit(paper, ANCHOR, TABLE.strip() + "\n\n```python\nprint(1)\n```\n\n" + ANCHOR)
@@ -91,33 +123,30 @@ def test_a_paper_with_a_table_and_code_still_rewrites_only_the_edited_block(pape
     edit(paper, ANCHOR, EDITED)
     body, front, written = outputs(paper, warm)
     assert written == [2]
-    assert (body, front) == cold(paper, tmp_path, "cold")
+    assert (body, front) == cold(paper)
 
 
-def test_nothing_changed_in_the_body_calls_no_writer(paper, tmp_path):
-    warm = tmp_path / "warm"
-    outputs(paper, warm)
-    _, _, written = outputs(paper, warm)
+def test_nothing_changed_in_the_body_calls_no_writer(paper, warm):
+    _, _, written = outputs(paper, warm[0])
     assert written == []
 
 
 @pytest.mark.parametrize("addition, need", [(TABLE, "tables"), (STRUCK, "strikeout")])
-def test_needs_stay_exact_when_blocks_that_need_something_come_and_go(paper, tmp_path, addition, need):
-    warm = tmp_path / "warm"
-    outputs(paper, warm)
+def test_needs_stay_exact_when_blocks_that_need_something_come_and_go(paper, warm, cold, addition, need):
+    warm = warm[0]
     anchor = ANCHOR
     edit(paper, anchor, addition.strip() + "\n\n" + anchor)
     body, front, _ = outputs(paper, warm)
-    assert need in front["needs"] and (body, front) == cold(paper, tmp_path, "cold1")
+    assert need in front["needs"] and (body, front) == cold(paper)
     edit(paper, ANCHOR, EDITED)  # another edit, need elsewhere
     body, front, _ = outputs(paper, warm)
-    assert need in front["needs"] and (body, front) == cold(paper, tmp_path, "cold2")
+    assert need in front["needs"] and (body, front) == cold(paper)
     edit(paper, addition.strip() + "\n\n", "")
     body, front, _ = outputs(paper, warm)
-    assert need not in front["needs"] and (body, front) == cold(paper, tmp_path, "cold3")
+    assert need not in front["needs"] and (body, front) == cold(paper)
 
 
-def test_highlighted_code_brings_its_macros_from_the_cache(tmp_path):
+def test_highlighted_code_brings_its_macros_from_the_cache(tmp_path, cold):
     src = tmp_path / "src"
     shutil.copytree(SAMPLE.parent, src)
     md = src / SAMPLE.name
@@ -128,19 +157,18 @@ def test_highlighted_code_brings_its_macros_from_the_cache(tmp_path):
     md.write_text(text.replace("print('census')", "print('survey')"), encoding="utf-8")
     body, front, _ = outputs(md, warm)
     assert "highlighting" in front["needs"] and "\\newenvironment{Shaded}" in front["highlighting_macros"]
-    assert (body, front) == cold(md, tmp_path, "cold")
+    assert (body, front) == cold(md)
 
 
-def test_a_stale_or_broken_cache_is_ignored(paper, tmp_path):
-    warm = tmp_path / "warm"
-    outputs(paper, warm)
+def test_a_stale_or_broken_cache_is_ignored(paper, warm, cold):
+    warm = warm[0]
     (warm / WRITE_CACHE).write_text("{not json", encoding="utf-8")
-    assert outputs(paper, warm)[:2] == cold(paper, tmp_path, "cold")
+    assert outputs(paper, warm)[:2] == cold(paper)
     cache = json.loads((warm / WRITE_CACHE).read_text(encoding="utf-8"))
     cache["identity"] = "another pandoc"
     (warm / WRITE_CACHE).write_text(json.dumps(cache), encoding="utf-8")
     body, front, written = outputs(paper, warm)
-    assert sum(written) > 50 and (body, front) == cold(paper, tmp_path, "cold2")
+    assert sum(written) > 50 and (body, front) == cold(paper)
 
 
 # -- the property behind the cache ---------------------------------------------
@@ -174,7 +202,7 @@ def test_a_rebuild_after_any_edit_equals_a_cold_build(tmp_path_factory, first, w
     tmp = tmp_path_factory.mktemp("prop")
     md = tmp / "paper.md"
     (tmp / "refs.bib").write_text(BIB, encoding="utf-8")
-    header = "---\ntitle: Property\nbibliography: refs.bib\n---\n\n"
+    header = "---\ntitle: Property\nversion-date: 2026-03-14\nbibliography: refs.bib\n---\n\n"
     md.write_text(header + "\n\n".join(first) + "\n", encoding="utf-8")
     outputs(md, tmp / "warm")
     second = list(first)
