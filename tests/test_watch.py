@@ -1,10 +1,11 @@
 """Watch mode, driven as a user drives it: `build.py watch` in a process of its own, saves to the
 manuscript, the PDF read back after each, Ctrl-C (SIGINT) at the end.
 
-One tiny manuscript, one watch: a save rebuilds (with the waiting TeX pass, whose PDF must be
-byte for byte a usual build's, for a one-pass document and for latexmk's kind), a broken
-header and a LaTeX error print their located errors while the last good PDF stays, a fix
-rebuilds, and Ctrl-C ends it with exit code 0, no traceback and nothing half-written.
+One small manuscript (tests/outputs.py's), one watch: a save rebuilds (with the waiting TeX
+pass, whose PDF must be byte for byte a usual build's, for a one-pass document and for
+latexmk's kind), a broken header and a LaTeX error print their located errors while the last
+good PDF stays, a fix rebuilds, and Ctrl-C ends it with exit code 0, no traceback and nothing
+half-written.
 """
 
 from __future__ import annotations
@@ -18,9 +19,17 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, pdf_text, run_cli
+from outputs import PAPER, line_of, write
 
 TABLE = "| Head | Other |\n|------|-------|\n| Cell | More  |\n\n"
-HEADER = "---\ntitle: Watched\nauthor:\n  - name: A. Writer\nversion-date: 2026-01-02\n---\n\n"
+#: the paragraph the saves rewrite (tests/outputs.py's small paper is the manuscript watched)
+PARAGRAPH = "A second paragraph."
+
+
+def version(text: str) -> str:
+    """The small paper with ``text`` for its second paragraph."""
+    assert PARAGRAPH in PAPER
+    return PAPER.replace(PARAGRAPH, text)
 
 
 class Watch:
@@ -54,14 +63,16 @@ class Watch:
                 return got
 
 
-def _save(md: Path, body: str) -> None:
+def _save(md: Path, text: str) -> None:
     time.sleep(0.05)   # a new mtime, as a person's saves have
-    md.write_text(HEADER + body, encoding="utf-8")
+    md.write_text(text, encoding="utf-8")
 
 
-def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_c(tmp_path):
-    md, out = tmp_path / "paper.md", tmp_path / "out"
-    md.write_text(HEADER + "First version of the paragraph.\n", encoding="utf-8")
+def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_c(small_build, tmp_path):
+    """... and the waiting TeX's PDFs are a usual build's bytes: the one-pass paper's are the
+    session's small build's (the same manuscript, built there by a usual build), the table's
+    those of a usual build made after the watch."""
+    md, out = write(tmp_path / "src", version("First version of the paragraph.")), tmp_path / "out"
     pdf = out / "paper.pdf"
     watch = Watch(md, out)
     try:
@@ -69,34 +80,36 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
         assert "First version" in pdf_text(pdf)
         assert list((out / "tex").glob("warm-*")), "no TeX pass waits for the next save"
 
-        _save(md, "Second version of the paragraph.\n")
+        _save(md, version("Second version of the paragraph."))
         watch.wait_for("ready: ")
         assert "Second version" in pdf_text(pdf)
         watch.wait_for("checks all ok")
         good = pdf.read_bytes()
 
         # A broken header: the located error, the last good PDF stays, the watch goes on.
-        md.write_text(HEADER.replace("title: Watched", "title: [Watched") + "Broken.\n", encoding="utf-8")
+        md.write_text(PAPER.replace('title: "A Small Paper"', 'title: ["A Small Paper"'), encoding="utf-8")
         error = "\n".join(watch.wait_for("still watching"))
         assert f"error: {md}:2" in error, error
         assert pdf.read_bytes() == good
 
         # A LaTeX error (the waiting TeX fails; the usual pass names the Markdown line).
-        _save(md, "Fine.\n\nA \\undefinedmacro here.\n")
+        broken = version("Fine.\n\nA \\undefinedmacro here.")
+        _save(md, broken)
         error = "\n".join(watch.wait_for("still watching"))
-        assert "LaTeX error: Undefined control sequence" in error and f"{md}:10" in error, error
+        line = line_of(broken, "undefinedmacro")
+        assert "LaTeX error: Undefined control sequence" in error and f"{md}:{line}" in error, error
         assert pdf.read_bytes() == good
 
-        _save(md, "Third version, fixed.\n")
+        _save(md, PAPER)   # fixed: the small paper itself
         watch.wait_for("checks all ok")
-        assert "Third version" in pdf_text(pdf)
+        assert PARAGRAPH in pdf_text(pdf)
         one_pass = pdf.read_bytes()
 
         # A table: latexmk's kind of document; the save after it takes the waiting TeX's pass and
         # stops there, as latexmk would, when the pass read back what it wrote.
-        _save(md, TABLE + "Fourth version.\n")
+        _save(md, version(TABLE + "Fourth version."))
         watch.wait_for("checks all ok")
-        _save(md, TABLE + "Fifth version.\n")
+        _save(md, version(TABLE + "Fifth version."))
         watch.wait_for("checks all ok")
         assert "Fifth version" in pdf_text(pdf) and "Cell" in pdf_text(pdf)
         with_table = pdf.read_bytes()
@@ -111,8 +124,6 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
     assert not any("Traceback" in line for line in watch.seen + rest)
     assert not list(out.rglob("*.tmp")) and not list((out / "tex").glob("warm-*"))
     # the waiting TeX's pass makes the bytes of a usual build
+    assert one_pass == (small_build[1] / "paper.pdf").read_bytes()
     run_cli(md, "--out", tmp_path / "usual")
     assert (tmp_path / "usual" / "paper.pdf").read_bytes() == with_table
-    _save(md, "Third version, fixed.\n")
-    run_cli(md, "--out", tmp_path / "usual")
-    assert (tmp_path / "usual" / "paper.pdf").read_bytes() == one_pass
