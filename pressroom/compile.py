@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 from .config import Settings
 from .errors import LatexError, LimitExceeded, ManuscriptError, ToolError, ToolMissing, Warnings
 from .frontfields import read_front
-from .pdfmeta import expected, write_metadata
 from .sandbox import Sandbox, require
 from .sourcelines import find_line_in, markdown_place
 from .tools import operand
@@ -174,6 +173,8 @@ def compile_pdf(settings: Settings, warm: WarmTex | None = None) -> Path:
     stage_figures(settings)
     raw_pdf, log = typeset(settings, tex, warm=warm)
     check_log(log, tex, settings.manuscript, *settings.bibliographies)
+    # pikepdf imported here: a build's early TeX pass (warmtex.early_pass) starts from this module
+    from .pdfmeta import expected, write_metadata
     return write_metadata(raw_pdf, settings.output(".pdf"), expected(settings, draft=False))
 
 

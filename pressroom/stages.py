@@ -32,7 +32,7 @@ PACKAGE = Path(__file__).resolve().parent
 STAGE_MODULES = {
     "convert": ("pressroom.convert", "pressroom.citations.pandoc_filter"),
     "render": ("pressroom.render", "jinja2"),
-    "compile": ("pressroom.compile",),
+    "compile": ("pressroom.compile", "pressroom.pdfmeta"),
     "stamp": ("pressroom.stamp",),
     "docx": ("pressroom.docx", "pressroom.citations.pandoc_filter"),
     "check": ("pressroom.preflight",),
