@@ -77,13 +77,24 @@ def from_ast(doc: dict) -> Facts:
 
 def record(out_dir: Path, markdown: Path, doc: dict, chapters: tuple[Path, ...] = ()) -> Facts:
     """The facts of ``doc`` (the AST of ``markdown`` and its ``chapters`` as they are now), kept for
-    the next build."""
+    the next build (already kept when this build's task list read them: then taken from there)."""
+    identity = f"{_LAYOUT}:{source_digest(markdown, chapters)}"
+    kept = jsoncache.load(out_dir / FACTS_CACHE, identity)
+    if kept:
+        return _from_kept(kept)
     facts = from_ast(doc)
     entries = {"figures": list(facts.figures), "title": facts.title, "short_title": facts.short_title,
                "subject": facts.subject, "citations": list(facts.citations),
                "cited_in_code": [list(pair) for pair in facts.cited_in_code]}
-    jsoncache.save(out_dir / FACTS_CACHE, entries, f"{_LAYOUT}:{source_digest(markdown, chapters)}")
+    jsoncache.save(out_dir / FACTS_CACHE, entries, identity)
     return facts
+
+
+def _from_kept(kept: dict) -> Facts:
+    return Facts(figures=tuple(kept.get("figures", ())), title=kept.get("title", ""),
+                 short_title=kept.get("short_title", ""), subject=kept.get("subject", ""),
+                 citations=tuple(kept.get("citations", ())),
+                 cited_in_code=tuple((str(k), int(n)) for k, n in kept.get("cited_in_code", ())))
 
 
 def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
@@ -95,10 +106,7 @@ def current(markdown: Path, out_dir: Path, *, limits: Limits = DEFAULT_LIMITS,
     """
     kept = jsoncache.load(out_dir / FACTS_CACHE, f"{_LAYOUT}:{digest or source_digest(markdown, chapters)}")
     if kept:
-        return Facts(figures=tuple(kept.get("figures", ())), title=kept.get("title", ""),
-                     short_title=kept.get("short_title", ""), subject=kept.get("subject", ""),
-                     citations=tuple(kept.get("citations", ())),
-                     cited_in_code=tuple((str(k), int(n)) for k, n in kept.get("cited_in_code", ())))
+        return _from_kept(kept)
     try:
         doc = joined(read_markdown(markdown, limits=limits, stage="convert"),
                      [read_chapter(c, out_dir, limits=limits) for c in chapters])
