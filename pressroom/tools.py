@@ -38,6 +38,7 @@ import resource
 import secrets
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -231,6 +232,32 @@ def _prctl() -> Callable[..., int] | None:
         return None
 
 
+#: The signals that end a build: Ctrl-C, and SIGTERM in watch mode (Python's handlers raise
+#: KeyboardInterrupt; the tool being waited for is then stopped, Running.wait).
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _hold_interrupts() -> tuple[list[int], dict]:
+    """Python's handlers of the interrupts replaced by one that notes them (in the main thread,
+    where Python runs its handlers, whichever thread the signal came to): the interrupts noted,
+    and the handlers to put back (:func:`_release_interrupts`)."""
+    held: list[int] = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in INTERRUPTS:
+            if callable(signal.getsignal(sig)):   # not the default action, not ignored
+                previous[sig] = signal.signal(sig, lambda signum, _frame: held.append(signum))
+    return held, previous
+
+
+def _release_interrupts(held: list[int], previous: dict) -> None:
+    """The handlers put back; an interrupt that came meanwhile is delivered to them now."""
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    for sig in held[:1]:
+        signal.raise_signal(sig)
+
+
 def _lowered(kind: int, wanted: int) -> int:
     """``wanted``, or the current hard limit if that is lower (raising it is not allowed)."""
     hard = resource.getrlimit(kind)[1]
@@ -258,6 +285,12 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
     cpu_hard = _lowered(resource.RLIMIT_CPU, math.ceil(limits.time) + 6)
     cpu = min(math.ceil(limits.time) + 1, cpu_hard)
     who = f"{stage}: {name}" if stage else name
+    # Ctrl-C is held back until the tool is started and recorded, so that Running can stop it:
+    # raised inside Popen, it would leave the tool running unrecorded, and raised in the fork
+    # handlers Python runs around a fork with a preexec_fn (logging's), it is printed and dropped
+    # ("Exception ignored"): the build went on to the end and exited 0.
+    held, handlers = _hold_interrupts()
+    running = None
     try:
         proc = subprocess.Popen(command, cwd=cwd, env=env,
                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -267,6 +300,8 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
                                 preexec_fn=functools.partial(
                                     _set_limits, memory, cpu, cpu_hard,
                                     *((os.getpid(), _prctl()) if die_with_parent else ())))
+        running = Running(proc, name=name, limits=limits, stage=stage, file=file, input=input,
+                          started=time.monotonic(), confined=sandbox is not None)
     except FileNotFoundError as exc:
         if cwd is not None and exc.filename is not None and os.fspath(exc.filename) == os.fspath(cwd):
             raise ToolError(f"{who}: the folder to run it in does not exist", file=cwd,
@@ -276,8 +311,14 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
     except PermissionError as exc:
         raise ToolError(f"{who} cannot be run: {exc.strerror}: {exc.filename}", file=file,
                         hint="check the permissions of the tool and of the build folder") from None
-    return Running(proc, name=name, limits=limits, stage=stage, file=file, input=input,
-                   started=time.monotonic(), confined=sandbox is not None)
+    finally:
+        try:
+            _release_interrupts(held, handlers)   # a Ctrl-C held back is raised here
+        except BaseException:
+            if running is not None:
+                running.stop()
+            raise
+    return running
 
 
 def run(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,

@@ -195,24 +195,40 @@ def test_a_held_lock_is_a_clear_error(good):
     assert "hint: wait for it to finish" in err
 
 
+def _tex_child(pid: int) -> int | None:
+    """The pid of a TeX process the process ``pid`` started (it runs in a session of its own)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        comm, _, rest = stat.partition(" (")[2].rpartition(") ")
+        if comm in ("xelatex", "xetex") and int(rest.split()[1]) == pid and rest.split()[0] != "Z":
+            return int(entry.name)
+    return None
+
+
 def test_ctrl_c_leaves_no_partial_file_and_the_next_build_works(good):
+    """Ctrl-C while TeX runs. TeX loops (a raw TeX loop after a page of text), so that the build
+    is surely still in TeX when the signal comes: a build that finished first would exit 0."""
     root, out, before = good
-    md = GOOD_MD.replace("A second paragraph.", "A paragraph long enough to compile again. " * 200)
+    md = GOOD_MD.replace("A second paragraph.", "A paragraph long enough to fill a page. " * 200
+                         + "\n\nText \\loop\\iftrue\\repeat here.")
     path = write_manuscript(root / "interrupted", md)
-    tex = out / "paper.tex"
-    started = tex.stat().st_mtime
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(path), "--out", str(out)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(path), "--out", str(out),
+                             "--time-limit", "60"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 60
-    while tex.stat().st_mtime == started and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)  # wait for render: compile is next
-    time.sleep(0.3)
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-    _, err = proc.communicate(timeout=120)
+    while (tex := _tex_child(proc.pid)) is None and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert tex is not None, proc.communicate(timeout=120)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does (TeX, in its own session, is
+    _, err = proc.communicate(timeout=120)   # stopped by pressroom)
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert "Traceback" not in err, err
+    assert not Path(f"/proc/{tex}").exists(), "TeX outlived the interrupted build"
     leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp") and p.name.startswith(".")]
     assert not leftovers, leftovers
     assert digests(out) == before, "Ctrl-C changed the last good PDF"
