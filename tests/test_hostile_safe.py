@@ -236,14 +236,18 @@ def test_templates_that_are_links_are_refused(tmp_path):
     assert not (tmp_path / "out" / "paper.pdf").exists()
 
 
-def test_csl_bib_fields_reach_tex_as_text(tmp_path):
-    """Pandoc's BibTeX reader keeps TeX it does not know as raw LaTeX: under --safe it prints."""
+def test_csl_bibliographies_reach_tex_as_text_and_bring_no_images(tmp_path):
+    """Pandoc's BibTeX reader keeps TeX it does not know as raw LaTeX: under --safe it prints. A
+    CSL YAML bibliography's title brings no image. (One build: the two entries show apart.)"""
     secret, _ = secret_files(tmp_path / "outside")
     bib = ("@book{k1, author = {Doe, Jane}, year = {2000},\n  title = {A {\\relax\\input{SECRET}} B "
            "\\catcode`\\^^5c=12 C \\write18{touch pwned}}}\n").replace("SECRET", str(secret))
-    md = ("---\ntitle: CSL\nbibliography: refs.bib\ncitations: csl\n---\n\n"
-          "A claim.[@k1]\n\nThe last paragraph.\n")
+    yaml_bib = ("---\nreferences:\n- id: k2\n  type: book\n  issued: 2001\n"
+                "  title: 'A ![Logo](/usr/share/pixmaps/debian-logo.png) title'\n...\n")
+    md = ("---\ntitle: CSL\nbibliography: [refs.bib, refs.yaml]\ncitations: csl\n---\n\n"
+          "A claim.[@k1] Another.[@k2]\n\nThe last paragraph.\n")
     path = write_manuscript(tmp_path / "csl", md, bib)
+    (path.parent / "refs.yaml").write_text(yaml_bib, encoding="utf-8")
     out = tmp_path / "out"
     assert build(path, "--out", out, "--safe")[0] == 0
     text = pdf_text(out / "paper.pdf")
@@ -253,6 +257,8 @@ def test_csl_bib_fields_reach_tex_as_text(tmp_path):
     assert "\\textbackslash relax\\textbackslash input" in body
     assert not re.search(r"\\(relax|input|catcode|write18)\b", body.replace("\\textbackslash ", ""))
     assert not list(tmp_path.rglob("pwned"))
+    assert "includegraphics" not in body
+    assert "A Logo Title" in text
 
 
 def test_math_from_a_csl_bibliography_is_checked(tmp_path):
@@ -272,17 +278,6 @@ def test_a_dependent_csl_style_is_refused(tmp_path):
     err, path = refused(tmp_path, "dependent", md, files={"house.csl": style})
     assert f"error: {path.parent / 'house.csl'}:6: the CSL style is a dependent style" in err
     assert "root:" not in err
-
-
-def test_a_csl_bibliography_brings_no_images(tmp_path):
-    yaml_bib = ("---\nreferences:\n- id: k1\n  type: book\n  issued: 2000\n"
-                "  title: 'A ![Logo](/usr/share/pixmaps/debian-logo.png) title'\n...\n")
-    md = "---\ntitle: CSL\nbibliography: refs.yaml\ncitations: csl\n---\n\nA claim.[@k1]\n"
-    path = write_manuscript(tmp_path / "csl-image", md, None)
-    (path.parent / "refs.yaml").write_text(yaml_bib, encoding="utf-8")
-    assert build(path, "--out", tmp_path / "out", "--safe")[0] == 0
-    assert "includegraphics" not in (tmp_path / "out" / "paper.body.tex").read_text(encoding="utf-8")
-    assert "A Logo Title" in pdf_text(tmp_path / "out" / "paper.pdf")
 
 
 # ---- class 3: TeX confined by the operating system -------------------------------------
@@ -369,10 +364,11 @@ def test_a_lualatex_template_cannot_read_or_write_outside(tmp_path):
 
 
 def test_a_tex_loop_ends_at_the_time_limit_inside_the_sandbox(tmp_path):
-    settings = tex_settings(tmp_path, document("\\loop\\iftrue\\repeat"), limits=Limits(time=2))
+    # 1 s: no tool runs before TeX here (a build's pandoc must finish within the limit too)
+    settings = tex_settings(tmp_path, document("\\loop\\iftrue\\repeat"), limits=Limits(time=1))
     with pytest.raises(LimitExceeded) as caught:
         tex_stage.compile_pdf(settings)
-    assert "compile: xelatex did not finish within the time limit of 2 s" in caught.value.message
+    assert "compile: xelatex did not finish within the time limit of 1 s" in caught.value.message
 
 
 @pytest.mark.parametrize("fake, said", [

@@ -2,7 +2,8 @@
 only inside the build folder, even without --safe; --safe rejects raw LaTeX
 (body, header, raw blocks) and files from outside the manuscript folder;
 metadata reaches LaTeX escaped. Real pandoc and TeX; the builds run in this
-process (run_cli), the rejected ones each into its own copy of the good build."""
+process (run_cli), the rejected ones each into its own copy of the good build; the
+shell escape and the read outside are tried in one build."""
 
 from __future__ import annotations
 
@@ -69,10 +70,16 @@ def test_metadata_reaches_latex_escaped(good):
         assert KEYWORD in str(pdf.docinfo["/Keywords"])
 
 
-def test_write18_never_runs_even_without_safe(tmp_path):
+def test_tex_runs_no_shell_and_reads_nothing_outside_even_without_safe(tmp_path):
+    """One build, two attacks whose effects show apart: \\write18 (no shell runs: no marker, no
+    `touch` printed) and \\openin of /etc/passwd (fails quietly, paranoid kpathsea: the PDF says
+    CLOSED, never root:)."""
     marker = tmp_path / "shell-ran"
     md = GOOD_MD + (f"\nBefore \\immediate\\write18{{touch {marker}}} after.\n\n"
-                    f"\\write18{{touch {marker}-2}}\n\nThe end.\n")
+                    f"\\write18{{touch {marker}-2}}\n\n"
+                    "\\newread\\pw \\openin\\pw=/etc/passwd "
+                    "\\ifeof\\pw PASSWD-CLOSED\\else \\read\\pw to\\x PASSWD-OPEN \\x\\fi\n\n"
+                    "The end.\n")
     out = tmp_path / "out"
     result = run_cli(write_manuscript(tmp_path / "ms", md), "--out", out, check=False)
     assert result.returncode == 0, result.stderr
@@ -80,15 +87,6 @@ def test_write18_never_runs_even_without_safe(tmp_path):
     assert not list(out.rglob("shell-ran*"))
     text = pdf_text(out / "paper.pdf")
     assert "Before" in text and "The end." in text and "touch" not in text
-
-
-def test_reading_outside_the_build_folder_is_refused_even_without_safe(tmp_path):
-    """\\openin of /etc/passwd fails quietly (paranoid kpathsea): the PDF says CLOSED, never root:."""
-    md = GOOD_MD + ("\n\\newread\\pw \\openin\\pw=/etc/passwd "
-                    "\\ifeof\\pw PASSWD-CLOSED\\else \\read\\pw to\\x PASSWD-OPEN \\x\\fi\n")
-    out = tmp_path / "out"
-    run_cli(write_manuscript(tmp_path / "ms", md), "--out", out)
-    text = pdf_text(out / "paper.pdf")
     assert "PASSWD-CLOSED" in text
     assert "PASSWD-OPEN" not in text and "root:" not in text
 
