@@ -112,14 +112,16 @@ def bibliography_keys(settings: Settings) -> frozenset[str]:
 
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex", *,
-                    source: Path | None = None, bibliography=None, listed: bool = True) -> dict:
+                    source: Path | None = None, bibliography=None, listed: bool = True,
+                    notes: tuple | None = None) -> dict:
     """Run the chosen citation engine over the AST (csl runs later, a step of the writer's): the
     notes, and the bibliography list when the settings ask for it; ``fmt``: the notes as raw
     LaTeX, or pandoc's own inlines ("pandoc", for Word and the word counts). The parsed
     bibliography is kept in the build folder, if there is one. ``source``: the file the blocks
     are from (a book's chapter; default the manuscript); ``bibliography``: the bibliography
     already loaded (a book's chapters are cited one after another); ``listed``: False leaves the
-    list out (a book's comes once, after its last chapter: cite_parts)."""
+    list out (a book's comes once, after its last chapter: cite_parts); ``notes``: ("record" or
+    "given", a pandoc_filter.NotesMade): keep the notes made, or take those of a pass before."""
     listing = listed and settings.bibliography_list
     if settings.citations != "chicago" or not ((listing and "nocite" in doc["meta"])
                                                or any(elements(doc["blocks"], "Cite"))):
@@ -130,7 +132,7 @@ def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str 
                    options=dict(settings.citation_options), cache_dir=_bib_cache(settings),
                    limits=settings.limits,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line),
-                   bibliography_list=listing)
+                   bibliography_list=listing, **({notes[0]: notes[1]} if notes else {}))
 
 
 def _bib_cache(settings: Settings) -> Path | None:
@@ -152,12 +154,13 @@ def book_parts(doc: dict, settings: Settings) -> list[tuple[Path, dict, str]]:
 
 
 def cite_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Settings, warnings: Warnings,
-               fmt: str = "latex", *, marks: bool = True) -> tuple[list[dict], dict[str, Path]]:
+               fmt: str = "latex", *, marks: bool = True,
+               notes: tuple | None = None) -> tuple[list[dict], dict[str, Path]]:
     """The blocks of ``doc`` (the parts joined, cross-references resolved) with their citations made
     notes, each part on its own: a book's chapters each start afresh (full notes again, no Ibid.
     reaching back across one); a book's bibliography list comes once, after the last chapter.
     With ``marks``, each part's blocks carry its own line marks (sourcelines.py): the blocks and
-    {mark: file}."""
+    {mark: file}. ``notes``: as for apply_citations, for all the parts."""
     book = len(parts) > 1
     bibliography = _loaded_bibliography(settings, warnings) if book else None
     blocks: list[dict] = []
@@ -166,7 +169,8 @@ def cite_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Setting
     for path, part, digest in parts:
         count = len(part["blocks"])
         cited = apply_citations({**doc, "blocks": doc["blocks"][at:at + count]}, settings, warnings, fmt,
-                                source=path, bibliography=bibliography, listed=not book)["blocks"]
+                                source=path, bibliography=bibliography, listed=not book,
+                                notes=notes)["blocks"]
         at += count
         if not marks:
             blocks += cited
@@ -198,18 +202,22 @@ def _loaded_bibliography(settings: Settings, warnings: Warnings):
                              warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line))
 
 
-def count_words(doc: dict, settings: Settings, parts: list | None = None) -> WordCounts:
+def count_words(doc: dict, settings: Settings, parts: list | None = None, notes=None) -> WordCounts:
     """The word counts of the manuscript (``doc``: pandoc's AST, before the citations; ``parts``:
     a book's, as book_parts gives them), the notes as the build makes them: the Chicago notes as
-    pandoc's inlines, or citeproc's notes and bibliography; cross-references as their text."""
+    pandoc's inlines, or citeproc's notes and bibliography; cross-references as their text.
+    ``notes``: the Chicago notes the build made of ``doc`` (a pandoc_filter.NotesMade), which
+    are not made again."""
     doc = resolve_references(doc, settings, fmt="pandoc")
     fields, _ = field_units(doc["meta"], anonymous=settings.anonymous)
+    given = ("given", notes) if notes is not None else None
     if settings.citations == "csl":
         cited = citeproc({**doc, "blocks": with_csl_list(doc)}, settings)["blocks"]
     elif parts is not None and len(parts) > 1:
-        cited, _ = cite_parts(doc, parts, settings, Warnings(echo=False), fmt="pandoc", marks=False)
+        cited, _ = cite_parts(doc, parts, settings, Warnings(echo=False), fmt="pandoc", marks=False,
+                              notes=given)
     else:
-        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc")["blocks"]
+        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc", notes=given)["blocks"]
     return count_document(cited, dict(fields))
 
 
@@ -227,7 +235,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     facts.record(settings.out_dir, md, doc, settings.chapters)
     doc = resolve_references(doc, settings)
     source_doc = doc
-    blocks, marks = cite_parts(doc, parts, settings, warnings)
+    made = _notes_made(settings)
+    blocks, marks = cite_parts(doc, parts, settings, warnings, notes=made and ("record", made))
     doc = {**doc, "blocks": blocks}
     mark = line_mark(parts[0][2])
     if settings.citations == "csl" and (settings.notes == "endnotes" or settings.floats_at_end):
@@ -260,7 +269,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         counts = count_document(units.pop("body", []), units)
     else:   # the words are counted (the notes made again, as text) while pandoc writes LaTeX
         with ThreadPoolExecutor(1) as pool:
-            counting = pool.submit(count_words, source_doc, settings, parts)
+            counting = pool.submit(count_words, source_doc, settings, parts, made)
             parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)
             counts = counting.result()
     body = parts.pop("body", "")
@@ -276,6 +285,14 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     words_path = write_text_atomic(settings.output(".words.json"),
                                    json.dumps(counts.as_dict(), indent=1) + "\n")
     return ConvertResult(body_path, front_path, words_path)
+
+
+def _notes_made(settings: Settings):
+    """Where the Chicago notes are kept for the word count (None: citeproc's, or none to make)."""
+    if settings.citations != "chicago":
+        return None
+    from .citations.notesmade import NotesMade
+    return NotesMade()
 
 
 def run(settings: Settings, warnings: Warnings) -> None:

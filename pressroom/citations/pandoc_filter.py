@@ -73,6 +73,7 @@ from pressroom.tools import DEFAULT_LIMITS, Limits
 from .backends import get_backend
 from .bibliography import Bibliography, load_bibliography
 from .chicago import Style, american_punctuation
+from .notesmade import NotesMade, given_notes
 from .options import ChicagoOptions, option_kind, style_options
 from .sequence import CitationItem, NoteSequencer
 
@@ -175,7 +176,8 @@ class _Locator:
 
 class _Processor:
     def __init__(self, bib: Bibliography, style: Style, fmt: str, source: Path | None,
-                 warn: Callable[..., None], cited: list[str] = ()):
+                 warn: Callable[..., None], cited: list[str] = (), *,
+                 record: NotesMade | None = None, given: NotesMade | None = None):
         self.bib = bib
         self.style = style
         self.fmt = fmt
@@ -186,7 +188,10 @@ class _Processor:
         self._current_key: str | None = None
         self._key_counts: dict[str, int] = {}
         # every cited source is known up front: short notes tell apart authors who share a name
-        self.seq = NoteSequencer(style, bib, warn=self._warn_here, cited=cited)
+        self.seq = given_notes(given) if given is not None else \
+            NoteSequencer(style, bib, warn=self._warn_here, cited=cited)
+        if record is not None:
+            self.seq = record.recording(self.seq)
         #: the citation that opens the current explicit footnote (its rendering opens the note)
         self._note_initial_cite: int | None = None
         self._in_text = {"Cite": self._cite_action, "Note": self._note_action}
@@ -321,7 +326,8 @@ def process(doc: dict, *, source: Path | None = None,
             bibliography: Path | list[Path] | None = None, fmt: str = "latex",
             options: dict | None = None, warn: Callable[..., None] | None = None,
             cache_dir: Path | None = None, bibliography_list: bool | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> dict:
+            limits: Limits = DEFAULT_LIMITS, record: NotesMade | None = None,
+            given: NotesMade | None = None) -> dict:
     """Turn the citations of a Pandoc JSON AST into Chicago footnotes.
 
     ``bibliography``: ``.bib`` path(s) (or CSL-JSON / CSL-YAML); by default the
@@ -333,7 +339,9 @@ def process(doc: dict, *, source: Path | None = None,
     Problems in the ``.bib`` are warnings (``warn``); an entry
     that cannot be used is an error only when it is cited.
     ``bibliography_list``: add the bibliography list (None: as the metadata's
-    ``bibliography-list`` says).
+    ``bibliography-list`` says). ``record``: keep the notes made (NotesMade); ``given``: the
+    notes a pass over the same document made, in place of making them again (the citations
+    are still read, and an unknown key is still an error).
     Returns a new document; ``doc`` is not modified.
     """
     source = Path(source) if source is not None else None
@@ -343,7 +351,7 @@ def process(doc: dict, *, source: Path | None = None,
     chicago = read_options(meta, options)
     style = Style(options=chicago)
     cited = cited_keys(doc.get("blocks", []))
-    proc = _Processor(bib, style, fmt, source, warn, cited)
+    proc = _Processor(bib, style, fmt, source, warn, cited, record=record, given=given)
     language = stringify(meta.get("lang", {})) or "en-US"
     proc.backend.document_language = _babel_name(language)
     blocks = proc.rewrite(doc.get("blocks", []))
