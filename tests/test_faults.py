@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_of, run_cli
-from outputs import PAPER, consistent, leftovers, one_error, published, write
+from outputs import PAPER, consistent, leftovers, line_of, one_error, published, write
 
 
 def mount(*args: str) -> None:
@@ -112,7 +112,9 @@ def test_a_failed_stamp_keeps_the_last_good_set_and_says_so(small_build, tmp_pat
         'version-date: "2026-03-14"\n', 'version-date: "2026-03-14"\ndraft:\n  text: 草稿\n')
     md.write_text(broken, encoding="utf-8")
     result = run_cli(md, "--out", out, check=False)
-    assert "stamp: the stamp font" in one_error(result)
+    error = one_error(result)                          # named at the draft block, with the character
+    assert error.startswith(f"error: {md}:{line_of(broken, 'draft:')}: stamp: the stamp font "), error
+    assert "U+8349" in error and "hint: change the stamp text" in result.stderr
     assert "compile " in result.stdout                  # the new paper.pdf was made ...
     assert published(out) == before                      # ... and not published alone
     for pdf in ("paper.pdf", "paper-draft.pdf"):

@@ -4,7 +4,8 @@ traceback; the references check looks for what an unresolved reference really pr
 One small manuscript is built for real (pandoc, XeLaTeX; once a session): prose that only
 looks like an unresolved reference (``??``, ``[?]``, ``@property`` in code) and a figure whose
 file name has a space must pass. Then each case below is a copy of it with one thing changed,
-built in the test's process (run_cli).
+built in the test's process (run_cli). (A stamp text the stamp font cannot print is named at its
+line by tests/test_faults.py's failed stamp, the same build.)
 """
 
 from __future__ import annotations
@@ -95,16 +96,6 @@ def test_a_bad_draft_block_is_an_error_at_its_line(tmp_path, draft, message):
     md = write(root / "draft", text)
     error = one_error(run_cli(md, "--out", root / "draft-out", check=False))
     assert error == f"error: {md}:{line_of(text, 'draft:')}: {message}"
-
-
-def test_a_stamp_the_font_cannot_print_names_the_draft_line(tmp_path):
-    root = tmp_path
-    text = PAPER.replace('version-date: "2026-03-14"\n', 'version-date: "2026-03-14"\ndraft:\n  text: 草稿\n')
-    md = write(root / "glyph", text)
-    result = run_cli(md, "--out", root / "glyph-out", check=False)
-    error = one_error(result)
-    assert error.startswith(f"error: {md}:{line_of(text, 'draft:')}: stamp: the stamp font ")
-    assert "U+8349" in error and "hint: change the stamp text" in result.stderr
 
 
 def test_a_broken_csl_style_is_named(tmp_path):

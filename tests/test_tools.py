@@ -272,62 +272,38 @@ def test_limits_reach_the_child_only(tmp_path):
 # -- atomic writes ------------------------------------------------------------------
 
 _WRITE_BOTH = """
+import os
 import sys
 from pathlib import Path
 import pikepdf
 from pressroom._pdfio import save_atomic
 from pressroom.tools import write_text_atomic
-out = Path(sys.argv[1])
-write_text_atomic(out / "a.json", "{}\\n")
-write_text_atomic(out / "a.json", "{}\\n")          # replacing a file: the new one's mode too
-pdf = pikepdf.new()
-pdf.add_blank_page()
-save_atomic(pdf, out / "a.pdf")
+for umask, folder in zip(map(int, sys.argv[1::2]), sys.argv[2::2]):
+    os.umask(umask)
+    out = Path(folder)
+    out.mkdir()
+    write_text_atomic(out / "a.json", "{}\\n")
+    write_text_atomic(out / "a.json", "{}\\n")          # replacing a file: the new one's mode too
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    save_atomic(pdf, out / "a.pdf")
 """
+UMASKS = [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)]
 
 
-@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
-def test_outputs_get_the_mode_the_umask_gives_a_new_file(tmp_path, umask, mode):
-    """Not the temporary file's 0600: a PDF copied to a shared folder stays readable. (The umask
-    is set in a child process: a test does not change its own process's.)"""
-    subprocess.run([sys.executable, "-c", _WRITE_BOTH, str(tmp_path)], check=True,
-                   preexec_fn=lambda: os.umask(umask))
-    assert {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {"a.json": mode, "a.pdf": mode}
+@pytest.fixture(scope="module")
+def written_under(tmp_path_factory) -> dict[int, Path]:
+    """The folder of the files written under each umask (one child process for all: a test does
+    not change its own process's umask)."""
+    root = tmp_path_factory.mktemp("umask")
+    folders = {umask: root / f"{umask:03o}" for umask, _ in UMASKS}
+    subprocess.run([sys.executable, "-c", _WRITE_BOTH,
+                    *(str(a) for umask, folder in folders.items() for a in (umask, folder))], check=True)
+    return folders
 
 
-# -- Ctrl-C while a tool starts ----------------------------------------------------
-
-_CTRL_C_AT_THE_FORK = """
-import os, signal, sys
-from pressroom.tools import start
-# the moment a Ctrl-C was lost: while Python runs its fork handlers, after the fork
-os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))
-try:
-    start(["sleep", "30"])
-except KeyboardInterrupt:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        print("interrupted; the tool stopped and reaped")
-    sys.exit(0)
-print("the Ctrl-C was lost")
-"""
-
-
-def test_a_ctrl_c_while_a_tool_starts_is_not_lost():
-    """Raised in Python's fork handlers, a KeyboardInterrupt was printed and dropped and the build
-    went on (tests/test_errors.py's Ctrl-C test then saw exit 0): noted, it is raised after the
-    start, and the tool stopped."""
-    result = subprocess.run([sys.executable, "-c", _CTRL_C_AT_THE_FORK], capture_output=True, text=True,
-                            timeout=60)
-    assert result.stdout == "interrupted; the tool stopped and reaped\n", result.stdout + result.stderr
-    assert "Exception ignored" not in result.stderr, result.stderr
-
-
-def test_after_a_tool_starts_the_interrupts_are_handled_as_before():
-    """The handlers held back while a tool starts are put back, whether it started or not."""
-    running = start(["sleep", "30"])
-    running.stop()
-    with pytest.raises(ToolMissing):
-        start(["no-such-tool-anywhere"])
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+@pytest.mark.parametrize(("umask", "mode"), UMASKS)
+def test_outputs_get_the_mode_the_umask_gives_a_new_file(written_under, umask, mode):
+    """Not the temporary file's 0600: a PDF copied to a shared folder stays readable."""
+    folder = written_under[umask]
+    assert {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()} == {"a.json": mode, "a.pdf": mode}
