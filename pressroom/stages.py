@@ -150,18 +150,19 @@ _warming: set[str] = set()
 _warming_lock = threading.Lock()
 
 
-def warm_up(stage: str) -> None:
-    """Import the modules of ``stage`` and the stages after it in a background thread.
+def warm_up(stages: tuple[str, ...]) -> None:
+    """Import the modules of ``stages`` (a stage that runs, and the build's stages after it) in a
+    background thread.
 
     The first stage that runs calls this: while it waits on pandoc or TeX the
     thread does the imports, so the later stages find their modules loaded
     (a one-paragraph edit spends 0.3 s less). Nothing is imported when no
-    stage runs. Failures are left to the stage's own import, which reports them.
+    stage runs, nor for a stage the build does not have (a PDF build's would-be
+    Word stage: pybtex, for a new draft wording). Failures are left to the
+    stage's own import, which reports them.
     """
-    order = list(STAGE_MODULES)
     with _warming_lock:
-        modules = [m for name in order[order.index(stage):] for m in STAGE_MODULES[name]
-                   if m not in _warming]
+        modules = [m for name in stages for m in STAGE_MODULES[name] if m not in _warming]
         _warming.update(modules)
     if modules:
         # Not a daemon: a build that fails early waits for the imports at exit (at most 0.3 s)

@@ -95,14 +95,16 @@ Runner = Callable[["Settings", Warnings], None]
 
 
 def _action(stage: Stage, settings: Settings, warnings: Warnings, failures: list[PressroomError],
-            build: BuildState | None, runner: Runner | None = None):
+            build: BuildState | None, runner: Runner | None = None, later: tuple[str, ...] = ()):
+    """doit's action for ``stage``; ``later``: the stages of this build after it (their imports are
+    warmed up while it runs)."""
     def action():
         from .stages import RUNNERS, warm_up
         try:
             settings.out_dir.mkdir(parents=True, exist_ok=True)
             if build is not None:
                 build.publication.begin()   # the last good outputs, kept aside before any is replaced
-            warm_up(stage.name)   # later stages' imports, while this one waits on pandoc or TeX
+            warm_up((stage.name, *later))   # later stages' imports, while this one waits on pandoc or TeX
             first = len(warnings.records)
             (runner or RUNNERS[stage.name])(settings, warnings)
             if build is not None:
@@ -147,12 +149,14 @@ def task_dicts(settings: Settings, warnings: Warnings, failures: list[PressroomE
     """One doit task dict per stage of this build (``runners``: stages run another way)."""
     from .stages import stages
     kept = build.warnings if build is not None else None
-    for stage in stages(settings):
+    ordered = list(stages(settings))
+    names = tuple(stage.name for stage in ordered)
+    for at, stage in enumerate(ordered):
         yield {
             "basename": stage.name,
             "doc": stage.doc,
             "actions": [_action(stage, settings, warnings, failures, build,
-                                (runners or {}).get(stage.name))],
+                                (runners or {}).get(stage.name), names[at + 1:])],
             "file_dep": [str(p) for p in stage.inputs],
             "targets": [str(p) for p in stage.outputs],
             "uptodate": [config_changed({**settings.for_stage(*stage.reads), **dict(stage.digests)}),
