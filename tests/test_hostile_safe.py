@@ -15,7 +15,9 @@ never reaches the PDF or the log and nothing is written outside the build folder
 bubblewrap is missing or cannot make its sandbox, --safe refuses to build.
 
 An honest manuscript (math, a table, a figure, citations) builds under --safe to the same
-bytes as without it. Real pandoc, TeX and bubblewrap.
+bytes as without it. Its folder, its files and the build folders are named like options:
+those two builds are also test_hostile_tools.py's case of a manuscript named `-d.md`. Real
+pandoc, TeX and bubblewrap.
 """
 
 from __future__ import annotations
@@ -25,16 +27,18 @@ import dataclasses
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pikepdf
 import pytest
-from test_errors import GOOD_BIB, GOOD_MD, digests, line_of, write_manuscript
+from test_errors import GOOD_BIB, GOOD_MD, line_of, write_manuscript
+from test_hostile_tools import optioned_manuscript, read_as_names
 
 from conftest import ROOT, pdf_text, run_cli
+from outputs import sha
 from pressroom import compile as tex_stage
 from pressroom import render
 from pressroom.cli import main
@@ -46,7 +50,6 @@ from pressroom.tools import Limits
 #: one worker runs this module (pytest-xdist): the honest builds are made once and read by several tests
 pytestmark = pytest.mark.xdist_group("hostile_safe")
 
-FIGURE = ROOT / "manuscript" / "figures" / "newspapers-per-decade.png"
 #: The unique string of the marker files outside every folder TeX may see.
 SECRET = "MARKER-7f3c9e21-NEVER-IN-A-PDF"
 
@@ -99,19 +102,30 @@ def secret_files(root: Path) -> tuple[Path, Path]:
     return text, root / "secret.pdf"
 
 
+class Honest(NamedTuple):
+    md: Path
+    marker: Path
+    safe: Path
+    trusted: Path
+
+
 @pytest.fixture(scope="module")
-def honest(tmp_path_factory):
-    """The honest manuscript built with --safe, and without it (at the same time)."""
+def honest(tmp_path_factory) -> Honest:
+    """The honest manuscript built with --safe, and without it (at the same time). Its folder and
+    files, and the build folders, are named like options (test_hostile_tools.optioned_manuscript:
+    a tool that read one as an option would create the marker)."""
     root = tmp_path_factory.mktemp("hostile-safe")
-    md = write_manuscript(root / "honest", HONEST)
-    shutil.copyfile(FIGURE, md.parent / "figure.png")
-    builds = [subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(md), "--out", str(root / out),
-                                *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True) for out, options in (("safe", ["--safe"]), ("trusted", []))]
+    md, marker = optioned_manuscript(root, "-d.md", HONEST.replace("bibliography: refs.bib",
+                                                                   "bibliography: [-d.bib]").replace(
+                                                                       "](figure.png)", "](-d.png)"))
+    made = Honest(md, marker, root / "safe" / "--lua-filter=x.lua", root / "trusted" / "--lua-filter=x.lua")
+    builds = [subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(md), f"--out={out}", *options],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for out, options in ((made.safe, ["--safe"]), (made.trusted, []))]
     for build in builds:
         out, err = build.communicate(timeout=300)
         assert build.returncode == 0, out + err
-    return root
+    return made
 
 
 def build(*args) -> tuple[int, str]:
@@ -123,23 +137,29 @@ def build(*args) -> tuple[int, str]:
 
 
 def test_an_honest_manuscript_builds_under_safe_to_the_same_bytes(honest):
-    safe, trusted = honest / "safe", honest / "trusted"
-    assert digests(safe) == digests(trusted)
-    text = pdf_text(safe / "paper.pdf")
+    pdfs = ("-d.pdf", "-d-draft.pdf")
+    assert [sha(honest.safe / pdf) for pdf in pdfs] == [sha(honest.trusted / pdf) for pdf in pdfs]
+    text = pdf_text(honest.safe / "-d.pdf")
     assert "Euler wrote" in text and "A table." in text and "A figure." in text
     assert "Smith, A Book" in text and "The last paragraph." in text
-    with pikepdf.open(safe / "paper.pdf") as pdf:
+    with pikepdf.open(honest.safe / "-d.pdf") as pdf:
         assert any("/XObject" in p.Resources for p in pdf.pages)   # the figure
+
+
+@pytest.mark.parametrize("build", ["safe", "trusted"])
+def test_names_like_options_are_read_as_names(honest, build):
+    """test_hostile_tools.py's case for a manuscript named `-d.md`, on the honest builds."""
+    read_as_names(honest.md, getattr(honest, build), honest.marker)
 
 
 def test_forged_markers_print_as_text(honest):
     """A code block holding lines like pressroom's markers cuts nothing: the title stays the title."""
-    text = pdf_text(honest / "safe" / "paper.pdf")
+    text = pdf_text(honest.safe / "-d.pdf")
     assert text.startswith("A Small Paper")
     for line in ("%%pressroom-field:title", "\\input{/etc/passwd}", "%%md:1", "%%md-0123456789abcdef:1"):
         assert line in text, line
     assert "root:" not in text
-    front = (honest / "safe" / "paper.front.json").read_text(encoding="utf-8")
+    front = (honest.safe / "-d.front.json").read_text(encoding="utf-8")
     assert "passwd" not in front
 
 

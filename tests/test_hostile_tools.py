@@ -4,7 +4,8 @@ Names: a manuscript folder, the manuscript, its .bib, its figure and the build
 folder named like options, beside a pandoc defaults file and Lua filters that
 would create a marker file if any tool read one of those names as an option;
 a name latexmk would hand to a shell. Each builds, or fails with one located
-error, and the marker is never created.
+error, and the marker is never created. (A manuscript named `-d.md` is built, with
+--safe and without, by test_hostile_safe.py's honest builds.)
 
 Limits: a 34-byte line of nested brackets (pandoc's reader is exponential in
 their depth: 16 take 4.5 s, 18 take 19 s, 33 never end), a TeX macro that calls
@@ -45,8 +46,14 @@ def plant(folder: Path, marker: Path) -> None:
     (folder / ".png").write_text("filters: [evil.lua]\n")          # ... `-d.png`
 
 
-def optioned_manuscript(root: Path, name: str) -> tuple[Path, Path]:
-    """A folder named like an option holding a manuscript, .bib and figure named like options."""
+#: The small paper citing a .bib named like an option, with a figure named like one.
+OPTIONED_MD = (GOOD_MD.replace("bibliography: refs.bib", "bibliography: [-d.bib]")
+               + "\n![A figure named like an option](-d.png)\n\nThe last paragraph.\n")
+
+
+def optioned_manuscript(root: Path, name: str, md: str = OPTIONED_MD) -> tuple[Path, Path]:
+    """A folder named like an option holding ``md`` as ``name``, and the .bib (``-d.bib``) and
+    figure (``-d.png``) it names; the manuscript and the marker ``plant`` makes a tool create."""
     folder = root / "-d"
     folder.mkdir(parents=True)
     marker = root / "MARKER"
@@ -54,24 +61,19 @@ def optioned_manuscript(root: Path, name: str) -> tuple[Path, Path]:
     (folder / "-d.bib").write_text(GOOD_BIB)
     (folder / "--lua-filter=x.bib").write_text(GOOD_BIB)
     shutil.copyfile(FIGURE, folder / "-d.png")
-    md = (GOOD_MD.replace("bibliography: refs.bib", "bibliography: [-d.bib]")
-          + "\n![A figure named like an option](-d.png)\n\nThe last paragraph.\n")
     (folder / name).write_text(md, encoding="utf-8")
     return folder / name, marker
 
 
-@pytest.mark.parametrize("name", ["-d.md", "--lua-filter=x.lua"])
-@pytest.mark.parametrize("safe", [False, True], ids=["trusted", "safe"])
-def test_names_like_options_are_read_as_names(tmp_path, name, safe):
-    md, marker = optioned_manuscript(tmp_path, name)
-    out = tmp_path / "--lua-filter=x.lua"              # the build folder too
-    result = run_cli(md, f"--out={out}", *(["--safe"] if safe else []))
-    stem = Path(name).stem
+def read_as_names(md: Path, out: Path, marker: Path) -> None:
+    """After a build of ``optioned_manuscript``'s ``md`` into ``out`` (a folder named like an option
+    too): the PDFs are made of it, the other commands that run tools on these paths work, and no
+    tool read a name as an option."""
+    stem = md.stem
     text = pdf_text(out / f"{stem}.pdf")
     assert "The last paragraph." in text and "Smith, A Book" in text
     assert (out / f"{stem}-draft.pdf").is_file()
-    assert not marker.exists(), result.stdout + result.stderr
-    # the other commands that run tools on these paths
+    assert not marker.exists()
     check = run_cli("check", "--manuscript", md, "--", *(f"{stem}{s}.pdf" for s in ("", "-draft")),
                     cwd=out)
     assert "FAIL" not in check.stdout
@@ -79,6 +81,16 @@ def test_names_like_options_are_read_as_names(tmp_path, name, safe):
     assert notes.returncode in (0, 1) and "Traceback" not in notes.stderr
     assert notes.returncode == 0 or "error: " in notes.stderr
     assert not marker.exists()
+
+
+# a manuscript named `-d.md`: the honest builds of test_hostile_safe.py, with --safe and without
+@pytest.mark.parametrize("safe", [False, True], ids=["trusted", "safe"])
+def test_names_like_options_are_read_as_names(tmp_path, safe):
+    md, marker = optioned_manuscript(tmp_path, "--lua-filter=x.lua")
+    out = tmp_path / "--lua-filter=x.lua"              # the build folder too
+    result = run_cli(md, f"--out={out}", *(["--safe"] if safe else []))
+    assert not marker.exists(), result.stdout + result.stderr
+    read_as_names(md, out, marker)
 
 
 def test_a_name_latexmk_would_give_a_shell_is_refused(tmp_path):
