@@ -296,7 +296,7 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True,
-                                # _set_limits only calls setrlimit: safe beside other threads
+                                # _set_limits only calls setrlimit (and prctl): safe beside other threads
                                 preexec_fn=functools.partial(
                                     _set_limits, memory, cpu, cpu_hard,
                                     *((os.getpid(), _prctl()) if die_with_parent else ())))
