@@ -264,9 +264,34 @@ def build_and_report(args) -> int:
 
 def _build(args, warnings: Warnings):
     """Build the manuscript the command line names, as ``build`` does; (settings, stages that ran)."""
-    from .config import build_settings, default_out_dir
-    from .manuscript import read_manuscript, resolve_manuscript_path
+    from .config import default_out_dir
+    from .manuscript import resolve_manuscript_path
     path = resolve_manuscript_path(args.manuscript)
+    out_dir = Path(args.out).resolve() if args.out else default_out_dir(path)
+    with _read_ahead(path, out_dir, args):
+        return _set_up_and_build(path, out_dir, args, warnings)
+
+
+def _read_ahead(path: Path, out_dir: Path, args):
+    """pandoc reads a manuscript changed since the last build while the build sets itself up
+    (pandoc_ast.read_ahead), with the limits of the command line (another template's: read
+    again)."""
+    from contextlib import nullcontext
+
+    from .facts import body_unchanged
+    from .pandoc_ast import read_ahead
+    from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
+    if body_unchanged(path, out_dir):
+        return nullcontext()
+    return read_ahead(path, limits=Limits(time=args.time_limit or DEFAULT_TIME_LIMIT,
+                                          memory=args.memory_limit or DEFAULT_MEMORY_LIMIT))
+
+
+def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
+    """The settings of ``path`` (building into ``out_dir``, the folder the command line names or the
+    default one), then the build, in its folder's lock."""
+    from .config import build_settings
+    from .manuscript import read_manuscript
     try:
         manuscript = read_manuscript(path, warnings)
         settings = build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
@@ -275,7 +300,6 @@ def _build(args, warnings: Warnings):
                                   warnings=warnings, to=_chosen_formats(args))
     except PressroomError:
         # Bad input caught before any stage ran: the last good PDFs are stale all the same.
-        out_dir = Path(args.out).resolve() if args.out else default_out_dir(path)
         _say_stale(out_dir / f"{path.stem}.pdf", out_dir / f"{path.stem}-draft.pdf")
         raise
     from .buildfolder import claim

@@ -26,6 +26,7 @@ tree into objects and back):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -34,8 +35,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ManuscriptError
-from .tools import DEFAULT_LIMITS, Limits, run_pandoc
+from .errors import LimitExceeded, ManuscriptError, PressroomError
+from .tools import DEFAULT_LIMITS, Limits, Running, run_pandoc, start_pandoc
 
 #: Pandoc's Markdown as the README documents it; a line break between two Chinese or Japanese
 #: characters is no space (CJK text has none between words), as in pandoc's Markdown for
@@ -186,6 +187,13 @@ def Header(level: int, inlines: list, *, id: str = "", classes: tuple[str, ...] 
 # ---- reading ----------------------------------------------------------------------
 
 _last_reading: tuple[tuple, bytes] | None = None
+#: a reading started before it was asked for (read_ahead), by the same key
+_ahead: tuple[tuple, Running] | None = None
+_READ = ["--from", READER, "--to", "json"]
+
+
+def _key(path: Path, limits: Limits) -> tuple:
+    return (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest(), limits)
 
 
 def read_markdown(path: Path, *, limits: Limits = DEFAULT_LIMITS, stage: str = "convert") -> dict:
@@ -193,19 +201,57 @@ def read_markdown(path: Path, *, limits: Limits = DEFAULT_LIMITS, stage: str = "
 
     The last reading is kept, by the file's contents: a build reads its
     manuscript once, though both its task list (the figures) and the convert
-    stage need the AST.
+    stage need the AST. A reading started ahead (read_ahead) of the same
+    contents, with the same limits, is taken.
     """
-    global _last_reading
+    global _last_reading, _ahead
     path = Path(path)
-    key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest(), limits)
+    key = _key(path, limits)
     last = _last_reading
     if last is not None and last[0] == key:
         return loads(last[1], file=path)
-    data = run_pandoc(["--from", READER, "--to", "json"], inputs=[path.name], cwd=path.parent,
-                      limits=limits, stage=stage, file=path)
+    data = None
+    ahead, _ahead = _ahead, None
+    if ahead is not None and ahead[0] == key:
+        try:
+            data = ahead[1].wait().stdout
+        except LimitExceeded:   # counted from its start, earlier: the limit holds all the same
+            raise
+        except PressroomError:  # a failed reading is made again, for its usual error
+            data = None
+        if data is not None and _key(path, limits) != key:   # changed while pandoc read it
+            data = None
+    elif ahead is not None:
+        ahead[1].stop()
+    if data is None:
+        data = run_pandoc(_READ, inputs=[path.name], cwd=path.parent, limits=limits, stage=stage, file=path)
     doc = loads(data, file=path)
     _last_reading = (key, data)
     return doc
+
+
+@contextlib.contextmanager
+def read_ahead(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[None]:
+    """Start pandoc's reading of ``path`` at once, for the build's read_markdown to take (while
+    the build imports and reads its settings, pandoc reads the manuscript); stopped at the end
+    if nothing took it."""
+    global _ahead
+    path = Path(path)
+    try:
+        key = _key(path, limits)
+    except OSError:   # the build reports it
+        yield
+        return
+    if _last_reading is None or _last_reading[0] != key:
+        with contextlib.suppress(PressroomError):
+            _ahead = (key, start_pandoc(_READ, inputs=[path.name], cwd=path.parent, limits=limits,
+                                        stage="convert", file=path))
+    try:
+        yield
+    finally:
+        ahead, _ahead = _ahead, None
+        if ahead is not None:
+            ahead[1].stop()
 
 
 #: How deep pandoc's JSON may nest. An honest paper nests about 15 levels (block quotation, list,

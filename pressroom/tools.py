@@ -345,6 +345,15 @@ def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.P
                sandbox: Confinement | None = None, env: dict[str, str] | None = None) -> bytes:
     """pandoc ``args`` then ``--`` and the ``inputs`` (files, never read as options); its stdout
     (confined in ``sandbox``, if given; ``env``: its whole environment)."""
+    return start_pandoc(args, inputs=inputs, cwd=cwd, input=input, limits=limits, stage=stage, file=file,
+                        sandbox=sandbox, env=env).wait().stdout
+
+
+def start_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.PathLike] = (),
+                 cwd: Path | None = None, input: bytes | None = None, limits: Limits = DEFAULT_LIMITS,
+                 stage: str | None = None, file: Path | None = None,
+                 sandbox: Confinement | None = None, env: dict[str, str] | None = None) -> Running:
+    """run_pandoc's pandoc, started: :meth:`Running.wait` collects it."""
     for arg in map(os.fspath, args):
         if arg.startswith("-") and arg.split("=", 1)[0] not in PANDOC_OPTIONS:
             raise ToolError(f"refusing to pass `{arg}` to pandoc: it is not an option pressroom uses, "
@@ -357,8 +366,8 @@ def run_pandoc(args: Sequence[str | os.PathLike], *, inputs: Sequence[str | os.P
         raise ToolMissing(f"{stage}: {exc.message}" if stage else exc.message, file=file,
                           hint=exc.hint) from None
     command = [exe, *args, *(["--", *map(operand, inputs)] if inputs else [])]
-    return run(command, cwd=cwd, input=input, what="pandoc", limits=limits, stage=stage,
-               file=file, sandbox=sandbox, env=env).stdout
+    return start(command, cwd=cwd, env=env, input=input, what="pandoc", limits=limits, stage=stage,
+                 file=file, sandbox=sandbox)
 
 
 def _new_file_beside(target: Path) -> tuple[int, Path]:
