@@ -178,22 +178,16 @@ def test_new_mtimes_with_the_same_content_run_nothing(paper):
     assert ran(build(paper)) == []
 
 
-def test_one_paragraph_edit_reruns_all_but_with_one_tex_pass(paper, counted_tex):
+def test_one_paragraph_edit_reruns_all_with_one_tex_pass_each_stage_shown_while_it_runs(paper, counted_tex):
+    """The edit reruns every stage, with one TeX pass; on a terminal each stage shows while it
+    runs: `compile    ...` as soon as TeX starts, overwritten by `compile    0.71 s` when it ends."""
+    import pty
     src, out = paper[:2]
     counted_tex.passes()
     edit(src / "paper.md", "the one we edit", "the one we have edited")
-    assert ran(counted_tex.build(src, "--out", out)) == list(STAGES)
-    assert counted_tex.passes() == 1
-
-
-def test_on_a_terminal_each_stage_shows_while_it_runs(paper):
-    """`compile    ...` as soon as TeX starts, overwritten by `compile    0.71 s` when it ends."""
-    import pty
-    src, out = paper[:2]
-    edit(src / "paper.md", "More text", "More text again")
     leader, follower = pty.openpty()
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(src), "--out", str(out)],
-                            stdout=follower, stderr=subprocess.DEVNULL)
+                            stdout=follower, stderr=subprocess.DEVNULL, env={**os.environ, **counted_tex.env})
     os.close(follower)
     shown = b""
     while True:
@@ -208,6 +202,10 @@ def test_on_a_terminal_each_stage_shows_while_it_runs(paper):
     assert proc.wait(timeout=300) == 0
     text = shown.decode("utf-8")
     assert re.search(r"compile     \.\.\.\r\x1b\[Kcompile +\d+\.\d\d s", text), text
+    # what the terminal shows in the end: each line as its last overwrite left it
+    final = "\n".join(line.rsplit("\x1b[K", 1)[-1] for line in text.replace("\r\n", "\n").split("\n"))
+    assert ran(subprocess.CompletedProcess(proc.args, 0, final)) == list(STAGES), text
+    assert counted_tex.passes() == 1
 
 
 def test_draft_wording_reruns_only_stamp_and_check(paper):
