@@ -96,8 +96,14 @@ def _within_one_percent(ours: dict, theirs: dict) -> list[str]:
             if abs(ours[part] - theirs[part]) > 0.01 * theirs[part]]
 
 
-def test_sample_counts_match_libreoffice():
-    counts = json.loads(run_cli("count", SAMPLE, "--json").stdout)
+@pytest.fixture(scope="module")
+def sample_counts() -> dict:
+    """`count manuscript/paper.md --json`, run once for the tests that read it."""
+    return json.loads(run_cli("count", SAMPLE, "--json").stdout)
+
+
+def test_sample_counts_match_libreoffice(sample_counts):
+    counts = sample_counts
     reference = REFERENCE["manuscript/paper.md"]
     assert not _within_one_percent(counts, reference)
     assert counts["everything"] == reference["whole_document"]    # the parts add up to the whole
@@ -113,10 +119,10 @@ def test_corpus_counts_match_libreoffice(template):
     assert counts["everything"] == reference["whole_document"]
 
 
-def test_count_prints_a_table():
+def test_count_prints_a_table(sample_counts):
     out = run_cli("count", SAMPLE).stdout
     rows = dict(line.rsplit(None, 1) for line in out.splitlines())
-    reference = json.loads(run_cli("count", SAMPLE, "--json").stdout)
+    reference = sample_counts
     assert rows["text + notes"].replace(",", "") == str(reference["text_and_notes"])
     assert rows["everything"].replace(",", "") == str(reference["everything"])
 
@@ -125,9 +131,9 @@ def test_help_lists_count():
     assert any(line.split()[:1] == ["count"] for line in run_cli("--help").stdout.splitlines())
 
 
-def test_build_summary_has_the_counts(sample_build):
+def test_build_summary_has_the_counts(sample_build, sample_counts):
     out, result = sample_build
-    reference = json.loads(run_cli("count", SAMPLE, "--json").stdout)
+    reference = sample_counts
     words = json.loads((out / "paper.words.json").read_text(encoding="utf-8"))
     assert words == reference
     line = next(line for line in result.stdout.splitlines() if line.startswith("words:"))
