@@ -69,9 +69,9 @@ def _save(md: Path, text: str) -> None:
 
 
 def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_c(small_build, tmp_path):
-    """... and the waiting TeX's PDFs are a usual build's bytes: the one-pass paper's are the
-    session's small build's (the same manuscript, built there by a usual build), the table's
-    those of a usual build made after the watch."""
+    """... and the waiting TeX's PDFs are a usual build's bytes: the one-pass paper's (the first
+    save, the small paper itself) are the session's small build's (the same manuscript, built by
+    a usual build), the table's those of a usual build made after the watch."""
     md, out = write(tmp_path / "src", version("First version of the paragraph.")), tmp_path / "out"
     pdf = out / "paper.pdf"
     watch = Watch(md, out)
@@ -80,11 +80,11 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
         assert "First version" in pdf_text(pdf)
         assert list((out / "tex").glob("warm-*")), "no TeX pass waits for the next save"
 
-        _save(md, version("Second version of the paragraph."))
+        _save(md, PAPER)   # the small paper itself, made by the waiting TeX's pass
         watch.wait_for("ready: ")
-        assert "Second version" in pdf_text(pdf)
+        assert PARAGRAPH in pdf_text(pdf)
         watch.wait_for("checks all ok")
-        good = pdf.read_bytes()
+        good = one_pass = pdf.read_bytes()
 
         # A broken header: the located error, the last good PDF stays, the watch goes on.
         md.write_text(PAPER.replace('title: "A Small Paper"', 'title: ["A Small Paper"'), encoding="utf-8")
@@ -100,10 +100,9 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
         assert "LaTeX error: Undefined control sequence" in error and f"{md}:{line}" in error, error
         assert pdf.read_bytes() == good
 
-        _save(md, PAPER)   # fixed: the small paper itself
+        _save(md, version("Third version, fixed."))
         watch.wait_for("checks all ok")
-        assert PARAGRAPH in pdf_text(pdf)
-        one_pass = pdf.read_bytes()
+        assert "Third version" in pdf_text(pdf)
 
         # A table: latexmk's kind of document; the save after it takes the waiting TeX's pass and
         # stops there, as latexmk would, when the pass read back what it wrote.
