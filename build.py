@@ -190,8 +190,9 @@ def extra_packages(options: list[str]) -> list[str]:
 
 def manuscript_packages(argv: list[str]) -> list[str]:
     """The Debian packages the manuscript a build names needs beyond the base set-up: the
-    hyphenation patterns of its header's `lang` and of its spans' `lang=`, and CJK support when
-    it or a .bib file beside it holds Chinese, Japanese or Korean characters. Best effort (the
+    hyphenation patterns of its header's `lang`, of its spans' `lang=` and of the `langid` of the
+    entries in a .bib file beside it (a title in German is set with German's), and CJK support
+    when it or such a .bib file holds Chinese, Japanese or Korean characters. Best effort (the
     render stage checks exactly, and says what to install)."""
     import re
     paths = [Path(a) for a in argv if not a.startswith("-")] or [ROOT / "manuscript"]
@@ -203,13 +204,15 @@ def manuscript_packages(argv: list[str]) -> list[str]:
     options: list[str] = []
     for md in markdown:
         text = md.read_text(encoding="utf-8", errors="replace")
+        bibs = [b.read_text(encoding="utf-8", errors="replace") for b in md.parent.glob("*.bib")]
         tags = re.findall(r"^lang:\s*['\"]?([A-Za-z0-9-]+)", text, re.MULTILINE)
         tags += re.findall(r"\{[^}\n]*\blang=['\"]?([A-Za-z0-9-]+)", text)
-        for tag in tags:
+        tags += [tag for bib in bibs for tag in languages.langids(bib)]
+        for tag in dict.fromkeys(tags):
             language = languages.from_langid(tag)
             if language is not None and language.packages:
                 options += ["--lang", tag]
-        texts = [text] + [b.read_text(encoding="utf-8", errors="replace") for b in md.parent.glob("*.bib")]
+        texts = [text, *bibs]
         if any(languages.has_cjk(t) for t in texts):
             options.append("--cjk")
     return extra_packages(options)

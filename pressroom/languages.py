@@ -292,6 +292,11 @@ def setup_argument(need: str) -> str:
 
 _SPAN_LANG = re.compile(r"lang\s*=\s*[\"']?([A-Za-z0-9-]+)")
 _LANGID = re.compile(r"langid\s*=\s*[{\"]\s*([A-Za-z-]+)", re.IGNORECASE)
+
+
+def langids(bib_text: str) -> list[str]:
+    """The ``langid`` fields of a .bib file's text, in order (build.py installs their patterns)."""
+    return _LANGID.findall(bib_text)
 _HEADER_LANG = re.compile(r"^lang\s*:", re.MULTILINE)
 
 

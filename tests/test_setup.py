@@ -74,6 +74,10 @@ def test_a_manuscript_gets_the_packages_its_languages_and_script_need(tmp_path):
     english.mkdir()
     (english / "paper.md").write_text("---\ntitle: T\nlang: en-GB\n---\n\nText.\n", encoding="utf-8")
     assert build.manuscript_packages([str(english)]) == []
+    # a source whose .bib entry says it is in German: its title is set with German's patterns
+    (english / "refs.bib").write_text("@book{w, title = {Wirtschaft und Gesellschaft}, langid = {german}}\n",
+                                      encoding="utf-8")
+    assert build.manuscript_packages([str(english)]) == ["texlive-lang-german"]
     assert build.extra_packages(["--lang", "de-DE", "--cjk"]) == ["texlive-lang-german",
                                                                   *build._languages().CJK_PACKAGES]
 
