@@ -230,7 +230,12 @@ def _with_warm(settings: Settings, tex: Path, env: dict[str, str], log: Path, wa
         return False
     commands = one_pass_commands(settings, tex)
     before = _read_back(settings)
-    if not warm.take(settings, commands[0], env):
+    try:
+        taken = warm.take(settings, commands[0], env)
+    except (LimitExceeded, KeyboardInterrupt):   # stopped as a usual pass is (run_tex)
+        forget_stopped_run(settings)
+        raise
+    if not taken:
         return False
     if latexmk and _read_back(settings) != before:
         run_tex([latexmk_command(settings, tex)], settings, env, log, tex)

@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .config import Settings
-from .errors import ToolError
+from .errors import LimitExceeded, ToolError
 from .tools import Running, start
 
 _DRIVER = "warm.tex"
@@ -123,6 +123,9 @@ class WarmTex:
         running.started = time.monotonic()   # the time limit counts from here
         try:
             running.wait(check=True)
+        except LimitExceeded:  # a limit (a ToolError too): the usual pass would only spend it again
+            self._discard(running)
+            raise
         except ToolError:      # a LaTeX error: the usual pass gives the located one
             self._discard(running)
             return False
