@@ -29,6 +29,7 @@ the sandbox's, under the same limits, and the tool is still named as itself.
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib.util
 import math
@@ -36,6 +37,7 @@ import os
 import re
 import resource
 import secrets
+import shutil
 import signal
 import subprocess
 import threading
@@ -223,6 +225,28 @@ _PR_SET_PDEATHSIG = 1
 
 
 @functools.cache
+def _prlimit() -> str | None:
+    """util-linux's prlimit (Debian: an essential package), or None."""
+    return shutil.which("prlimit")
+
+
+def _through_prlimit(command: list[str], env: dict[str, str] | None, memory: int, cpu: int,
+                     cpu_hard: int) -> list[str] | None:
+    """``command`` run through prlimit, which sets the limits in the new process and then execs the
+    tool: Python can then start it with vfork. A preexec_fn (setrlimit between fork and exec) makes
+    it copy this whole process first: 18 ms of CPU a tool in the test suite's process, against
+    1.3 ms. None where there is no prlimit. A tool not found is a FileNotFoundError, as from Popen."""
+    prlimit = _prlimit()
+    if prlimit is None:
+        return None
+    path = (env if env is not None else os.environ).get("PATH", os.defpath)
+    exe = shutil.which(command[0], path=path)
+    if exe is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command[0])
+    return [prlimit, f"--as={memory}:{memory}", f"--cpu={cpu}:{cpu_hard}", "--", exe, *command[1:]]
+
+
+@functools.cache
 def _prctl() -> Callable[..., int] | None:
     """libc's prctl (Linux), loaded before any fork; None where there is none."""
     import ctypes
@@ -292,12 +316,13 @@ def start(args: Sequence[str | os.PathLike], *, cwd: Path | None = None,
     held, handlers = _hold_interrupts()
     running = None
     try:
-        proc = subprocess.Popen(command, cwd=cwd, env=env,
+        limited = None if die_with_parent else _through_prlimit(command, env, memory, cpu, cpu_hard)
+        proc = subprocess.Popen(limited or command, cwd=cwd, env=env,
                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True,
                                 # _set_limits only calls setrlimit (and prctl): safe beside other threads
-                                preexec_fn=functools.partial(
+                                preexec_fn=None if limited else functools.partial(
                                     _set_limits, memory, cpu, cpu_hard,
                                     *((os.getpid(), _prctl()) if die_with_parent else ())))
         running = Running(proc, name=name, limits=limits, stage=stage, file=file, input=input,
