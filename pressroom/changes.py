@@ -99,8 +99,10 @@ def _git(args: list[str], *, cwd: Path, limits: Limits, file: Path, input: bytes
                stage="diff", file=file, input=input, check=check)
 
 
-def from_git(manuscript: Path, revision: str, dest: Path, limits: Limits) -> OldVersion:
-    """The manuscript's folder as ``revision`` of its repository holds it, written to ``dest``."""
+def find_revision(manuscript: Path, revision: str, limits: Limits) -> tuple[Path, str, str]:
+    """The repository of ``manuscript``'s folder, the folder's path in it, and the commit that
+    ``revision`` names: asked before anything is built, so that a revision git does not know is
+    a usage error at once."""
     if not revision or revision.startswith("-") or "\x00" in revision:
         raise UsageError(f"not a git revision: {revision!r}", hint="e.g. --since HEAD~1, a tag or a commit")
     folder = manuscript.parent
@@ -115,7 +117,12 @@ def from_git(manuscript: Path, revision: str, dest: Path, limits: Limits) -> Old
     if found.returncode != 0:
         raise UsageError(f"no revision {revision!r} in the repository of {manuscript.name}",
                          hint="give a commit, tag or branch that `git log` shows, e.g. --since HEAD~1")
-    commit = found.stdout.decode().strip()
+    return root, prefix, found.stdout.decode().strip()
+
+
+def from_git(manuscript: Path, revision: str, dest: Path, limits: Limits) -> OldVersion:
+    """The manuscript's folder as ``revision`` of its repository holds it, written to ``dest``."""
+    root, prefix, commit = find_revision(manuscript, revision, limits)
     short, epoch, day = _git(["log", "--no-show-signature", "-1", "--format=%h%x00%ct%x00%cs", commit],
                              cwd=root, limits=limits, file=manuscript).stdout.decode().strip().split("\0")
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", "." if prefix == "." else prefix],

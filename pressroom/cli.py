@@ -661,6 +661,9 @@ def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:
     from .manuscript import resolve_manuscript_path
     warnings = Warnings(strict=args.strict)
     old_path = None if args.since else resolve_manuscript_path(args.against)   # before any build
+    if args.since:   # a revision git does not know is said before the new version is built
+        from .tools import DEFAULT_LIMITS
+        changes.find_revision(resolve_manuscript_path(args.manuscript), args.since, DEFAULT_LIMITS)
     try:
         settings, _ = _build(args, warnings)
     except PressroomError as exc:

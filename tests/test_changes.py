@@ -196,10 +196,11 @@ def test_the_new_version_that_fails_is_named(versions, tmp_path):
     assert "old version" not in result.stdout     # the old one is not built at all
 
 
-def test_an_unknown_revision_is_a_usage_error(changes, versions, tmp_path):
-    out = moved_build(changes[0], tmp_path / "out", versions / "paper.md")
+def test_an_unknown_revision_is_a_usage_error_before_anything_is_built(versions, tmp_path):
+    out = tmp_path / "out"
     result = run_cli("diff", versions, "--since", "no-such-tag", "--out", out, check=False)
     assert result.returncode == 2 and "no revision 'no-such-tag'" in result.stderr
+    assert "building" not in result.stdout and not out.exists()
     result = run_cli("diff", versions, "--since", "--output=x", "--out", out, check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
