@@ -12,6 +12,7 @@ held lock, and Ctrl-C in the middle of a build (a process of its own).
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
 import signal
@@ -215,10 +216,14 @@ def test_ctrl_c_leaves_no_partial_file_and_the_next_build_works(good):
     md = GOOD_MD.replace("A second paragraph.", "A paragraph long enough to fill a page. " * 200
                          + "\n\nText \\loop\\iftrue\\repeat here.")
     path = write_manuscript(root / "interrupted", md)
+    # SIGINT's default action, as a terminal's foreground job has it: a suite run in the background
+    # of a shell or a script has SIGINT ignored, which its children inherit (and Python then leaves
+    # it ignored: the build would not see the Ctrl-C)
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), str(path), "--out", str(out),
                              "--time-limit", "60"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while (tex := _tex_child(proc.pid)) is None and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
