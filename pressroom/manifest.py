@@ -102,8 +102,14 @@ def _version_of(key: str, args: tuple[str, ...], limits: Limits) -> str:
 
 def _run_version(args: list[str], limits: Limits = DEFAULT_LIMITS) -> str:
     """The first line a tool prints for its version (latexmk: the last; it starts with a blank line)."""
+    nice = shutil.which("nice")
+    if nice is not None and shutil.which(args[0]) is None:
+        return "not found"
     try:
-        out = run_tool(args, limits=limits, stage="manifest", check=False)
+        # asked at the build's start (versions_ahead): at the lowest priority, so that pandoc and
+        # the build's own start, which the build waits for, get the processors first
+        out = run_tool([nice, "-n", "19", *args] if nice else args, what=Path(args[0]).name, limits=limits,
+                       stage="manifest", check=False)
     except LimitExceeded:
         raise
     except ToolError:
