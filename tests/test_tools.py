@@ -307,3 +307,42 @@ def test_outputs_get_the_mode_the_umask_gives_a_new_file(written_under, umask, m
     """Not the temporary file's 0600: a PDF copied to a shared folder stays readable."""
     folder = written_under[umask]
     assert {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()} == {"a.json": mode, "a.pdf": mode}
+
+
+# -- Ctrl-C while a tool starts ----------------------------------------------------
+
+_CTRL_C_AT_THE_FORK = """
+import os, signal, sys
+from pressroom.tools import start
+# the moment a Ctrl-C was lost: while Python runs its fork handlers, after the fork (a tool that
+# dies with pressroom, the build's early TeX pass, is started with a preexec_fn: they run)
+os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))
+try:
+    start(["sleep", "30"], die_with_parent=True)
+except KeyboardInterrupt:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        print("interrupted; the tool stopped and reaped")
+    sys.exit(0)
+print("the Ctrl-C was lost")
+"""
+
+
+def test_a_ctrl_c_while_a_tool_starts_is_not_lost():
+    """Raised in Python's fork handlers, a KeyboardInterrupt was printed and dropped and the build
+    went on (tests/test_errors.py's Ctrl-C test then saw exit 0): noted, it is raised after the
+    start, and the tool stopped."""
+    result = subprocess.run([sys.executable, "-c", _CTRL_C_AT_THE_FORK], capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout == "interrupted; the tool stopped and reaped\n", result.stdout + result.stderr
+    assert "Exception ignored" not in result.stderr, result.stderr
+
+
+def test_after_a_tool_starts_the_interrupts_are_handled_as_before():
+    """The handlers held back while a tool starts are put back, whether it started or not."""
+    running = start(["sleep", "30"])
+    running.stop()
+    with pytest.raises(ToolMissing):
+        start(["no-such-tool-anywhere"])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
