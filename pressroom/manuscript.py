@@ -12,13 +12,14 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import ManuscriptError, Warnings
 from .pandoc_ast import nesting_error
 from .sourcelines import find_line, header_close, header_end
+
+if TYPE_CHECKING:
+    import yaml
 
 #: Every key the YAML header may hold, with what it is for (README documents them).
 KNOWN_KEYS = {
@@ -164,6 +165,7 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
         raise ManuscriptError("the YAML header is not closed", file=path, line=1,
                               hint="end the header with a line holding only ---")
     header = "\n".join(lines[1:end])
+    import yaml  # here: a build starts pandoc's reading (pandoc_ast.read_ahead) before its 30 ms
     try:
         meta = yaml.safe_load(header) or {}
     except yaml.YAMLError as exc:
