@@ -113,15 +113,15 @@ def bibliography_keys(settings: Settings) -> frozenset[str]:
 
 def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str = "latex", *,
                     source: Path | None = None, bibliography=None, listed: bool = True,
-                    notes: tuple | None = None) -> dict:
+                    record=None, given=None) -> dict:
     """Run the chosen citation engine over the AST (csl runs later, a step of the writer's): the
     notes, and the bibliography list when the settings ask for it; ``fmt``: the notes as raw
     LaTeX, or pandoc's own inlines ("pandoc", for Word and the word counts). The parsed
     bibliography is kept in the build folder, if there is one. ``source``: the file the blocks
     are from (a book's chapter; default the manuscript); ``bibliography``: the bibliography
     already loaded (a book's chapters are cited one after another); ``listed``: False leaves the
-    list out (a book's comes once, after its last chapter: cite_parts); ``notes``: ("record" or
-    "given", a pandoc_filter.NotesMade): keep the notes made, or take those of a pass before."""
+    list out (a book's comes once, after its last chapter: cite_parts); ``record``: keep the notes
+    made in this citations.notesmade.NotesMade; ``given``: take those a pass before kept there."""
     listing = listed and settings.bibliography_list
     if settings.citations != "chicago" or not ((listing and "nocite" in doc["meta"])
                                                or any(elements(doc["blocks"], "Cite"))):
@@ -132,7 +132,7 @@ def apply_citations(doc: dict, settings: Settings, warnings: Warnings, fmt: str 
                    options=dict(settings.citation_options), cache_dir=_bib_cache(settings),
                    limits=settings.limits,
                    warn=lambda msg, file=None, line=None: warnings.warn(msg, file=file, line=line),
-                   bibliography_list=listing, **({notes[0]: notes[1]} if notes else {}))
+                   bibliography_list=listing, record=record, given=given)
 
 
 def _bib_cache(settings: Settings) -> Path | None:
@@ -155,12 +155,12 @@ def book_parts(doc: dict, settings: Settings) -> list[tuple[Path, dict, str]]:
 
 def cite_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Settings, warnings: Warnings,
                fmt: str = "latex", *, marks: bool = True,
-               notes: tuple | None = None) -> tuple[list[dict], dict[str, Path]]:
+               record=None, given=None) -> tuple[list[dict], dict[str, Path]]:
     """The blocks of ``doc`` (the parts joined, cross-references resolved) with their citations made
     notes, each part on its own: a book's chapters each start afresh (full notes again, no Ibid.
     reaching back across one); a book's bibliography list comes once, after the last chapter.
     With ``marks``, each part's blocks carry its own line marks (sourcelines.py): the blocks and
-    {mark: file}. ``notes``: as for apply_citations, for all the parts."""
+    {mark: file}. ``record``, ``given``: as for apply_citations, for all the parts."""
     book = len(parts) > 1
     bibliography = _loaded_bibliography(settings, warnings) if book else None
     blocks: list[dict] = []
@@ -170,7 +170,7 @@ def cite_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Setting
         count = len(part["blocks"])
         cited = apply_citations({**doc, "blocks": doc["blocks"][at:at + count]}, settings, warnings, fmt,
                                 source=path, bibliography=bibliography, listed=not book,
-                                notes=notes)["blocks"]
+                                record=record, given=given)["blocks"]
         at += count
         if not marks:
             blocks += cited
@@ -210,14 +210,13 @@ def count_words(doc: dict, settings: Settings, parts: list | None = None, notes=
     are not made again."""
     doc = resolve_references(doc, settings, fmt="pandoc")
     fields, _ = field_units(doc["meta"], anonymous=settings.anonymous)
-    given = ("given", notes) if notes is not None else None
     if settings.citations == "csl":
         cited = citeproc({**doc, "blocks": with_csl_list(doc)}, settings)["blocks"]
     elif parts is not None and len(parts) > 1:
         cited, _ = cite_parts(doc, parts, settings, Warnings(echo=False), fmt="pandoc", marks=False,
-                              notes=given)
+                              given=notes)
     else:
-        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc", notes=given)["blocks"]
+        cited = apply_citations(doc, settings, Warnings(echo=False), fmt="pandoc", given=notes)["blocks"]
     return count_document(cited, dict(fields))
 
 
@@ -236,7 +235,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     doc = resolve_references(doc, settings)
     source_doc = doc
     made = _notes_made(settings)
-    blocks, marks = cite_parts(doc, parts, settings, warnings, notes=made and ("record", made))
+    blocks, marks = cite_parts(doc, parts, settings, warnings, record=made)
     doc = {**doc, "blocks": blocks}
     mark = line_mark(parts[0][2])
     if settings.citations == "csl" and (settings.notes == "endnotes" or settings.floats_at_end):
@@ -267,7 +266,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         parts = _with_citeproc(lambda: writer.whole(blocks, fields, before=with_notes), settings)
         units = writer.units(made[-1]["blocks"])
         counts = count_document(units.pop("body", []), units)
-    else:   # the words are counted (the notes made again, as text) while pandoc writes LaTeX
+    else:   # the words are counted (the same notes, given again as text) while pandoc writes LaTeX
         with ThreadPoolExecutor(1) as pool:
             counting = pool.submit(count_words, source_doc, settings, parts, made)
             parts = writer.cached(doc["blocks"], fields, settings.out_dir / WRITE_CACHE)

@@ -23,7 +23,7 @@ def test_the_notes_given_again_count_as_the_notes_made_anew(manuscript, tmp_path
     parts = book_parts(read_markdown(md), settings)
     doc = joined(parts[0][1], [part for _, part, _ in parts[1:]])
     made = NotesMade()
-    cite_parts(resolve_references(doc, settings), parts, settings, warnings, notes=("record", made))
+    cite_parts(resolve_references(doc, settings), parts, settings, warnings, record=made)
     assert len(made.texts) >= 6 and any(str(t) == "Ibid." for t in made.texts)
     assert count_words(doc, settings, parts, made).as_dict() == count_words(doc, settings, parts).as_dict()
     with pytest.raises(IndexError):               # every note was given once: none left over

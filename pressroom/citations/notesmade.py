@@ -27,7 +27,12 @@ class NotesMade:
         self._given = 0
 
     def recording(self, seq: NoteSequencer) -> _Recording:
+        """``seq``, keeping here the notes it makes."""
         return _Recording(seq, self.texts)
+
+    def given(self) -> _Given:
+        """In place of a NoteSequencer: the notes kept here, in their order."""
+        return _Given(self)
 
     def next(self) -> Text:
         self._given += 1
@@ -73,7 +78,3 @@ class _Given:
     def cluster(self, items: list[CitationItem], *, note_initial: bool = False) -> Text:
         return self.made.next()
 
-
-def given_notes(made: NotesMade) -> _Given:
-    """In place of a NoteSequencer: the notes ``made`` kept, in their order."""
-    return _Given(made)

@@ -73,7 +73,7 @@ from pressroom.tools import DEFAULT_LIMITS, Limits
 from .backends import get_backend
 from .bibliography import Bibliography, load_bibliography
 from .chicago import Style, american_punctuation
-from .notesmade import NotesMade, given_notes
+from .notesmade import NotesMade
 from .options import ChicagoOptions, option_kind, style_options
 from .sequence import CitationItem, NoteSequencer
 
@@ -188,7 +188,7 @@ class _Processor:
         self._current_key: str | None = None
         self._key_counts: dict[str, int] = {}
         # every cited source is known up front: short notes tell apart authors who share a name
-        self.seq = given_notes(given) if given is not None else \
+        self.seq = given.given() if given is not None else \
             NoteSequencer(style, bib, warn=self._warn_here, cited=cited)
         if record is not None:
             self.seq = record.recording(self.seq)
