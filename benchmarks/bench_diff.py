@@ -9,7 +9,7 @@ types, medians over the runs:
 
 - build, cold: `build.py PATH --out DIR` into an empty folder (the baseline);
 - diff, cold: `build.py diff PATH --since HEAD --out DIR` into an empty folder
-  (both versions built, latexdiff, the comparison compiled);
+  (the new version built, the old one's LaTeX made, latexdiff, the comparison compiled);
 - diff after an edit: another word changed in the paragraph, the diff again
   (the new version rebuilt incrementally, the old one up to date);
 - diff, nothing changed.
@@ -97,7 +97,7 @@ def main() -> None:
             times["edit"].append(timed(diff))
             times["noop"].append(timed(diff))
     base = statistics.median(w for w, _ in times["build"])
-    labels = {"build": "build, cold (baseline)", "diff": "diff, cold (both versions + changes PDF)",
+    labels = {"build": "build, cold (baseline)", "diff": "diff, cold (new version, old LaTeX, changes PDF)",
               "edit": "diff after a one-word edit", "noop": "diff, nothing changed"}
     print(f"corpus paper, medians of {args.runs}")
     print(f"{'scenario':<44} {'wall':>8} {'× build':>8} {'CPU':>8}")

@@ -319,11 +319,12 @@ def _chosen_formats(args) -> tuple[str, ...]:
     return tuple(f for formats in args.to for f in formats)
 
 
-def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> list[str]:
+def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None, until=None) -> list[str]:
     """Run the doit tasks for these settings; returns the names of the stages that ran.
 
     ``runners``: stages run another way (watch mode's compile, tasks.Runner); ``on_stage``:
-    called with each stage's name as it finishes (watch mode says when the PDF is ready).
+    called with each stage's name as it finishes (watch mode says when the PDF is ready);
+    ``until``: the last stage to run (``diff`` needs the old version's .tex, not its PDFs).
 
     The settings, warnings and progress reporter reach doit through a task
     loader made for this build alone (pressroom.tasks.BuildLoader). The caller
@@ -354,7 +355,7 @@ def run_tasks(settings, warnings: Warnings, *, runners=None, on_stage=None) -> l
         reporter = StageReporter(sys.stdout, verbose=settings.verbose, on_success=on_stage)
         # reading the task list may write the facts' cache: in the try, for a full disk
         loader = BuildLoader(settings, warnings, reporter, BuildState(publication, StageWarnings(out_dir)),
-                             runners)
+                             runners, until)
     except OSError as exc:
         _say_stale(*outputs)
         raise folder_error(exc, out_dir) from None
@@ -647,7 +648,7 @@ def verify_and_report(args) -> int:
 
 
 def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:
-    """Build both versions, then latexdiff and XeLaTeX: ``<stem>-changes.pdf``."""
+    """Build the new version and the old one's LaTeX, then latexdiff and XeLaTeX: ``<stem>-changes.pdf``."""
     p = _build_parser(prog, "diff")
     old_version = p.add_mutually_exclusive_group(required=True)
     old_version.add_argument("--since", metavar="REV",
@@ -679,10 +680,11 @@ def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:
             old = changes.from_file(old_path, settings.manuscript)
         old_settings = changes.old_settings_for(settings, old, warnings=warnings)
         claim(old_settings.out_dir, old_settings.manuscript, chosen=True)
-        print(f"building the old version, {old.label} → {_show(old_settings.out_dir)}")
+        # latexdiff compares the two .tex files: the old version's PDFs would be thrown away
+        print(f"making the old version's LaTeX, {old.label} → {_show(old_settings.out_dir)}")
         try:
             with build_lock(old_settings.out_dir):
-                run_tasks(old_settings, Warnings())
+                run_tasks(old_settings, Warnings(), until="render")
         except PressroomError as exc:
             raise changes.build_failed(f"old version ({old.label})", exc) from None
         started = time.perf_counter()

@@ -144,12 +144,15 @@ class BuildState:
 
 
 def task_dicts(settings: Settings, warnings: Warnings, failures: list[PressroomError],
-               build: BuildState | None = None, runners: Mapping[str, Runner] | None = None
-               ) -> Iterator[dict]:
-    """One doit task dict per stage of this build (``runners``: stages run another way)."""
+               build: BuildState | None = None, runners: Mapping[str, Runner] | None = None,
+               until: str | None = None) -> Iterator[dict]:
+    """One doit task dict per stage of this build (``runners``: stages run another way; ``until``:
+    the last stage wanted, the ones after it are left out)."""
     from .stages import stages
     kept = build.warnings if build is not None else None
     ordered = list(stages(settings))
+    if until is not None:
+        ordered = ordered[:[stage.name for stage in ordered].index(until) + 1]
     names = tuple(stage.name for stage in ordered)
     for at, stage in enumerate(ordered):
         yield {
@@ -177,13 +180,14 @@ class BuildLoader(TaskLoader2):
     """
 
     def __init__(self, settings: Settings, warnings: Warnings, reporter: ConsoleReporter | None = None,
-                 build: BuildState | None = None, runners: Mapping[str, Runner] | None = None):
+                 build: BuildState | None = None, runners: Mapping[str, Runner] | None = None,
+                 until: str | None = None):
         super().__init__()
         self.settings, self.reporter, self.build = settings, reporter, build
         self.failures: list[PressroomError] = []
         # made here, not inside doit, so that an error in them (a template's missing part) is
         # a PressroomError raised to the caller rather than a traceback doit prints
-        self._tasks = list(task_dicts(settings, warnings, self.failures, build, runners))
+        self._tasks = list(task_dicts(settings, warnings, self.failures, build, runners, until))
         #: the stages of this build, in order (doit takes the task dicts apart when it loads them)
         self.stage_names = [task["basename"] for task in self._tasks]
 

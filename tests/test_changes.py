@@ -123,6 +123,14 @@ def test_changes_pdf_shows_added_and_deleted_text(changes):
     assert b"0 0 1 rg" in streams and b"1 0 0 rg" in streams
 
 
+def test_the_old_version_is_made_only_as_far_as_its_latex(changes):
+    out, printed = changes
+    old = out / ".changes-old" / "build"
+    assert (old / "paper.tex").is_file()
+    assert not list(old.glob("*.pdf")), "latexdiff reads the .tex: the old version's PDFs are wasted work"
+    assert "making the old version's LaTeX" in printed
+
+
 def test_a_changed_page_in_a_note_shows_as_changed(changes):
     out, _ = changes
     tex = (out / "paper-changes.tex").read_text(encoding="utf-8")
