@@ -206,16 +206,22 @@ def run(settings: Settings, warnings: Warnings) -> None:
     compile_pdf(settings)
 
 
-def start_warm(settings: Settings, warm: WarmTex) -> None:
+def start_warm(settings: Settings, warm: WarmTex, *, guess: bool = False) -> None:
     """Start the next build's first XeLaTeX pass of the current ``.tex`` in ``warm`` (watch mode):
-    it reads the preamble and waits for the rest (warmtex.py). Not for LuaLaTeX."""
+    it reads the preamble and waits for the rest (warmtex.py). Not for LuaLaTeX. ``guess``: with
+    no ``.tex`` yet (a first build), the preamble the render stage will most likely make."""
     tex = settings.output(".tex")
-    if settings.engine != "xelatex" or not tex.is_file():
+    preamble = None
+    if settings.engine == "xelatex" and guess and not tex.is_file():
+        from .facts import of_build
+        from .render import likely_preamble
+        preamble = likely_preamble(settings, of_build(settings))
+    if settings.engine != "xelatex" or not (tex.is_file() or preamble):
         warm.stop()
         return
     tex_env = TexEnvironment(settings.source_date_epoch)
     env = tex_env.settings() if settings.safe else tex_env.variables()
-    warm.start(settings, one_pass_commands(settings, tex)[0], env, _sandbox(settings))
+    warm.start(settings, one_pass_commands(settings, tex)[0], env, _sandbox(settings), preamble=preamble)
 
 
 def _with_warm(settings: Settings, tex: Path, env: dict[str, str], log: Path, warm: WarmTex, *,

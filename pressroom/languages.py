@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -297,6 +298,41 @@ _LANGID = re.compile(r"langid\s*=\s*[{\"]\s*([A-Za-z-]+)", re.IGNORECASE)
 def langids(bib_text: str) -> list[str]:
     """The ``langid`` fields of a .bib file's text, in order (build.py installs their patterns)."""
     return _LANGID.findall(bib_text)
+
+
+#: where a .bib entry starts, and its key
+_BIB_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
+
+
+def likely_latex(tag: str, markdown: str, bib_texts: list[str], cited: set[str] | None) -> str:
+    """Text in which :func:`template_languages` finds what a manuscript's body will most likely
+    use, before the body is made (warmtex.py's early pass of a first build): the Markdown's
+    characters, a switch for each span's or div's ``lang``, and of the cited entries of the
+    .bib files (``cited``; None: every entry) their characters and a switch for a ``langid``
+    the notes print (chicago.in_language). A guess: a wrong one costs only the early pass."""
+    main = from_tag(tag).babel
+    found: list[str] = [markdown]
+
+    def switch(language: Language | None) -> None:
+        if language is not None:
+            found.append(rf"\foreignlanguage{{{language.babel}}}{{}}")
+
+    for span_tag in _SPAN_LANG.findall(markdown):
+        with suppress(UnknownLanguage):
+            switch(from_tag(span_tag))
+    for text in bib_texts:
+        starts = list(_BIB_ENTRY.finditer(text))
+        for at, start in enumerate(starts):
+            if cited is not None and start.group(1) not in cited:
+                continue
+            entry = text[start.start():starts[at + 1].start() if at + 1 < len(starts) else len(text)]
+            langid = _LANGID.search(entry)
+            language = from_langid(langid.group(1)) if langid else None
+            if language is not None and language.babel != main and (not language.cjk or has_cjk(entry)):
+                switch(language)
+            if has_cjk(entry):
+                found.append(entry)
+    return "\n".join(found)
 _HEADER_LANG = re.compile(r"^lang\s*:", re.MULTILINE)
 
 

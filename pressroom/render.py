@@ -14,12 +14,13 @@ rendered, and the body). README.md lists every variable a template receives.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, facts, languages
 from .config import PROJECT_TEMPLATES, Settings
-from .errors import TemplateError, ToolMissing, Warnings
+from .errors import PressroomError, TemplateError, ToolMissing, Warnings
 from .frontfields import read_front
 from .latex import latex_escape
 from .layout import END_SENTINEL, PREAMBLE_SENTINEL, split_floats
@@ -177,6 +178,43 @@ def render(settings: Settings) -> Path:
         from .sandbox import lua_preamble
         text = lua_preamble() + text
     return write_text_atomic(settings.output(".tex"), text)
+
+
+#: a fenced code block's first line
+_FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+
+
+def likely_preamble(settings: Settings, source: facts.Facts) -> str | None:
+    """The preamble (up to ``\\begin{document}``) the render stage will most likely make, before
+    the convert stage has made the body: a first build's early XeLaTeX pass reads it (warmtex.py).
+
+    What the preamble takes from the body is guessed: of what pandoc's writer may need, only
+    strikeout (``~~``; no guess for a manuscript with fenced code, whose highlighting macros
+    pandoc makes), the languages and CJK characters of the Markdown and of the cited .bib
+    entries (languages.likely_latex); of the fields, which pandoc writes, only a version date of
+    words and numbers (pandoc prints it as it is; journal-article's footer has it). A wrong guess
+    costs only that pass: the compile stage runs the usual one. None when the template cannot be
+    rendered."""
+    import jinja2
+    md = settings.manuscript
+    bibs = [b for b in settings.bibliographies if b.suffix.lower() == ".bib"]
+    try:
+        markdown = "\n".join(p.read_text(encoding="utf-8") for p in (md, *settings.chapters))
+        if _FENCE.search(markdown):
+            return None
+        bib_texts = [b.read_text(encoding="utf-8", errors="replace") for b in bibs]
+        cited = None if "nocite" in markdown else set(source.citations)
+        body = languages.likely_latex(settings.lang, markdown, bib_texts, cited)
+        plain_date = re.fullmatch(r"[A-Za-z0-9.,]+(?:[ -][A-Za-z0-9.,]+)*", settings.version_date)
+        front = {"fields": {"version-date": settings.version_date} if plain_date else {}, "authors": [],
+                 "keywords": [str(k) for k in settings.keywords],
+                 "needs": ["strikeout"] if "~~" in markdown else []}
+        env = make_environment(settings.template_dir, cache_dir=settings.out_dir / TEMPLATE_CACHE)
+        text = env.get_template(TEMPLATE_FILE).render(template_context(settings, front, body, source))
+    except (OSError, jinja2.TemplateError, PressroomError):
+        return None
+    at = text.find("\n\\begin{document}")
+    return text[:at + 1] if at >= 0 else None
 
 
 def _check_layouts(settings: Settings, text: str) -> None:

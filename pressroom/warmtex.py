@@ -10,7 +10,9 @@ the document from a named pipe. When the next save renders a ``.tex`` with the
 same preamble (and the same TeX command and environment), the rest is written
 into the pipe and only the pages are left to typeset. Anything else (a new
 header field or template, a LaTeX error, TeX gone) stops the waiting TeX and
-the pass runs as usual, which also gives the usual located error. A document
+the pass runs as usual, which also gives the usual located error. A first
+build, with no ``.tex`` yet, starts it with the convert stage on the preamble
+the render stage will most likely make (render.likely_preamble). A document
 that needs latexmk (tables, cross-references) is done after that pass when
 the pass read back what it wrote (latexmk would stop there too); otherwise
 latexmk goes on from it (compile.py).
@@ -69,12 +71,13 @@ class WarmTex:
         #: how many passes the waiting TeX shortened (for the tests and the benchmark)
         self.used = 0
 
-    def start(self, settings: Settings, command: list[str], env: dict[str, str], sandbox) -> None:
+    def start(self, settings: Settings, command: list[str], env: dict[str, str], sandbox,
+              preamble: str | None = None) -> None:
         """Start the pass ``command`` (a XeLaTeX ``-no-pdf`` run of ``<stem>.tex`` in the build
-        folder, as compile.tex_commands gives it) up to the end of the current preamble."""
+        folder, as compile.tex_commands gives it) up to the end of the current preamble, or of
+        ``preamble`` (a guess of the next one, for a build folder with no ``.tex`` yet)."""
         self.stop()
-        tex = settings.output(".tex")
-        preamble = _preamble(tex)
+        preamble = preamble or _preamble(settings.output(".tex"))
         if preamble is None:
             return
         aux = settings.out_dir / "tex"
@@ -219,17 +222,17 @@ def early_pass(settings: Settings) -> Iterator[dict]:
     warm = WarmTex()
 
     # the stages' modules imported when they run: a build with nothing to do loads none of them
-    def start() -> None:
+    def start(guess: bool = False) -> None:
         from .compile import start_warm
         try:
-            start_warm(settings, warm)
+            start_warm(settings, warm, guess=guess)
         except (OSError, PressroomError):   # the pass then runs as usual
             warm.stop()
 
     def convert_stage(settings: Settings, warnings) -> None:
         from .convert import run as convert
         if not warm.waiting:
-            start()
+            start(guess=True)
         convert(settings, warnings)
 
     def compile_stage(settings: Settings, warnings) -> None:
