@@ -179,7 +179,11 @@ def run(command: str, manuscripts: list[Path], args: argparse.Namespace, *, show
                                           else "spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        futures = {pool.submit(_run_one, command, _one(args, m, folders[m])): m for m in manuscripts}
+        # every core has a build: a first build's XeLaTeX pass started on a guessed preamble would
+        # find no idle core, and a wrong guess would take one from another build (warmtex.py)
+        guess = jobs < default_jobs()
+        futures = {pool.submit(_run_one, command, _one(args, m, folders[m], guess_preamble=guess)): m
+                   for m in manuscripts}
         for done, future in enumerate(as_completed(futures), 1):
             try:
                 outcome = future.result()
@@ -233,9 +237,11 @@ def summary(command: str, outcomes: list[Outcome], show) -> str:
     return "\n".join(lines)
 
 
-def _one(args: argparse.Namespace, manuscript: Path, folder: Path) -> argparse.Namespace:
+def _one(args: argparse.Namespace, manuscript: Path, folder: Path, *,
+         guess_preamble: bool = True) -> argparse.Namespace:
     """The command line's options for one manuscript of the batch (``--out DIR``: its folder in DIR;
-    else its default folder, chosen as a build of it alone chooses it)."""
+    else its default folder, chosen as a build of it alone chooses it); ``guess_preamble``: whether
+    a first build starts its XeLaTeX pass on a guessed preamble (cli.build_and_report)."""
     return argparse.Namespace(**{**vars(args), "manuscript": str(manuscript),
-                                 "out": str(folder) if args.out else None})
+                                 "out": str(folder) if args.out else None, "guess_preamble": guess_preamble})
 

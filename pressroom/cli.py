@@ -310,7 +310,9 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
     from .warmtex import early_pass
     # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py), and
     # the tools' versions for the manifest are asked for meanwhile
-    with build_lock(settings.out_dir), early_pass(settings) as tex, versions_ahead(settings) as tools:
+    guess = getattr(args, "guess_preamble", True)   # a batch with a build on every core: no guess
+    with build_lock(settings.out_dir), early_pass(settings, guess=guess) as tex, \
+            versions_ahead(settings) as tools:
         executed = run_tasks(settings, warnings, runners={**tex, **tools})
     return settings, executed
 

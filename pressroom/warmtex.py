@@ -207,13 +207,14 @@ def _deliver(running: Running, fd: int, text: str) -> threading.Thread | None:
 
 
 @contextmanager
-def early_pass(settings: Settings) -> Iterator[dict]:
+def early_pass(settings: Settings, *, guess: bool = True) -> Iterator[dict]:
     """The runners (tasks.Runner) of a build whose first XeLaTeX pass starts early, on the last
     build's preamble, and is taken by the compile stage when the new ``.tex`` has the same one (a
     body edited: most edits). It starts at once when the manuscript is newer than the last
     ``.tex`` and not only its draft wording changed (TeX reads its preamble while pandoc reads
     the manuscript), else with the convert stage, if that runs; a waiting TeX that no stage
-    took is stopped when the build ends."""
+    took is stopped when the build ends. With no ``.tex`` yet (a first build) it starts with the
+    convert stage on a guessed preamble, unless ``guess`` is False."""
     if settings.engine != "xelatex":
         yield {}
         return
@@ -232,7 +233,7 @@ def early_pass(settings: Settings) -> Iterator[dict]:
     def convert_stage(settings: Settings, warnings) -> None:
         from .convert import run as convert
         if not warm.waiting:
-            start(guess=True)
+            start(guess=guess)
         convert(settings, warnings)
 
     def compile_stage(settings: Settings, warnings) -> None:

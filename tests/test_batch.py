@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text, run_cli
-from pressroom.batch import expand
+from pressroom.batch import default_jobs, expand
 
 #: one worker runs this module (pytest-xdist): the batch build is made once and read by every test
 pytestmark = pytest.mark.xdist_group("batch")
@@ -64,6 +64,14 @@ def test_the_summary_names_each_manuscript_and_the_broken_one(issue):
     assert "2 of 3 built" in result.stdout
     assert "beta/paper.md:5: " in result.stderr or "beta/paper.md:2: " in result.stderr, result.stderr
     assert "error: 1 of 3 failed: " in result.stderr and "beta/paper.md" in result.stderr.splitlines()[-1]
+
+
+def test_a_first_build_guesses_its_preamble_only_when_a_core_is_idle(issue):
+    """-j 2: on two cores each build has a core of its own, and no idle one for an early XeLaTeX
+    pass on a guessed preamble (warmtex.py); on more cores the builds do start it."""
+    root = issue[0]
+    log = (root / "out" / "alpha" / "tex" / "paper.log").read_text(encoding="utf-8", errors="replace")
+    assert ("/warm.tex" in log.splitlines()[4]) == (default_jobs() > 2)
 
 
 def test_check_of_several_builds_names_each_pdf_by_its_folder(issue):
