@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, facts, languages
 from .config import PROJECT_TEMPLATES, Settings
-from .errors import PressroomError, TemplateError, ToolMissing, Warnings
+from .errors import TemplateError, ToolMissing, Warnings
 from .frontfields import read_front
 from .latex import latex_escape
 from .layout import END_SENTINEL, PREAMBLE_SENTINEL, split_floats
@@ -195,7 +195,6 @@ def likely_preamble(settings: Settings, source: facts.Facts) -> str | None:
     words and numbers (pandoc prints it as it is; journal-article's footer has it). A wrong guess
     costs only that pass: the compile stage runs the usual one. None when the template cannot be
     rendered."""
-    import jinja2
     md = settings.manuscript
     bibs = [b for b in settings.bibliographies if b.suffix.lower() == ".bib"]
     try:
@@ -211,7 +210,7 @@ def likely_preamble(settings: Settings, source: facts.Facts) -> str | None:
                  "needs": ["strikeout"] if "~~" in markdown else []}
         env = make_environment(settings.template_dir, cache_dir=settings.out_dir / TEMPLATE_CACHE)
         text = env.get_template(TEMPLATE_FILE).render(template_context(settings, front, body, source))
-    except (OSError, jinja2.TemplateError, PressroomError):
+    except Exception:   # a guess never stops a build: the render stage says what is wrong
         return None
     at = text.find("\n\\begin{document}")
     return text[:at + 1] if at >= 0 else None
