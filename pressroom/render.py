@@ -192,7 +192,8 @@ def likely_preamble(settings: Settings, source: facts.Facts) -> str | None:
     strikeout (``~~``; no guess for a manuscript with fenced code, whose highlighting macros
     pandoc makes), the languages and CJK characters of the Markdown and of the cited .bib
     entries (languages.likely_latex); of the fields, which pandoc writes, only a version date of
-    words and numbers (pandoc prints it as it is; journal-article's footer has it). A wrong guess
+    words and numbers, in any script (pandoc prints it as it is; journal-article's footer has
+    it). A wrong guess
     costs only that pass: the compile stage runs the usual one. None when the template cannot be
     rendered."""
     md = settings.manuscript
@@ -204,7 +205,7 @@ def likely_preamble(settings: Settings, source: facts.Facts) -> str | None:
         bib_texts = [b.read_text(encoding="utf-8", errors="replace") for b in bibs]
         cited = None if "nocite" in markdown else set(source.citations)
         body = languages.likely_latex(settings.lang, markdown, bib_texts, cited)
-        plain_date = re.fullmatch(r"[A-Za-z0-9.,]+(?:[ -][A-Za-z0-9.,]+)*", settings.version_date)
+        plain_date = re.fullmatch(r"[^\W_][^\W_.,]*[.,]?(?:[ -][^\W_][^\W_.,]*[.,]?)*", settings.version_date)
         front = {"fields": {"version-date": settings.version_date} if plain_date else {}, "authors": [],
                  "keywords": [str(k) for k in settings.keywords],
                  "needs": ["strikeout"] if "~~" in markdown else []}
