@@ -263,8 +263,8 @@ def main(argv: list[str]) -> int:
                               else "the test suite's languages and scripts")
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *argv])
     sys.path.insert(0, str(ROOT))
-    from pressroom.cli import main as cli_main
-    return cli_main(argv, prog="build.py")
+    from pressroom.cli import main_of_process
+    return main_of_process(argv, prog="build.py")
 
 
 def needs_tex(argv: list[str]) -> bool:

@@ -214,7 +214,22 @@ def _output_may_close():
 
 def entry_point() -> None:
     """The ``pressroom`` console script."""
-    sys.exit(main(sys.argv[1:], prog="pressroom"))
+    sys.exit(main_of_process(sys.argv[1:], prog="pressroom"))
+
+
+def main_of_process(argv: list[str], prog: str) -> int:
+    """:func:`main` in a process that ends with it (the console script, build.py).
+
+    Then the objects the command made are handed to no garbage collection: Python's shutdown
+    would walk every one left (the ASTs, pybtex's entries, pikepdf's objects) in collections that
+    free nothing an ending process needs freed, 0.13–0.17 s after a build of the corpus paper
+    (gc.freeze: measured 0.14–0.17 s → 0.02 s). Not for main() called in a process that goes on
+    (the tests' run_cli): what is frozen is never collected."""
+    import gc
+    try:
+        return main(argv, prog=prog)
+    finally:
+        gc.freeze()
 
 
 @contextmanager
