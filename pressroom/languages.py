@@ -333,6 +333,8 @@ def likely_latex(tag: str, markdown: str, bib_texts: list[str], cited: set[str] 
             if has_cjk(entry):
                 found.append(entry)
     return "\n".join(found)
+
+
 _HEADER_LANG = re.compile(r"^lang\s*:", re.MULTILINE)
 
 

@@ -193,9 +193,8 @@ def likely_preamble(settings: Settings, source: facts.Facts) -> str | None:
     pandoc makes), the languages and CJK characters of the Markdown and of the cited .bib
     entries (languages.likely_latex); of the fields, which pandoc writes, only a version date of
     words and numbers, in any script (pandoc prints it as it is; journal-article's footer has
-    it). A wrong guess
-    costs only that pass: the compile stage runs the usual one. None when the template cannot be
-    rendered."""
+    it). A wrong guess costs only that pass: the compile stage runs the usual one. None when
+    there is no guess to make (fenced code) or the template cannot be rendered."""
     md = settings.manuscript
     bibs = [b for b in settings.bibliographies if b.suffix.lower() == ".bib"]
     try:
