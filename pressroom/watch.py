@@ -76,6 +76,15 @@ class Watcher:
         self._note_inputs(settings)
         warm = self.warm
 
+        def convert_stage(s, w) -> None:
+            from .convert import run as convert
+            if not warm.waiting and not s.output(".tex").is_file():   # the first build of a new folder
+                try:
+                    start_warm(s, warm, guess=True)
+                except (OSError, PressroomError):
+                    warm.stop()
+            convert(s, w)
+
         def compile_stage(s, w) -> None:
             compile_pdf(s, warm)
 
@@ -85,7 +94,8 @@ class Watcher:
                       "save); the draft and the checks follow", flush=True)
 
         try:
-            run_tasks(settings, warnings, runners={"compile": compile_stage}, on_stage=on_stage)
+            run_tasks(settings, warnings, runners={"convert": convert_stage, "compile": compile_stage},
+                      on_stage=on_stage)
         except PressroomError as exc:
             self._note_inputs(settings)
             return self._failed(exc)

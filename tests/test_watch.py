@@ -78,6 +78,8 @@ def test_watch_rebuilds_on_save_keeps_last_good_pdf_on_errors_and_stops_on_ctrl_
     try:
         watch.wait_for("watching")
         assert "First version" in pdf_text(pdf)
+        # the first build of the new folder typeset on the preamble guessed before the .tex was made
+        assert "/warm.tex" in (out / "tex" / "paper.log").read_text(errors="replace").splitlines()[4]
         assert list((out / "tex").glob("warm-*")), "no TeX pass waits for the next save"
 
         _save(md, PAPER)   # the small paper itself, made by the waiting TeX's pass
