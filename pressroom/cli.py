@@ -321,8 +321,14 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
     claim(settings.out_dir, settings.manuscript, chosen=bool(args.out))
     print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
           f"(template {settings.template_name})")
+    from .facts import body_unchanged
     from .manifest import versions_ahead
+    from .stages import warm_up
     from .warmtex import early_pass
+    if not body_unchanged(settings.manuscript, settings.out_dir, settings.chapters):
+        # the convert stage will run: its imports (pybtex's, 0.1-0.15 s) are done meanwhile, while
+        # the main thread waits for pandoc's reading of the manuscript to make the task list
+        warm_up(("convert",))
     # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py), and
     # the tools' versions for the manifest are asked for meanwhile
     guess = getattr(args, "guess_preamble", True)   # a batch with a build on every core: no guess
