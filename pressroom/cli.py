@@ -325,9 +325,11 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
     from .manifest import versions_ahead
     from .stages import warm_up
     from .warmtex import early_pass
-    if not body_unchanged(settings.manuscript, settings.out_dir, settings.chapters):
+    if not settings.safe and not body_unchanged(settings.manuscript, settings.out_dir, settings.chapters):
         # the convert stage will run: its imports (pybtex's, 0.1-0.15 s) are done meanwhile, while
-        # the main thread waits for pandoc's reading of the manuscript to make the task list
+        # the main thread waits for pandoc's reading of the manuscript to make the task list. Not
+        # under --safe, whose checks before any stage may refuse the manuscript: the process would
+        # then wait for the imports before it ends
         warm_up(("convert",))
     # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py), and
     # the tools' versions for the manifest are asked for meanwhile
