@@ -18,7 +18,8 @@ Set-up, done by every command and skipped in a few milliseconds once done:
    (as root, or through sudo; otherwise the exact apt-get line to run is printed);
 3. only for a manuscript that needs them (or on request: `setup --cjk`, `setup --lang de`), the
    hyphenation patterns of its languages and, for Chinese, Japanese or Korean characters, xeCJK
-   and the Noto CJK fonts (pressroom/languages.py says which Debian package brings what).
+   and the Noto CJK fonts (pressroom/languages.py says which Debian package brings what); what a
+   manuscript needs is kept in .venv until its files change.
 
 This file runs with the system's Python 3.11 and the standard library only;
 everything else happens inside the venv (pressroom/cli.py).
@@ -188,34 +189,87 @@ def extra_packages(options: list[str]) -> list[str]:
     return list(dict.fromkeys(packages))
 
 
+#: manuscript_packages' last answers, each after the digest of the files it read (their paths,
+#: sizes and times): a build of an unchanged manuscript does not read them again (25 ms)
+LANGUAGES_CACHE = VENV / ".pressroom-manuscript-languages"
+
+
 def manuscript_packages(argv: list[str]) -> list[str]:
     """The Debian packages the manuscript a build names needs beyond the base set-up: the
     hyphenation patterns of its header's `lang`, of its spans' `lang=` and of the `langid` of the
     entries in a .bib file beside it (a title in German is set with German's), and CJK support
     when it or such a .bib file holds Chinese, Japanese or Korean characters. Best effort (the
     render stage checks exactly, and says what to install)."""
-    import re
     paths = [Path(a) for a in argv if not a.startswith("-")] or [ROOT / "manuscript"]
     markdown = [p for p in paths if p.suffix == ".md" and p.is_file()]
     markdown += [m for p in paths if p.is_dir() for m in sorted(p.glob("*.md"))]
     if not markdown:
         return []
+    bibs = {md: sorted(md.parent.glob("*.bib")) for md in markdown}
+    key = _files_digest([*markdown, *(b for found in bibs.values() for b in found),
+                         ROOT / "pressroom" / "languages.py"])
+    kept = _kept_packages(key)
+    if kept is not None:
+        return kept
+    import re
     languages = _languages()
     options: list[str] = []
     for md in markdown:
         text = md.read_text(encoding="utf-8", errors="replace")
-        bibs = [b.read_text(encoding="utf-8", errors="replace") for b in md.parent.glob("*.bib")]
+        bibs_text = [b.read_text(encoding="utf-8", errors="replace") for b in bibs[md]]
         tags = re.findall(r"^lang:\s*['\"]?([A-Za-z0-9-]+)", text, re.MULTILINE)
         tags += re.findall(r"\{[^}\n]*\blang=['\"]?([A-Za-z0-9-]+)", text)
-        tags += [tag for bib in bibs for tag in languages.langids(bib)]
+        tags += [tag for bib in bibs_text for tag in languages.langids(bib)]
         for tag in dict.fromkeys(tags):
             language = languages.from_langid(tag)
             if language is not None and language.packages:
                 options += ["--lang", tag]
-        texts = [text, *bibs]
+        texts = [text, *bibs_text]
         if any(languages.has_cjk(t) for t in texts):
             options.append("--cjk")
-    return extra_packages(options)
+    packages = extra_packages(options)
+    if key is not None:
+        _keep_packages(key, packages)
+    return packages
+
+
+def _files_digest(files: list[Path]) -> str | None:
+    h = hashlib.sha256()
+    try:
+        for file in files:
+            stat = file.stat()
+            h.update(f"{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _kept_packages(key: str | None) -> list[str] | None:
+    try:
+        lines = LANGUAGES_CACHE.read_text(encoding="utf-8").splitlines() if key else []
+    except OSError:
+        return None
+    for line in lines:
+        digest, *packages = line.split() or [""]
+        if digest == key:
+            return packages
+    return None
+
+
+def _keep_packages(key: str, packages: list[str]) -> None:
+    """Keep the answer with the 20 latest others (a temporary file renamed into place: builds
+    running at once each write a whole file)."""
+    try:
+        old = [line for line in LANGUAGES_CACHE.read_text(encoding="utf-8").splitlines()
+               if line.split()[:1] != [key]][-19:]
+    except OSError:
+        old = []
+    try:
+        temporary = LANGUAGES_CACHE.with_name(f"{LANGUAGES_CACHE.name}.{os.getpid()}.tmp")
+        temporary.write_text("\n".join([*old, " ".join([key, *packages])]) + "\n", encoding="utf-8")
+        os.replace(temporary, LANGUAGES_CACHE)
+    except OSError:
+        pass
 
 
 def ensure_extras(packages: list[str], *, why: str) -> None:

@@ -61,9 +61,10 @@ def test_only_commands_that_run_tex_set_it_up(argv, tex):
     assert build.needs_tex(argv) is tex
 
 
-def test_a_manuscript_gets_the_packages_its_languages_and_script_need(tmp_path):
+def test_a_manuscript_gets_the_packages_its_languages_and_script_need(tmp_path, monkeypatch):
     """Only what the header's lang, a span's lang= or a CJK character (there or in a .bib beside it)
     asks for; an English manuscript without CJK characters asks for nothing."""
+    monkeypatch.setattr(build, "LANGUAGES_CACHE", tmp_path / "languages-cache")
     (tmp_path / "paper.md").write_text("---\ntitle: T\nlang: fr-FR\n---\n\nA [Wort]{lang=de}.\n",
                                        encoding="utf-8")
     assert build.manuscript_packages([str(tmp_path / "paper.md")]) == ["texlive-lang-french",
@@ -80,6 +81,23 @@ def test_a_manuscript_gets_the_packages_its_languages_and_script_need(tmp_path):
     assert build.manuscript_packages([str(english)]) == ["texlive-lang-german"]
     assert build.extra_packages(["--lang", "de-DE", "--cjk"]) == ["texlive-lang-german",
                                                                   *build._languages().CJK_PACKAGES]
+
+
+def test_the_packages_of_unchanged_files_are_not_looked_for_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "LANGUAGES_CACHE", tmp_path / "languages-cache")
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    (folder / "paper.md").write_text("---\ntitle: T\nlang: de-DE\n---\n\nText.\n", encoding="utf-8")
+    assert build.manuscript_packages([str(folder)]) == ["texlive-lang-german"]
+    real = build._languages
+    monkeypatch.setattr(build, "_languages", lambda: pytest.fail("the files were read again"))
+    assert build.manuscript_packages([str(folder)]) == ["texlive-lang-german"]
+    # a .bib file added beside it is read
+    (folder / "refs.bib").write_text("@book{a, title = {冷戦の起源}}\n", encoding="utf-8")
+    monkeypatch.setattr(build, "_languages", real)
+    assert build.manuscript_packages([str(folder)])[-3:] == list(real().CJK_PACKAGES)
+    monkeypatch.setattr(build, "_languages", lambda: pytest.fail("the files were read again"))
+    assert build.manuscript_packages([str(folder)])[-3:] == list(real().CJK_PACKAGES)
 
 
 def test_extras_installed_once_are_not_looked_up_again(monkeypatch, tmp_path):
