@@ -325,7 +325,8 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
     from .manifest import versions_ahead
     from .stages import warm_up
     from .warmtex import early_pass
-    if not settings.safe and not body_unchanged(settings.manuscript, settings.out_dir, settings.chapters):
+    changed = not body_unchanged(settings.manuscript, settings.out_dir, settings.chapters)
+    if changed and not settings.safe:
         # the convert stage will run: its imports (pybtex's, 0.1-0.15 s) are done meanwhile, while
         # the main thread waits for pandoc's reading of the manuscript to make the task list. Not
         # under --safe, whose checks before any stage may refuse the manuscript: the process would
@@ -334,7 +335,7 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
     # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py), and
     # the tools' versions for the manifest are asked for meanwhile
     guess = getattr(args, "guess_preamble", True)   # a batch with a build on every core: no guess
-    with build_lock(settings.out_dir), early_pass(settings, guess=guess) as tex, \
+    with build_lock(settings.out_dir), early_pass(settings, guess=guess, changed=changed) as tex, \
             versions_ahead(settings) as tools:
         executed = run_tasks(settings, warnings, runners={**tex, **tools})
     return settings, executed

@@ -206,34 +206,37 @@ def _deliver(running: Running, fd: int, text: str) -> threading.Thread | None:
     return writer
 
 
+def start_pass(settings: Settings, warm: WarmTex, *, guess: bool = False) -> None:
+    """Start ``warm``'s pass on the current ``.tex``'s preamble (``guess``: with no ``.tex`` yet,
+    on the guessed one), if it can be started: else the pass runs as usual when its time comes."""
+    # here: a build with nothing to do imports no stage's module
+    from .compile import start_warm
+    from .errors import PressroomError
+    try:
+        start_warm(settings, warm, guess=guess)
+    except (OSError, PressroomError):
+        warm.stop()
+
+
 @contextmanager
-def early_pass(settings: Settings, *, guess: bool = True) -> Iterator[dict]:
+def early_pass(settings: Settings, *, guess: bool = True, changed: bool | None = None) -> Iterator[dict]:
     """The runners (tasks.Runner) of a build whose first XeLaTeX pass starts early, on the last
     build's preamble, and is taken by the compile stage when the new ``.tex`` has the same one (a
     body edited: most edits). It starts at once when the manuscript is newer than the last
     ``.tex`` and not only its draft wording changed (TeX reads its preamble while pandoc reads
     the manuscript), else with the convert stage, if that runs; a waiting TeX that no stage
     took is stopped when the build ends. With no ``.tex`` yet (a first build) it starts with the
-    convert stage on a guessed preamble, unless ``guess`` is False."""
+    convert stage on a guessed preamble, unless ``guess`` is False. ``changed``: whether more
+    than the draft wording changed (facts.body_unchanged), when the caller has asked already."""
     if settings.engine != "xelatex":
         yield {}
         return
-    from .errors import PressroomError
-    from .facts import body_unchanged
     warm = WarmTex()
-
-    # the stages' modules imported when they run: a build with nothing to do loads none of them
-    def start(guess: bool = False) -> None:
-        from .compile import start_warm
-        try:
-            start_warm(settings, warm, guess=guess)
-        except (OSError, PressroomError):   # the pass then runs as usual
-            warm.stop()
 
     def convert_stage(settings: Settings, warnings) -> None:
         from .convert import run as convert
         if not warm.waiting:
-            start(guess=guess)
+            start_pass(settings, warm, guess=guess)
         convert(settings, warnings)
 
     def compile_stage(settings: Settings, warnings) -> None:
@@ -241,9 +244,11 @@ def early_pass(settings: Settings, *, guess: bool = True) -> Iterator[dict]:
         compile_pdf(settings, warm)
 
     try:
-        if _newer(settings.manuscript, settings.output(".tex")) and not body_unchanged(
-                settings.manuscript, settings.out_dir, settings.chapters):   # not for a new draft wording
-            start()
+        if changed is None:
+            from .facts import body_unchanged
+            changed = not body_unchanged(settings.manuscript, settings.out_dir, settings.chapters)
+        if changed and _newer(settings.manuscript, settings.output(".tex")):   # not for a new draft wording
+            start_pass(settings, warm)
         yield {"convert": convert_stage, "compile": compile_stage}
     finally:
         warm.stop()

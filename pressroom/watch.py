@@ -55,9 +55,10 @@ class Watcher:
     def build(self, saved_at: float | None = None) -> bool:
         """Build once; True if the outputs are new. ``saved_at``: when the save was made (time.time)."""
         from .cli import _chosen_formats, report_findings, run_tasks
-        from .compile import compile_pdf, start_warm
+        from .compile import compile_pdf
         from .config import build_settings
         from .manuscript import read_manuscript
+        from .warmtex import start_pass
         started = time.time()
         since = saved_at if saved_at is not None else started
         self.builds += 1
@@ -79,10 +80,7 @@ class Watcher:
         def convert_stage(s, w) -> None:
             from .convert import run as convert
             if not warm.waiting and not s.output(".tex").is_file():   # the first build of a new folder
-                try:
-                    start_warm(s, warm, guess=True)
-                except (OSError, PressroomError):
-                    warm.stop()
+                start_pass(s, warm, guess=True)
             convert(s, w)
 
         def compile_stage(s, w) -> None:
@@ -108,10 +106,7 @@ class Watcher:
               f"{'all ok' if not failed else f'{len(failed)} failed'}, manifest "
               f"({time.time() - since:.2f} s after the save)", flush=True)
         self._note_inputs(settings)
-        try:
-            start_warm(settings, self.warm)
-        except (OSError, PressroomError):
-            self.warm.stop()   # the next save runs TeX as usual
+        start_pass(settings, self.warm)   # if it cannot start, the next save runs TeX as usual
         return True
 
     @property
