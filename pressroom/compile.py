@@ -56,6 +56,14 @@ class TexEnvironment:
     """The environment TeX runs in: reproducible dates, no shell, paranoid file access."""
 
     source_date_epoch: int
+    #: the folder of the uncompressed XeLaTeX format (texformat.py), or None: TeX's own
+    formats: Path | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> TexEnvironment:
+        from . import texformat
+        home = None if settings.safe else os.environ.get("HOME")
+        return cls(settings.source_date_epoch, texformat.folder(settings.engine, home=home))
 
     def settings(self) -> dict[str, str]:
         """TeX's own variables: all a confined TeX gets besides the sandbox's (sandbox.py)."""
@@ -67,14 +75,19 @@ class TexEnvironment:
             "shell_escape": "f",
             "max_print_line": "10000",   # one log line per message: parseable
             "TZ": "UTC",
+            **({"TEXFORMATS": str(self.formats)} if self.formats else {}),
         }
 
     def variables(self) -> dict[str, str]:
         """pressroom's environment, without the user's TeX settings, and TeX's own."""
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TEXMF", "TEXINPUTS", "openin", "openout", "shell_escape"))}
+               if not k.startswith(("TEXMF", "TEXINPUTS", "TEXFORMATS", "openin", "openout", "shell_escape"))}
         env.update(self.settings())
         return env
+
+    def of_run(self, settings: Settings) -> dict[str, str]:
+        """The environment of TeX's commands for ``settings``' build (sandboxed: only TeX's own)."""
+        return self.settings() if settings.safe else self.variables()
 
 
 #: What reads back the .aux file of the previous pass: cross-references, citations, table widths,
@@ -182,8 +195,7 @@ def typeset(settings: Settings, tex: Path, *, stage: str = "compile",
             warm: WarmTex | None = None) -> tuple[Path, Path]:
     """TeX on ``tex`` (in the build folder): one pass when that is the whole job, else latexmk;
     (the PDF TeX made in ``tex/``, the log). ``warm``: as for compile_pdf."""
-    tex_env = TexEnvironment(settings.source_date_epoch)
-    env = tex_env.settings() if settings.safe else tex_env.variables()
+    tex_env = TexEnvironment.of(settings)
     log = settings.out_dir / AUX_DIR / f"{tex.stem}.log"
     log.parent.mkdir(exist_ok=True)
     raw_pdf = settings.out_dir / AUX_DIR / f"{tex.stem}.pdf"
@@ -192,12 +204,12 @@ def typeset(settings: Settings, tex: Path, *, stage: str = "compile",
     commands = tex_commands(settings, tex)
     latexmk = commands[0][0] == "latexmk"
     if not (warm is not None and tex == settings.output(".tex")
-            and _with_warm(settings, tex, env, log, warm, latexmk=latexmk)):
-        run_tex(commands, settings, env, log, tex, stage=stage)
+            and _with_warm(settings, tex, tex_env, log, warm, latexmk=latexmk)):
+        run_tex(commands, settings, tex_env, log, tex, stage=stage)
     if commands[0][0] != "latexmk" and _UNRESOLVED.search(log.read_text(encoding="utf-8", errors="replace")):
         # The template read the .aux after all (say, "page 3 of 28" with lastpage in a footer,
         # where the body check does not look): latexmk takes over from this pass.
-        run_tex([latexmk_command(settings, tex)], settings, env, log, tex, stage=stage)
+        run_tex([latexmk_command(settings, tex)], settings, tex_env, log, tex, stage=stage)
     return raw_pdf, log
 
 
@@ -219,12 +231,12 @@ def start_warm(settings: Settings, warm: WarmTex, *, guess: bool = False) -> Non
     if settings.engine != "xelatex" or not (tex.is_file() or preamble):
         warm.stop()
         return
-    tex_env = TexEnvironment(settings.source_date_epoch)
-    env = tex_env.settings() if settings.safe else tex_env.variables()
-    warm.start(settings, one_pass_commands(settings, tex)[0], env, _sandbox(settings), preamble=preamble)
+    tex_env = TexEnvironment.of(settings)
+    warm.start(settings, one_pass_commands(settings, tex)[0], tex_env.of_run(settings),
+               _sandbox(settings, tex_env), preamble=preamble)
 
 
-def _with_warm(settings: Settings, tex: Path, env: dict[str, str], log: Path, warm: WarmTex, *,
+def _with_warm(settings: Settings, tex: Path, tex_env: TexEnvironment, log: Path, warm: WarmTex, *,
                latexmk: bool) -> bool:
     """The first pass by watch mode's waiting TeX, if it was started for this one; False: TeX has
     not run (the caller runs it as usual).
@@ -237,16 +249,16 @@ def _with_warm(settings: Settings, tex: Path, env: dict[str, str], log: Path, wa
     commands = one_pass_commands(settings, tex)
     before = _read_back(settings)
     try:
-        taken = warm.take(settings, commands[0], env)
+        taken = warm.take(settings, commands[0], tex_env.of_run(settings))
     except (LimitExceeded, KeyboardInterrupt):   # stopped as a usual pass is (run_tex)
         forget_stopped_run(settings)
         raise
     if not taken:
         return False
     if latexmk and _read_back(settings) != before:
-        run_tex([latexmk_command(settings, tex)], settings, env, log, tex)
+        run_tex([latexmk_command(settings, tex)], settings, tex_env, log, tex)
     else:
-        run_tex(commands[1:], settings, env, log, tex)
+        run_tex(commands[1:], settings, tex_env, log, tex)
     return True
 
 
@@ -259,15 +271,20 @@ def _read_back(settings: Settings) -> dict[str, bytes]:
     return found
 
 
-def _sandbox(settings: Settings) -> Sandbox | None:
-    return Sandbox(settings.out_dir, writable=(settings.out_dir / AUX_DIR,)) if settings.safe else None
+def _sandbox(settings: Settings, tex_env: TexEnvironment) -> Sandbox | None:
+    """Under ``--safe``: TeX's sandbox, which writes only in ``tex/`` and reads the format's copy."""
+    if not settings.safe:
+        return None
+    return Sandbox(settings.out_dir, writable=(settings.out_dir / AUX_DIR,),
+                   also=(tex_env.formats,) if tex_env.formats else ())
 
 
-def run_tex(commands: list[list[str]], settings: Settings, env: dict[str, str], log: Path,
+def run_tex(commands: list[list[str]], settings: Settings, tex_env: TexEnvironment, log: Path,
             tex: Path, *, stage: str = "compile") -> None:
     """Run TeX's ``commands`` in the build folder (in the sandbox under ``--safe``); a failure is
     the log's error, located."""
-    sandbox = _sandbox(settings)
+    sandbox = _sandbox(settings, tex_env)
+    env = tex_env.of_run(settings)
     for command in commands:
         try:
             result = run_tool(command, cwd=settings.out_dir, env=env, limits=settings.limits, stage=stage,
