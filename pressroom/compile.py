@@ -56,7 +56,7 @@ class TexEnvironment:
     """The environment TeX runs in: reproducible dates, no shell, paranoid file access."""
 
     source_date_epoch: int
-    #: the folder of the uncompressed XeLaTeX format (texformat.py), or None: TeX's own
+    #: the folder of the engine's uncompressed format (texformat.py), or None: TeX's own
     formats: Path | None = None
 
     @classmethod

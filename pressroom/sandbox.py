@@ -10,7 +10,7 @@ run inside a bubblewrap sandbox (:class:`Sandbox`, given to
   ``/usr/share/texlive`` and ``/usr/share/texmf``, the fonts), ``/lib*``,
   ``/etc/texmf``, ``/etc/fonts``, ``/etc/ld.so.*``, ``/var/lib/texmf`` (formats,
   ``ls-R``), ``/var/cache/fontconfig``; a TeX Live installed outside ``/usr``
-  (the engine's own tree); the uncompressed copy of XeLaTeX's format
+  (the engine's own tree); the uncompressed copy of the engine's format
   (texformat.py);
 - the build folder, read-only but for its ``tex/`` (where TeX writes its
   auxiliary files and the PDF; so TeX cannot touch pressroom's caches or the

@@ -1,4 +1,4 @@
-"""XeLaTeX reads an uncompressed copy of its format (texformat.py): the same format, the same pages."""
+"""TeX reads an uncompressed copy of its format (texformat.py): the same format, the same pages."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def fake_format(tmp_path, monkeypatch):
     original.parent.mkdir()
     original.write_bytes(gzip.compress(b"format bytes " * 1000))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(texformat, "_located", lambda home: original)
+    monkeypatch.setattr(texformat, "_located", lambda engine, home: original)
     texformat._copy.cache_clear()
     yield original
     texformat._copy.cache_clear()
@@ -48,7 +48,7 @@ def test_a_rebuilt_format_gets_a_new_copy_and_the_old_one_goes(fake_format):
 
 
 def test_tex_keeps_its_own_format_when_no_copy_can_be_made(fake_format, tmp_path, monkeypatch):
-    assert texformat.folder("lualatex", home=None) is None   # only XeLaTeX's
+    assert texformat.folder("pdflatex", home=None) is None   # not an engine pressroom runs
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))   # the cache folder cannot be made
