@@ -29,6 +29,10 @@ from chicago_golden import (
     replay_list,
 )
 
+#: one worker: the notes of every golden file are made once (chicago_golden.replay is cached), not
+#: once for each worker that runs one of these tests
+pytestmark = pytest.mark.xdist_group("chicago_golden")
+
 GOLDEN_FILES = golden_files()
 LIST_FILES = bibliography_golden_files()
 
