@@ -19,7 +19,14 @@ from . import __version__, languages
 from .errors import ManuscriptError, TemplateError, Warnings
 from .layout import settings_of
 from .locations import TEMPLATES, project_root
-from .manuscript import OUTPUT_FORMATS, Manuscript, author_names, citation_option_problem, outputs_problem
+from .manuscript import (
+    OUTPUT_FORMATS,
+    Manuscript,
+    author_names,
+    citation_option_problem,
+    identifying,
+    outputs_problem,
+)
 from .papers import PAPER_SIZES
 from .reproducible import source_date
 from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
@@ -64,6 +71,8 @@ class Settings:
     source_date_origin: str = ""
     stamp: StampOptions = field(default_factory=StampOptions)
     anonymous: bool = False          # the template hides authors everywhere
+    #: what an anonymous copy must not name anywhere (authors' names, emails, affiliations)
+    hidden: tuple[str, ...] = ()
     #: the deepest heading level the template numbers (`secnumdepth` of its [latex]; 0: none)
     secnumdepth: int = 0
     #: submission layouts (layout.py): the template's settings.toml, then the header
@@ -345,6 +354,7 @@ def build_settings(manuscript: Manuscript, *, out_dir: Path | None = None,
         source_date_origin=origin,
         stamp=_stamp_options(meta, version_date, built, manuscript),
         anonymous=anonymous,
+        hidden=identifying(meta) if anonymous else (),
         secnumdepth=secnumdepth,
         **settings_of(tsettings, meta, template_file=template_dir / "settings.toml"),
         bibliography_list=listed,

@@ -229,7 +229,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
     doc = read_ast(md, settings)
     parts = book_parts(doc, settings)
     images = list(dict.fromkeys(i for path, part, _ in parts
-                                for i in check_figures(part, path, folder=md.parent)))
+                                for i in check_figures(part, path, folder=md.parent, hidden=settings.hidden)))
     doc = joined(doc, [part for _, part, _ in parts[1:]])
     facts.record(settings.out_dir, md, doc, settings.chapters)
     doc = resolve_references(doc, settings)

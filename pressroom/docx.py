@@ -73,7 +73,7 @@ def make_docx(settings: Settings) -> bytes:
     for path, part, _ in parts:
         if settings.safe:
             check_docx_input(part, path)
-        check_figures(part, path, folder=md.parent)
+        check_figures(part, path, folder=md.parent, hidden=settings.hidden)
     doc = joined(doc, [part for _, part, _ in parts[1:]])
     doc, rendered = _pdf_figures_as_png(doc, settings)
     doc = _with_notes(doc, parts, settings)

@@ -53,10 +53,14 @@ def figure_files(markdown: Path, targets: tuple[str, ...] | list[str]) -> list[P
     return paths
 
 
-def check_figures(doc: dict, md: Path, *, folder: Path | None = None) -> list[str]:
+def check_figures(doc: dict, md: Path, *, folder: Path | None = None,
+                  hidden: tuple[str, ...] = ()) -> list[str]:
     """Every figure must exist inside the manuscript folder (TeX reads only the build folder).
     ``md``: the file the figures are named in (for the line); ``folder``: the folder their paths
-    are relative to (a book's chapter names them relative to the main file's), by default md's."""
+    are relative to (a book's chapter names them relative to the main file's), by default md's.
+    ``hidden``: what an anonymous copy names nowhere (Settings.hidden), which no figure may hold:
+    a photo's EXIF or XMP often names its author, and a JPEG goes into the PDF as it is (so does
+    every figure into the .docx and the sources' zip)."""
     images = image_targets(doc)
     folder = folder or md.parent
     for target in images:
@@ -73,7 +77,27 @@ def check_figures(doc: dict, md: Path, *, folder: Path | None = None) -> list[st
             raise _error(md, target, f"figures in {path.suffix or 'this'} format cannot be included",
                          "TeX includes PDF, PNG and JPEG: export the figure as one of them "
                          "(for SVG, e.g. `rsvg-convert -f pdf -o figure.pdf figure.svg`)")
+        named = _named_in(path, hidden)
+        if named:
+            raise _error(md, target, f"this copy is anonymous, but the figure names \u201c{named}\u201d "
+                         "(in its metadata, most likely)",
+                         f"remove the figure's metadata (`exiftool -all= {target}`, or `mat2 {target}`) "
+                         "or export it again without it")
     return images
+
+
+def _named_in(path: Path, hidden: tuple[str, ...]) -> str | None:
+    """The first of ``hidden`` the file holds, as UTF-8 or UTF-16 text (EXIF's XP fields are
+    UTF-16), case aside; text a format keeps compressed (zTXt, a PDF's streams) is not seen."""
+    if not hidden:
+        return None
+    data = path.read_bytes()
+    folded = data.lower()   # ASCII letters only: bytes have no other case
+    for name in hidden:
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+            if name.encode(encoding) in data or name.lower().encode(encoding) in folded:
+                return name
+    return None
 
 
 def _error(md: Path, target: str, what: str, hint: str) -> ManuscriptError:

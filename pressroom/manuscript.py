@@ -388,3 +388,12 @@ def author_names(meta: dict) -> list[str]:
     for a in meta.get("author") or []:
         names.append(str(a.get("name", "")) if isinstance(a, dict) else str(a))
     return names
+
+
+def identifying(meta: dict) -> tuple[str, ...]:
+    """What an anonymous copy must not name: every author's name, email and affiliation."""
+    found = []
+    for author in meta.get("author") or []:
+        fields = author if isinstance(author, dict) else {"name": author}
+        found += [str(fields[k]).strip() for k in ("name", "email", "affiliation") if fields.get(k)]
+    return tuple(dict.fromkeys(f for f in found if f))

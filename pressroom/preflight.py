@@ -72,23 +72,10 @@ def docx_rows(settings: Settings, docx: Path) -> list[dict]:
     from .docxcheck import check_docx, pdf_note_count
     pdf = docx.with_suffix(".pdf")   # the submission PDF of the same build
     source = facts.of_build(settings)
-    findings = check_docx(docx, expected=expected_properties(settings), hidden=hidden_names(settings),
+    findings = check_docx(docx, expected=expected_properties(settings), hidden=settings.hidden,
                           pdf_notes=pdf_note_count(pdf) if pdf.is_file() else None,
                           references=References(citations=source.citations, in_code=source.cited_in_code))
     return [{"pdf": docx.name, "check": f.check, "ok": f.ok, "reason": f.reason} for f in findings]
-
-
-def hidden_names(settings: Settings) -> tuple[str, ...]:
-    """What an anonymous copy must not name: every author's name, email and affiliation."""
-    if not settings.anonymous:
-        return ()
-    from .manuscript import read_manuscript
-    meta = read_manuscript(settings.manuscript, Warnings(echo=False)).meta
-    found = []
-    for author in meta.get("author") or []:
-        fields = author if isinstance(author, dict) else {"name": author}
-        found += [str(fields[k]).strip() for k in ("name", "email", "affiliation") if fields.get(k)]
-    return tuple(dict.fromkeys(f for f in found if f))
 
 
 def references(settings: Settings, pdf: Path) -> References:

@@ -156,6 +156,25 @@ def test_figure_in_a_format_tex_cannot_include(good):
     assert "hint: TeX includes PDF, PNG and JPEG" in err
 
 
+def test_a_figure_that_names_the_author_is_refused_in_an_anonymous_copy(good):
+    """A photo's EXIF names its author, and a JPEG goes into the PDF as it is: an anonymous copy
+    refuses it (ASCII or EXIF's UTF-16, any case), before TeX; a copy with the author does not."""
+    md = GOOD_MD + "\n![A photo](photo.jpg)\n"
+    root = good[0]
+    folder = root / "photo"
+    folder.mkdir()
+    exif = b"\xff\xd8\xff\xe1\x00\x40Exif\x00\x00MM\x00*" + "ADA TESTER".encode("utf-16-le") + b"\xff\xd9"
+    (folder / "photo.jpg").write_bytes(exif)
+    err, path = fails(good, "photo", md, GOOD_BIB, "--template", "anonymous-review")
+    assert (f"error: {path}:{line_of(md, 'photo.jpg')}: this copy is anonymous, but the figure names "
+            "\u201cAda Tester\u201d (in its metadata, most likely): photo.jpg") in err
+    assert "hint: remove the figure's metadata (`exiftool -all= photo.jpg`" in err
+    from pressroom.figures import check_figures
+    doc = {"blocks": [{"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["photo.jpg", ""]]}]}]}
+    assert check_figures(doc, path, hidden=()) == ["photo.jpg"]
+    assert check_figures(doc, path, hidden=("Someone Else", "else@example.org")) == ["photo.jpg"]
+
+
 def test_missing_glyph(good):
     md = GOOD_MD + "\nSome text with क in it.\n"
     err, path = fails(good, "glyph", md)
