@@ -43,7 +43,7 @@ from .metadata import check_one_reading
 from .pandoc_ast import Div, Header, Str, elements, loads, read_markdown
 from .safe import bibliography_tex_as_text, check_safe_paths, check_tex_input
 from .sandbox import Sandbox
-from .sourcelines import block_lines, find_line_in, line_mark, mark_lines
+from .sourcelines import block_lines, find_line, find_line_in, line_mark, mark_lines
 from .tools import run_pandoc, write_text_atomic
 from .wordcount import WordCounts, count_document
 
@@ -84,6 +84,40 @@ def check_span_languages(doc: dict, markdown: Path) -> None:
             raise ManuscriptError(f"convert: a span's or div's language: {exc}", file=markdown, line=line,
                                   hint=f"pressroom typesets {languages.known_tags()}; leave the text "
                                        "without `lang`, or write it in one of these") from None
+
+
+#: a Markdown note reference, ``[^label]``, as pandoc leaves it in the text when no note has that label
+_NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+
+
+def check_note_references(doc: dict, markdown: Path, warnings: Warnings | None = None) -> None:
+    """Every note reference has its note. pandoc prints ``[^tow]`` as it is when only ``[^two]:``
+    is defined (and drops that note): an error at the reference's line. A reference written to be
+    printed (``\\[^x]``) is left alone. A note no reference points to, which pandoc drops: a
+    warning at its line."""
+    if warnings is not None:
+        source = markdown.read_text(encoding="utf-8", errors="replace")
+        for label in _NOTE_DEFINITION.findall(source):
+            if len(re.findall(re.escape(f"[^{label}]"), source)) == 1:
+                line = find_line(source, re.compile(rf"^ {{0,3}}{re.escape(f'[^{label}]:')}", re.MULTILINE))
+                warnings.warn(f"the note [^{label}] is referenced nowhere, so it is left out", file=markdown,
+                              line=line)
+    for text in elements(doc["blocks"], "Str"):
+        found = _NOTE_REFERENCE.search(text["c"])
+        if not found:
+            continue
+        source = markdown.read_text(encoding="utf-8", errors="replace")
+        reference = found.group(0)
+        line = find_line_in(markdown, re.compile(rf"(?<!\\){re.escape(reference)}(?!:)"))
+        if line is None:
+            continue   # escaped wherever it is written: meant to be printed
+        unused = [label for label in _NOTE_DEFINITION.findall(source)
+                  if len(re.findall(re.escape(f"[^{label}]"), source)) == 1]
+        hint = (f"the notes defined and not referenced: {', '.join(f'[^{u}]' for u in unused)}" if unused
+                else f"define it on a line of its own: {reference}: The note's text.")
+        raise ManuscriptError(f"convert: the note reference {reference} has no note", file=markdown,
+                              line=line, hint=hint)
 
 
 def resolve_references(doc: dict, settings: Settings, *, fmt: str = "latex") -> dict:
@@ -228,6 +262,8 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         check_safe_paths(settings)
     doc = read_ast(md, settings)
     parts = book_parts(doc, settings)
+    for path, part, _ in parts:
+        check_note_references(part, path, warnings)
     images = list(dict.fromkeys(i for path, part, _ in parts
                                 for i in check_figures(part, path, folder=md.parent, hidden=settings.hidden)))
     doc = joined(doc, [part for _, part, _ in parts[1:]])

@@ -34,7 +34,15 @@ from urllib.parse import unquote
 from . import facts
 from .chapters import joined
 from .config import Settings
-from .convert import book_parts, cite_parts, citeproc, csl_list, read_ast, resolve_references
+from .convert import (
+    book_parts,
+    check_note_references,
+    cite_parts,
+    citeproc,
+    csl_list,
+    read_ast,
+    resolve_references,
+)
 from .docxfile import CoreProperties, normalised
 from .errors import Warnings
 from .figures import check_figures, image_targets
@@ -73,6 +81,7 @@ def make_docx(settings: Settings) -> bytes:
     for path, part, _ in parts:
         if settings.safe:
             check_docx_input(part, path)
+        check_note_references(part, path)
         check_figures(part, path, folder=md.parent, hidden=settings.hidden)
     doc = joined(doc, [part for _, part, _ in parts[1:]])
     doc, rendered = _pdf_figures_as_png(doc, settings)

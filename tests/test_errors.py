@@ -175,6 +175,26 @@ def test_a_figure_that_names_the_author_is_refused_in_an_anonymous_copy(good):
     assert check_figures(doc, path, hidden=("Someone Else", "else@example.org")) == ["photo.jpg"]
 
 
+def test_a_note_reference_with_no_note_is_an_error_at_its_line(good):
+    """pandoc prints `[^tow]` as it is when only `[^two]:` is defined, and drops that note."""
+    md = GOOD_MD + "\nA typo.[^tow] A printed \\[^x] reference.\n\n[^two]: The note.\n"
+    err, path = fails(good, "note-ref", md)
+    assert f"error: {path}:{line_of(md, 'typo.')}: convert: the note reference [^tow] has no note" in err
+    assert "hint: the notes defined and not referenced: [^two]" in err
+
+
+def test_a_note_no_reference_points_to_is_a_warning(tmp_path):
+    from pressroom.convert import check_note_references
+    from pressroom.errors import Warnings
+    from pressroom.pandoc_ast import read_markdown
+    md = GOOD_MD + "\nA note.[^one] A printed \\[^x] reference.\n\n[^one]: Kept.\n\n[^old]: Left over.\n"
+    path = write_manuscript(tmp_path / "unused", md)
+    warnings = Warnings(echo=False)
+    check_note_references(read_markdown(path), path, warnings)
+    assert warnings.items == [
+        f"{path}:{line_of(md, '[^old]:')}: the note [^old] is referenced nowhere, so it is left out"]
+
+
 def test_missing_glyph(good):
     md = GOOD_MD + "\nSome text with क in it.\n"
     err, path = fails(good, "glyph", md)
