@@ -202,6 +202,10 @@ def _numbered_to(depth: int):
     return action
 
 
+def _without_notes(value) -> list[dict]:
+    return [inline for inline in _inlines(value) if inline.get("t") != "Note"]
+
+
 def _inlines(value: dict | None) -> list:
     """A metadata value as inlines (a block value's paragraphs joined)."""
     if value is None:
@@ -275,9 +279,10 @@ def front_matter(meta: dict, settings: Settings) -> tuple[dict, list, list]:
             front.append(_styled("Date", [Para([Str(f"{words['version_date']}:"), Space(), *version])]))
     if title_page:
         front.append(PAGE_BREAK)
-        heading = [_styled("Title", [Plain(_inlines(meta.get("title")))])] if "title" in meta else []
+        # the title again, without its notes: they print once, in the title block
+        heading = [_styled("Title", [Plain(_without_notes(meta.get("title")))])] if "title" in meta else []
         if "subtitle" in meta:
-            heading.append(_styled("Subtitle", [Plain(_inlines(meta.get("subtitle")))]))
+            heading.append(_styled("Subtitle", [Plain(_without_notes(meta.get("subtitle")))]))
         front += heading
     back: list = []
     acknowledgments = _blocks(meta.get("acknowledgments"))

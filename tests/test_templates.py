@@ -229,6 +229,23 @@ def test_every_pandoc_construct_compiles(feature_build, template):
         assert words in text
 
 
+def test_a_note_on_the_title_prints_once_marked_and_the_body_notes_start_at_one(tmp_path):
+    """working-paper prints the title twice (title page, above the body): the note once, marked *,
+    on the title page; the body's first note is 1. The Word file's second title has no note."""
+    header = ("title: 'Print and Power^[I thank the Leverhulme Trust.]'\nauthor: Test Author\n"
+              "version-date: '2026-03-14'\n")
+    ms = write(tmp_path / "ms", header, "# One\n\nBody.^[The first note of the body.]")
+    run_cli(ms, "--out", tmp_path / "out", "--to", "docx")
+    pdf = tmp_path / "out" / "paper.pdf"
+    title_page, body = page_text(pdf, 1), page_text(pdf, 2)
+    assert "Print and Power\u2217" in title_page and "\u2217 I thank the Leverhulme Trust." in title_page
+    assert "Leverhulme" not in body and "\u2217" not in body
+    assert body.startswith("Print and Power One Body.1") and "1 The first note of the body." in body
+    from pressroom.docxfile import footnotes
+    assert footnotes(tmp_path / "out" / "paper.docx") == ["I thank the Leverhulme Trust.",
+                                                           "The first note of the body."]
+
+
 def test_missing_glyph_fails_naming_the_character(tmp_path):
     ms = write(tmp_path / "ms", "title: Glyphs\n", "The Georgian letter ქ is not in TeX Gyre Termes.")
     result = run_cli(ms, "--out", tmp_path / "out", check=False)
