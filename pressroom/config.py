@@ -28,7 +28,7 @@ from .manuscript import (
     outputs_problem,
 )
 from .papers import PAPER_SIZES
-from .reproducible import source_date
+from .reproducible import numeric_date, source_date
 from .tools import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, Limits
 
 #: The templates that come with pressroom (the checkout's templates/, or the installed package data).
@@ -219,8 +219,10 @@ def _stamp_options(meta: dict, version_date: str, built: str, manuscript: Manusc
         raise ManuscriptError(f"unknown key(s) in `draft`: {', '.join(sorted(unknown))}",
                               file=manuscript.path, line=manuscript.line_of("draft"),
                               hint="use text, footer, color, opacity")
+    # the version date as the stamp's font can print it (a CJK date in digits)
+    shown_date = numeric_date(version_date) if version_date else ""
     footer = draft.get("footer") or " · ".join(
-        p for p in ("Draft", f"version date {version_date}" if version_date else "", f"built {built}") if p)
+        p for p in ("Draft", f"version date {shown_date}" if shown_date else "", f"built {built}") if p)
     color = draft.get("color", (0.6, 0.6, 0.6))
     if isinstance(color, str):
         color = _parse_color(color, manuscript)

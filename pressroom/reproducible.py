@@ -10,6 +10,7 @@ and the draft stamp is, in order of preference:
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,20 @@ if TYPE_CHECKING:
     from .manuscript import Manuscript
 
 FIXED_EPOCH = 946684800  # 2000-01-01T00:00:00Z
-_FULL_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%b %d, %Y")
+_FULL_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%b %d, %Y",
+                      "%Y年%m月%d日", "%Y년 %m월 %d일")   # Chinese and Japanese; Korean
+#: a date written with the CJK year, month and day signs: 2026年3月, 2026年3月14日, 2026년 3월 14일
+_CJK_DATE = re.compile(r"^(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월](?:\s*(\d{1,2})\s*[日일])?$")
+
+
+def numeric_date(text: str) -> str:
+    """A date written with CJK signs in digits and hyphens (2026年3月 -> 2026-03), which any font
+    prints (the draft stamp's DejaVu Sans has no CJK); any other text as it is."""
+    found = _CJK_DATE.match(" ".join(str(text).split()))
+    if not found:
+        return str(text)
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
 
 
 def parse_full_date(text: str) -> datetime | None:

@@ -269,5 +269,10 @@ def run(settings: Settings, warnings: Warnings) -> None:
         # what the stamp says comes from the header: `draft:`, else the version date in the footer
         from .manuscript import read_manuscript
         manuscript = read_manuscript(settings.manuscript, Warnings(echo=False))
-        line = manuscript.line_of("draft") or manuscript.line_of("version-date")
-        raise type(exc)(f"stamp: {exc.message}", file=settings.manuscript, line=line, hint=exc.hint) from None
+        line = manuscript.line_of("draft")
+        hint = exc.hint
+        if line is None and manuscript.line_of("version-date") is not None:
+            line = manuscript.line_of("version-date")
+            hint = ("the draft's footer prints the version date in DejaVu Sans: write the date in digits "
+                    "(2026-03-14), or give the footer in a `draft:` block (`footer: ...`)")
+        raise type(exc)(f"stamp: {exc.message}", file=settings.manuscript, line=line, hint=hint) from None

@@ -116,6 +116,9 @@ def test_the_date_comes_from_the_sources(tmp_path):
     assert parse_full_date("2026-03-14").year == 2026
     assert parse_full_date("14 March 2026").month == 3
     assert parse_full_date("January 2018") is None
+    iso = parse_full_date("2026-03-14")
+    assert parse_full_date("2026年3月14日") == parse_full_date("2026년 3월 14일") == iso
+    assert parse_full_date("2026年3月") is None
     md = tmp_path / "paper.md"
     md.write_text("---\ntitle: T\nversion-date: 2026-03-14\n---\nText.\n", encoding="utf-8")
     epoch, origin = source_date(read_manuscript(md), Warnings())
@@ -134,3 +137,15 @@ def test_the_date_falls_back_to_the_last_git_commit(tmp_path):
     for cmd in (["git", "init", "-q"], ["git", "add", "paper.md"], ["git", "commit", "-q", "-m", "x"]):
         subprocess.run(cmd, cwd=tmp_path, env=env, check=True)
     assert source_date(read_manuscript(md), Warnings()) == (1620284889, "git")
+
+
+def test_the_stamp_prints_a_cjk_version_date_in_digits(tmp_path):
+    """The draft's footer is set in DejaVu Sans, which has no CJK: 2026年3月 is printed 2026-03
+    (the title page prints it as written)."""
+    from pressroom.config import build_settings
+    md = tmp_path / "paper.md"
+    md.write_text("---\ntitle: T\nlang: ja\nversion-date: 2026年3月\n---\nText.\n", encoding="utf-8")
+    warnings = Warnings(echo=False)
+    settings = build_settings(read_manuscript(md, warnings), out_dir=tmp_path / "out", warnings=warnings)
+    assert settings.version_date == "2026年3月"
+    assert settings.stamp.footer.startswith("Draft · version date 2026-03 · built ")
