@@ -219,6 +219,18 @@ def test_title_markup_stays_out_of_the_metadata_and_running_heads(tmp_path):
         assert doc.open_metadata()["dc:title"] == "The Yomiuri and Occupation Censorship: A Study"
 
 
+def test_a_running_head_too_long_for_the_line_ends_in_an_ellipsis(tmp_path):
+    """A long title with no colon is its own short title: the recto head is cut at a word, on one
+    line, and ends in an ellipsis."""
+    title = ("Lead, Ink, and Opinion in the Treaty Ports and Beyond, Moveable Type and the Newspaper "
+             "in Meiji Japan and Late-Qing China")
+    ms = write(tmp_path / "ms", f"title: '{title}'\nversion-date: 'May 2024'\n", "# One\n\n" + "Some text. " * 1500)
+    run_cli(ms, "--out", tmp_path / "out", "--template", "journal-article")
+    head = page_text(tmp_path / "out" / "paper.pdf", 3).split(" Some text.")[0]
+    assert head.startswith("Lead, Ink, and Opinion in the Treaty Ports") and head.endswith("\u2026 3"), head
+    assert len(head) < len(title)
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_every_pandoc_construct_compiles(feature_build, template):
     text = pdf_text(feature_build(template) / "paper.pdf")
