@@ -224,7 +224,8 @@ def test_a_running_head_too_long_for_the_line_ends_in_an_ellipsis(tmp_path):
     line, and ends in an ellipsis."""
     title = ("Lead, Ink, and Opinion in the Treaty Ports and Beyond, Moveable Type and the Newspaper "
              "in Meiji Japan and Late-Qing China")
-    ms = write(tmp_path / "ms", f"title: '{title}'\nversion-date: 'May 2024'\n", "# One\n\n" + "Some text. " * 1500)
+    header = f"title: '{title}'\nversion-date: 'May 2024'\n"
+    ms = write(tmp_path / "ms", header, "# One\n\n" + "Some text. " * 1500)
     run_cli(ms, "--out", tmp_path / "out", "--template", "journal-article")
     head = page_text(tmp_path / "out" / "paper.pdf", 3).split(" Some text.")[0]
     assert head.startswith("Lead, Ink, and Opinion in the Treaty Ports") and head.endswith("\u2026 3"), head
