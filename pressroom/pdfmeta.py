@@ -147,10 +147,40 @@ def apply_metadata(pdf: pikepdf.Pdf, meta: PdfMetadata) -> None:
 
 
 def write_metadata(pdf_in: Path, pdf_out: Path, meta: PdfMetadata) -> Path:
-    """Write ``meta`` into a copy of ``pdf_in`` at ``pdf_out`` (may be the same file)."""
+    """Write ``meta`` into a copy of ``pdf_in`` at ``pdf_out`` (may be the same file), with its
+    bookmarks as the pages print their headings."""
     with open_pdf(pdf_in) as pdf:
         apply_metadata(pdf, meta)
+        typeset_bookmarks(pdf)
         return save_atomic(pdf, pdf_out)
+
+
+#: TeX's ligatures of ASCII (the fonts' tex-text mapping), which pandoc's LaTeX writer uses for
+#: quotation marks and dashes and which hyperref copies into the bookmarks as they are written
+_TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"),
+                  ("`", "\u2018"), ("'", "\u2019"))
+
+
+def typeset_bookmarks(pdf: pikepdf.Pdf) -> None:
+    """Each bookmark's title with the marks the heading has on the page: hyperref writes a heading's
+    ``Fukuzawa's ``Independence''`` as it is; the page shows Fukuzawa’s “Independence”."""
+    outlines = pdf.Root.get(Name.Outlines)
+    pending = [outlines.get(Name.First)] if outlines is not None else []
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, pikepdf.Dictionary) or item.objgen in seen:
+            continue
+        if item.is_indirect:   # a loop of /Next links ends here
+            seen.add(item.objgen)
+        title = item.get(Name.Title)
+        if title is not None:
+            text = str(title)
+            for ascii_form, mark in _TEX_LIGATURES:
+                text = text.replace(ascii_form, mark)
+            if text != str(title):
+                item.Title = pikepdf.String(text)
+        pending += [item.get(Name.First), item.get(Name.Next)]
 
 
 def _split(value: str, sep: str) -> tuple[str, ...]:

@@ -25,9 +25,15 @@ SPECIAL_SHORT = r"R&D 100% $5 #1 C:\tmp ~x^2_y {z}"
 #: the mistyped key, on its own line of the header
 TYPO = "titel: typo"
 
+#: a heading whose quotation marks and dash pandoc writes as TeX ligatures (`` '' --); the PDF's
+#: bookmark must read as the page does
+QUOTED_HEADING = "## Fukuzawa's \"Independence\", 1868--1901 {-}"
+BOOKMARK = "Fukuzawa\u2019s \u201cIndependence\u201d, 1868\u20131901"
+
 #: Markdown whose LaTeX needs more than the body's usual packages: pandoc's writer says so
-#: (tables, strikeout, highlighting) and _common/pandoc-support.tex.j2 loads it.
-EVERY_CONSTRUCT = """\
+#: (tables, strikeout, highlighting) and _common/pandoc-support.tex.j2 loads it; after the heading.
+EVERY_CONSTRUCT = QUOTED_HEADING + """
+
 | Decade | Papers |
 |--------|-------:|
 | 1900s  |     12 |

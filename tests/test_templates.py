@@ -22,7 +22,7 @@ import pikepdf
 import pytest
 
 from conftest import MANUSCRIPTS, ROOT, pdf_text, run_cli
-from features import EVERY_CONSTRUCT, SPECIAL_SHORT, SPECIAL_TITLE
+from features import BOOKMARK, EVERY_CONSTRUCT, SPECIAL_SHORT, SPECIAL_TITLE
 from pressroom.citations.notes import read_markdown
 from pressroom.citations.pandoc_filter import process
 from pressroom.pandoc_ast import stringify
@@ -230,6 +230,21 @@ def test_a_running_head_too_long_for_the_line_ends_in_an_ellipsis(tmp_path):
     head = page_text(tmp_path / "out" / "paper.pdf", 3).split(" Some text.")[0]
     assert head.startswith("Lead, Ink, and Opinion in the Treaty Ports") and head.endswith("\u2026 3"), head
     assert len(head) < len(title)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_bookmarks_read_as_the_headings_print(feature_build, template):
+    """pandoc writes quotation marks and dashes as TeX's ligatures (`` '' --), which hyperref copies
+    into the bookmarks; they are made the marks the page shows."""
+    with pikepdf.open(feature_build(template) / "paper.pdf") as pdf, pdf.open_outline() as outline:
+        titles = []
+        pending = list(outline.root)
+        while pending:
+            item = pending.pop()
+            titles.append(item.title)
+            pending += item.children
+    assert BOOKMARK in titles
+    assert not [t for t in titles if any(ligature in t for ligature in ("``", "''", "--"))], titles
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
