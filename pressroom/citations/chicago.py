@@ -262,7 +262,11 @@ class Names:
 
     @staticmethod
     def _identity(person) -> tuple:
-        return (person.short(), tuple(person.first_names + person.middle_names), person.full())
+        """Who a person is, whatever the order the name is printed in: "Ōe Kenzaburō" in one
+        entry and "Kenzaburō Ōe" in another are one person, not two to tell apart."""
+        return (person.short(), tuple(person.first_names + person.middle_names),
+                tuple(person.prelast_names + person.last_names + person.lineage_names),
+                getattr(person, "literal", None))
 
     def full(self, person) -> str:
         return curly(person.full())

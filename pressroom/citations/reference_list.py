@@ -629,8 +629,8 @@ def _name_key(person) -> tuple[str, ...]:
     prefix = _name_part(person.prelast_names)
     given = _name_part(person.first_names + person.middle_names)
     suffix = _name_part(person.lineage_names)
-    if person.family_first:
-        return (_collate(f"{prefix} {family}".strip()), _collate(given))
+    if person.family_first:   # sorted as the same name in Western order would be
+        return (_collate(f"{prefix} {family}".strip()), _collate(given), _collate(suffix), "")
     if person.useprefix and prefix:
         return (_collate(f"{prefix} {family}"), _collate(given), _collate(suffix), "")
     return (_collate(family), _collate(given), _collate(suffix), _collate(prefix))
