@@ -174,11 +174,28 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
                               hint=hint) from None
     except RecursionError:   # `[[[[…` a few thousand deep: PyYAML's parser recurses
         raise nesting_error(path) from None
+    except (ValueError, TypeError, OverflowError) as exc:   # a well-formed value of no real kind
+        raise ManuscriptError(f"malformed YAML header: a value YAML cannot read ({exc})", file=path,
+                              line=_unreadable_value_line(yaml, header),
+                              hint="a date must be a day of the calendar (2026-02-28); to keep a value as "
+                                   'it is written, quote it: version-date: "2026-02-30"') from None
     if not isinstance(meta, dict):
         raise ManuscriptError("the YAML header must be a set of `key: value` lines",
                               file=path, line=2)
     _validate(path, meta, lines[1:end], warnings)
     return Manuscript(path, meta, end + 1)
+
+
+def _unreadable_value_line(yaml, header: str) -> int | None:
+    """The file line of the first top-level value PyYAML parses but cannot make a value of
+    (``2026-02-30``: a date with no such day; ``!!int abc``), or None."""
+    root = yaml.compose(header, Loader=yaml.SafeLoader)
+    for _, value in getattr(root, "value", []) if isinstance(root, yaml.MappingNode) else []:
+        try:
+            yaml.SafeLoader("").construct_object(value, deep=True)
+        except (ValueError, TypeError, OverflowError):
+            return value.start_mark.line + 2   # +1 for the fence, +1 for 1-based
+    return None
 
 
 def _yaml_problem(exc: yaml.YAMLError, header_lines: list[str]) -> tuple[int, str, str]:

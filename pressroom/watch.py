@@ -114,6 +114,20 @@ class Watcher:
         from .config import default_out_dir
         return Path(self.args.out).resolve() if self.args.out else default_out_dir(self.path)
 
+    def build_or_report(self, saved_at: float | None = None) -> bool:
+        """``build``; a failure that is pressroom's own (a bug: an exception no located error
+        names) ends this build, not the watching: a save may have hit it, and the next may not."""
+        try:
+            return self.build(saved_at)
+        except Exception as exc:   # not KeyboardInterrupt: Ctrl-C ends watching
+            if getattr(self.args, "debug", False):
+                raise
+            print(f"error: {self.show(self.path)}: pressroom failed ({type(exc).__name__}: {exc}); "
+                  "this is a bug in pressroom: `watch --debug` shows where", file=sys.stderr, flush=True)
+            print("still watching: the last good outputs stay as they were; save again to rebuild",
+                  flush=True)
+            return False
+
     def _failed(self, exc: PressroomError) -> bool:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         print("still watching: the last good outputs stay as they were; save again to rebuild",
@@ -157,7 +171,7 @@ class Watcher:
                 now = datetime.now().strftime("%H:%M:%S")
                 names = ", ".join(self.show(Path(p)) for p in changed)
                 print(f"\n[{now}] {names} saved: building", flush=True)
-                self.build(min(saved, time.time()))
+                self.build_or_report(min(saved, time.time()))
                 if self.folders() != folders:   # a new bibliography or figure folder: watch it too
                     break
 
@@ -197,7 +211,7 @@ def cmd_watch(argv: list[str], prog: str = "pressroom") -> int:
     try:
         with build_lock(watcher.out_dir):   # held while watching: no other build into this folder
             stop_orphans(watcher.out_dir)   # a waiting TeX that a killed watch left behind
-            watcher.build()
+            watcher.build_or_report()
             watcher.run()
     except KeyboardInterrupt:
         watcher.stop()

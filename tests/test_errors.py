@@ -58,6 +58,17 @@ def test_malformed_yaml_header(good):
     assert 'hint: put the value in quotation marks' in err
 
 
+@pytest.mark.parametrize("value, problem", [("2026-02-30", "day is out of range for month"),
+                                            ("!!int abc", "invalid literal for int()")])
+def test_a_header_value_yaml_parses_but_cannot_make_is_located(good, value, problem):
+    """PyYAML reads 2026-02-30 as a date and fails making it: one located error, no traceback."""
+    md = GOOD_MD.replace('version-date: "2026-03-14"', f"version-date: {value}")
+    err, path = fails(good, "yaml-value", md)
+    assert f"error: {path}:{line_of(md, 'version-date:')}: malformed YAML header: a value YAML cannot " \
+        f"read ({problem}" in err
+    assert 'quote it: version-date: "2026-02-30"' in err
+
+
 def test_unclosed_quotation_in_yaml_header(good):
     md = GOOD_MD.replace('version-date: "2026-03-14"', 'version-date: "2026-03-14')
     err, path = fails(good, "yaml-quote", md)
