@@ -178,13 +178,25 @@ def book_parts(doc: dict, settings: Settings) -> list[tuple[Path, dict, str]]:
     """The parts of the manuscript, each with its file, its AST and the digest its line marks
     carry: the main file (its header and own text), then a book's chapters (chapters.py), each
     checked as the main file is."""
+    if not doc["blocks"] and not settings.chapters:
+        raise _empty(settings.manuscript, "the manuscript has no text")
     parts = [(settings.manuscript, doc, facts.source_digest(settings.manuscript))]
     for chapter in settings.chapters:
         part = read_chapter(chapter, settings.out_dir, limits=settings.limits)
+        if not part["blocks"]:
+            raise _empty(chapter, "the chapter has no text")
         if settings.safe:
             check_tex_input(part, chapter)
         parts.append((chapter, {**doc, "blocks": part["blocks"]}, text_digest(chapter)))
     return parts
+
+
+def _empty(path: Path, what: str) -> ManuscriptError:
+    """A file with nothing to typeset: most likely a save cut short, whose PDF would replace the
+    last good one with blank pages."""
+    return ManuscriptError(what, file=path, line=1,
+                           hint="was the save cut short? the last good PDF is kept; write the text, or "
+                                "restore the file (from git: git restore FILE)")
 
 
 def cite_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Settings, warnings: Warnings,

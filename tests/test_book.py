@@ -142,6 +142,16 @@ def _fails(folder: Path, out: Path) -> str:
     return result.stderr
 
 
+def test_an_empty_chapter_is_an_error_that_keeps_the_last_good_pdf(book):
+    folder, out = book
+    chapter = folder / "chapters" / "chapter-2.md"
+    chapter.write_text("")
+    before = (out / "book.pdf").read_bytes()
+    err = _fails(folder, out)
+    assert f"error: {chapter}:1: the chapter has no text" in err
+    assert (out / "book.pdf").read_bytes() == before
+
+
 def test_an_unknown_key_in_a_chapter_names_the_chapter_and_its_line(book):
     folder, out = book
     chapter = folder / "chapters" / "chapter-2.md"

@@ -69,6 +69,14 @@ def test_a_header_value_yaml_parses_but_cannot_make_is_located(good, value, prob
     assert 'quote it: version-date: "2026-02-30"' in err
 
 
+@pytest.mark.parametrize("md", ["", "---\ntitle: Only a header\n---\n"], ids=["empty", "header-only"])
+def test_a_manuscript_with_no_text_keeps_the_last_good_pdf(good, md):
+    """An empty save (an editor's crash, a full disk) would typeset blank pages over the last good PDF."""
+    err, path = fails(good, "empty", md)
+    assert f"error: {path}:1: the manuscript has no text" in err
+    assert "hint: was the save cut short? the last good PDF is kept" in err
+
+
 def test_unclosed_quotation_in_yaml_header(good):
     md = GOOD_MD.replace('version-date: "2026-03-14"', 'version-date: "2026-03-14')
     err, path = fails(good, "yaml-quote", md)
