@@ -94,26 +94,33 @@ _NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 def check_note_references(doc: dict, markdown: Path, warnings: Warnings | None = None) -> None:
     """Every note reference has its note. pandoc prints ``[^tow]`` as it is when only ``[^two]:``
     is defined (and drops that note): an error at the reference's line. A reference written to be
-    printed (``\\[^x]``) is left alone. A note no reference points to, which pandoc drops: a
-    warning at its line."""
+    printed (``\\[^x]``) is left alone. A label defined twice, of which pandoc keeps one note
+    (with a warning pressroom does not see): an error at the second. A note no reference points
+    to, which pandoc drops: a warning at its line."""
+    source = markdown.read_text(encoding="utf-8", errors="replace")
+    defined = _NOTE_DEFINITION.findall(source)
+
+    def definition_line(label: str, nth: int = 0) -> int | None:
+        return find_line(source, re.compile(rf"^ {{0,3}}{re.escape(f'[^{label}]:')}", re.MULTILINE), nth=nth)
+
+    for label in dict.fromkeys(defined):
+        if defined.count(label) > 1:
+            raise ManuscriptError(f"convert: the note [^{label}] is defined twice (also at line "
+                                  f"{definition_line(label)})", file=markdown, line=definition_line(label, 1),
+                                  hint="give each note a label of its own: pandoc would keep one of them")
+    unused = [label for label in defined if source.count(f"[^{label}]") == 1]
     if warnings is not None:
-        source = markdown.read_text(encoding="utf-8", errors="replace")
-        for label in _NOTE_DEFINITION.findall(source):
-            if len(re.findall(re.escape(f"[^{label}]"), source)) == 1:
-                line = find_line(source, re.compile(rf"^ {{0,3}}{re.escape(f'[^{label}]:')}", re.MULTILINE))
-                warnings.warn(f"the note [^{label}] is referenced nowhere, so it is left out", file=markdown,
-                              line=line)
+        for label in unused:
+            warnings.warn(f"the note [^{label}] is referenced nowhere, so it is left out", file=markdown,
+                          line=definition_line(label))
     for text in elements(doc["blocks"], "Str"):
         found = _NOTE_REFERENCE.search(text["c"])
         if not found:
             continue
-        source = markdown.read_text(encoding="utf-8", errors="replace")
         reference = found.group(0)
-        line = find_line_in(markdown, re.compile(rf"(?<!\\){re.escape(reference)}(?!:)"))
+        line = find_line(source, re.compile(rf"(?<!\\){re.escape(reference)}(?!:)"))
         if line is None:
             continue   # escaped wherever it is written: meant to be printed
-        unused = [label for label in _NOTE_DEFINITION.findall(source)
-                  if len(re.findall(re.escape(f"[^{label}]"), source)) == 1]
         hint = (f"the notes defined and not referenced: {', '.join(f'[^{u}]' for u in unused)}" if unused
                 else f"define it on a line of its own: {reference}: The note's text.")
         raise ManuscriptError(f"convert: the note reference {reference} has no note", file=markdown,

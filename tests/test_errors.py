@@ -202,6 +202,13 @@ def test_a_note_reference_with_no_note_is_an_error_at_its_line(good):
     assert "hint: the notes defined and not referenced: [^two]" in err
 
 
+def test_a_note_label_defined_twice_is_an_error_at_the_second(good):
+    md = GOOD_MD + "\nOne.[^n] Two.[^m]\n\n[^n]: The first.\n\n[^m]: Other.\n\n[^n]: The second.\n"
+    err, path = fails(good, "note-twice", md)
+    assert (f"error: {path}:{line_of(md, '[^n]: The second.')}: convert: the note [^n] is defined twice "
+            f"(also at line {line_of(md, '[^n]: The first.')})") in err
+
+
 def test_a_note_no_reference_points_to_is_a_warning(tmp_path):
     from pressroom.convert import check_note_references
     from pressroom.errors import Warnings
