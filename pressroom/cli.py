@@ -663,14 +663,37 @@ def verify_and_report(args) -> int:
     from .manuscript import read_manuscript, resolve_manuscript_path
     from .verify import verify
     warnings = Warnings(strict=args.strict)
-    settings = build_settings(read_manuscript(resolve_manuscript_path(args.manuscript), warnings),
-                              out_dir=Path(args.out) if args.out else None, template=args.template,
-                              verbose=args.verbose, safe=args.safe, time_limit=args.time_limit,
-                              memory_limit=args.memory_limit, warnings=warnings, to=_chosen_formats(args))
+    manuscript = read_manuscript(resolve_manuscript_path(args.manuscript), warnings)
+
+    def settings_for(formats: tuple[str, ...]):
+        return build_settings(manuscript, out_dir=Path(args.out) if args.out else None,
+                              template=args.template, verbose=args.verbose, safe=args.safe,
+                              time_limit=args.time_limit, memory_limit=args.memory_limit,
+                              warnings=warnings, to=formats)
+    settings = settings_for(_chosen_formats(args))
+    # what the build made, it makes again: a Word file asked for with --to is in its manifest
+    made = _manifest_outputs(settings.out_dir)
+    extra = tuple(f for f in OUTPUT_SUFFIXES if settings.output(OUTPUT_SUFFIXES[f]).name in made
+                  and f not in settings.outputs)
+    if extra:
+        settings = settings_for(_chosen_formats(args) + extra)
     print(f"verifying {_show(settings.out_dir)}: rebuilding from scratch in a temporary folder")
     verdict = verify(settings, warnings, run_tasks)
     print("\n".join(verdict.lines()))
     return 0 if verdict.identical else EXIT_CHECK_FAILED
+
+
+#: the outputs a build makes only when asked (`--to`, the header's `outputs`), by their suffix
+OUTPUT_SUFFIXES = {"docx": ".docx"}
+
+
+def _manifest_outputs(out_dir: Path) -> set[str]:
+    """The names of the outputs the build folder's manifest lists (none without a manifest)."""
+    import json
+    try:
+        return set(json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("outputs") or ())
+    except (OSError, ValueError, AttributeError):
+        return set()
 
 
 def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:

@@ -142,6 +142,15 @@ def _fails(folder: Path, out: Path) -> str:
     return result.stderr
 
 
+def test_verify_makes_again_the_word_file_the_build_was_asked_for(book_build):
+    """The book was built with --to docx; verify without it rebuilds the .docx too (its manifest lists
+    it) and finds every output identical."""
+    folder, out = book_build
+    result = run_cli("verify", folder, "--out", out, check=False)
+    assert result.returncode == 0 and "identical: every output has the sha256 the manifest records" \
+        in result.stdout, result.stdout + result.stderr
+
+
 def test_an_empty_chapter_is_an_error_that_keeps_the_last_good_pdf(book):
     folder, out = book
     chapter = folder / "chapters" / "chapter-2.md"
