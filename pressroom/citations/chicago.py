@@ -1014,7 +1014,14 @@ class Style(BaseStyle):
         by = self.persons(e, "author")
         online = e.fields.get("entrysubtype", "").strip().lower() == "online"
         title = roman(title_of(e)) if online else italic(title_of(e))
-        body = units(title, self.edition(e), self.contributors(e), self.volumes(e), self.series(e))
+        if has(e, "booktitle"):
+            # the biblatex/Zotero shape: ``title`` is the article, ``booktitle`` the reference
+            # work, ``pages`` its place there: "*Article*, in *Work*, vol. 13 (...), 512–18"
+            body = units(title, Text("in ", self.container(e)), self.series(e))
+            if context.get("locator") is None and not has(e, "lista"):
+                word = self.page_range(e) if self.container_pages("chapter") else Text()
+        else:
+            body = units(title, self.edition(e), self.contributors(e), self.volumes(e), self.series(e))
         pub = Text() if online else self.publication(e)
         return units(units(body, pub, sep=" "), word,
                      Text("by ", self.names.listed(by)) if by else Text(),

@@ -559,10 +559,15 @@ class BibliographyStyle(Style):
         by = self.persons(e, "author")
         online = e.fields.get("entrysubtype", "").strip().lower() == "online"
         title = roman(title_of(e)) if online else italic(title_of(e))
-        parts = [title, self.edition(e), *self.contributor_sentences(e)]
-        kept = [p for p in parts if p]
-        kept[-1] = units(kept[-1], self.volumes(e))   # the volume goes on from what is before it
-        parts = [*kept, capitalised(self.series(e))]
+        if has(e, "booktitle"):   # the article in a reference work: "In *Work*, 13:512–18"
+            if not has(e, "lista"):
+                word = Text()
+            parts = [title, *self.container_sentence(e), capitalised(self.series(e))]
+        else:
+            parts = [title, self.edition(e), *self.contributor_sentences(e)]
+            kept = [p for p in parts if p]
+            kept[-1] = units(kept[-1], self.volumes(e))   # the volume goes on from what is before it
+            parts = [*kept, capitalised(self.series(e))]
         last = units(word, Text("by ", self.names.listed(by)) if by else Text())
         pub = [] if online else self.publication_sentences(e)
         if pub and pub[-1]:
