@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pressroom.citations.locators import Locator, abbreviate_range, normalise_range, parse_locator
+from pressroom.citations.locators import Locator, abbreviate_range, normalise_range, paginated, parse_locator
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -87,3 +87,15 @@ def test_no_break_space_only_after_page_labels():
     assert str(Locator("chap.", "7")) == "chap. 7"
     assert Locator("pp.", "3–8").rich().render_as("latex") == "pp.~3–8"
     assert Locator("pp.", "3–8").rich(page_labels=False).render_as("text") == "3–8"
+
+
+def test_a_works_pagination_labels_its_bare_locators_as_biblatex_chicago_does():
+    """biblatex's ``pagination`` (CMOS 14.150, 14.156): "col. 181", "§ 9", "vv. 23–24"; a label
+    the author typed and a volume:page place stay; ``page`` prints the number alone."""
+    assert str(paginated(parse_locator("181")[0], "column")) == "col. 181"
+    assert str(paginated(parse_locator("9")[0], "section")) == "§ 9"
+    assert str(paginated(parse_locator("23-24")[0], "verse")) == "vv. 23–24"
+    assert str(paginated(parse_locator("fol. 3")[0], "column")) == "fol. 3"
+    assert str(paginated(parse_locator("2:23")[0], "column")) == "2:23"
+    assert paginated(parse_locator("23")[0], "page") == parse_locator("23")[0]
+    assert paginated(None, "column") is None

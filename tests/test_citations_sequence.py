@@ -112,3 +112,13 @@ def test_same_source_twice_in_one_explicit_note():
     assert plain(first).endswith("p. 3")
     assert plain(second) == "ibid., p. 5"
     assert seq.decisions == [("a", "full"), ("a", "ibid")]
+
+
+def test_a_column_typed_or_counted_by_pagination_is_the_same_place():
+    """``pagination = {column}``: "181" and "col. 181" name one place, so the second is a bare
+    "Ibid." in both orders; the label is printed either way (CMOS 14.156)."""
+    bib = parse_bibtex("@book{m, editor={Migne, J.-P.}, title={Patrologia}, pagination={column}, "
+                       "location={Paris}, date={1862}}", file="m.bib")
+    seq = NoteSequencer(Style(style="chicago"), bib)
+    notes = [plain(seq.note([CitationItem("m", suffix=s)])) for s in (", 181", ", col. 181", ", 182")]
+    assert notes == ["J.-P. Migne, ed., Patrologia (Paris, 1862), col. 181.", "Ibid.", "Ibid., col. 182."]

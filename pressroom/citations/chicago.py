@@ -47,7 +47,7 @@ from pybtex.style.sorting.none import SortingStyle as NoSortingStyle
 from .. import languages
 from .backends import get_backend
 from .bibliography import MONTHS, BibDate, to_rich
-from .locators import Locator, normalise_range
+from .locators import Locator, normalise_range, paginated
 from .options import ChicagoOptions, style_options
 
 __all__ = ["ChicagoOptions", "Style", "american_punctuation", "curly", "style_options"]
@@ -1198,6 +1198,7 @@ class Style(BaseStyle):
         ``form``: "full", "short", "repeat" (ibid off: author and locator) or
         "ibid".
         """
+        locator = paginated(locator, entry.fields.get("pagination", ""))   # "col. 181" (CMOS 14.156)
         if form == "ibid" and has(entry, "shorthand"):
             form = "short"   # an abbreviation is shorter than "Ibid." and never ambiguous
         if form == "ibid":

@@ -52,6 +52,14 @@ for _forms, _sg, _pl in [
 
 PAGE_LABELS = ("p.", "pp.")
 
+#: biblatex's ``pagination`` field: what an unlabelled locator counts in that work, and the
+#: label biblatex-chicago prints before it ("col. 181", "§ 9"); ``page`` and ``none`` print the
+#: number alone (CMOS 14.150)
+PAGINATION_LABELS: dict[str, tuple[str, str]] = {
+    "column": ("col.", "cols."), "section": ("§", "§§"), "paragraph": ("¶", "¶¶"),
+    "verse": ("v.", "vv."), "line": ("line", "lines"),
+}
+
 _ROMAN = r"(?=[ivxlcdm]+\b)m{0,4}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 #: a page: 27, 27a, xii, or a newspaper's section page A16
 _NUM = rf"(?:(?-i:[A-Z]{{1,2}})\d+|\d+[a-z]?|{_ROMAN})"
@@ -99,6 +107,16 @@ class Locator:
         if self.is_page:
             return f"{self.label}\u00a0{self.value}"
         return f"{self.label} {self.value}".strip()
+
+
+def paginated(locator: Locator | None, pagination: str) -> Locator | None:
+    """An unlabelled page locator of a work counted in columns, sections, verses ...
+    (``pagination``) with that unit's label: ``181`` → ``col. 181``. A label the author typed
+    (``[@key, p. 4]``) and a volume:page place stay as they are."""
+    forms = PAGINATION_LABELS.get(pagination.strip().lower())
+    if locator is None or forms is None or not locator.is_page or locator.typed:
+        return locator
+    return Locator(forms[1] if _is_plural(locator.value) else forms[0], locator.value, typed=True)
 
 
 def _is_plural(value: str) -> bool:
@@ -185,9 +203,11 @@ def _make(forms: tuple[str, str], value: str, *, typed: bool = False) -> Locator
 
 __all__ = [
     "LABELS",
+    "PAGINATION_LABELS",
     "Locator",
     "String",
     "abbreviate_range",
     "normalise_range",
+    "paginated",
     "parse_locator",
 ]

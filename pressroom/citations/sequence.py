@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pybtex.richtext import Text
 
 from .chicago import Style
-from .locators import Locator, abbreviate_range, normalise_range, parse_locator
+from .locators import Locator, abbreviate_range, normalise_range, paginated, parse_locator
 
 #: entry types cited by a headword, not a page
 HEADWORD_TYPES = {"inreference", "mvinreference"}
@@ -205,6 +205,8 @@ class NoteSequencer:
             headword = getattr(self.bib.get(item.key), "type", "") in HEADWORD_TYPES \
                 if item.key in self.bib else False
             locator, rest = item.split_suffix(warn=self.warn, headword=headword)
+            if item.key in self.bib:   # "181" in a work counted in columns is "col. 181", typed or not
+                locator = paginated(locator, self.bib[item.key].fields.get("pagination", ""))
             form = self.decide(item.key, locator)
             self.decisions.append((item.key, form))
             previous = self._in_note_prev if self._in_note_prev is not None else self.prev
