@@ -792,3 +792,13 @@ def test_corpus_bibliography_loads():
     assert len(bib) == 44
     assert bib["dittmer1992"].line == 13
     assert bib.warnings == []
+
+
+def test_fields_after_an_entrys_end_are_a_warning_at_their_line():
+    """An extra closing brace ends the entry early; BibTeX reads the fields after it as a comment,
+    so the entry lacks them: said at the first of them, not only later as a missing publisher."""
+    bib, warnings = load("@book{a,\n title={T}},\n location={Tokyo},\n publisher={P}}\n\n"
+                         "@book{b, title={U}}\n% a comment = {not a field}\n")
+    assert set(bib["a"].fields) == {"title"} and "b" in bib
+    assert warnings == [("entry 'a' ends before its field 'location' (an extra closing brace above it?): "
+                         "BibTeX reads the fields after the end as a comment, so the entry lacks them", 3)]

@@ -1283,9 +1283,17 @@ class _Scanner(LowLevelParser):
             if not self.optional([self.COMMA]):
                 return
 
+    #: a field assignment outside any entry: BibTeX reads it as a comment
+    _STRAY_FIELD = re.compile(r"^[ \t]*,?[ \t]*([A-Za-z][\w.-]*)[ \t]*=[ \t]*[{\"0-9]", re.MULTILINE)
+
     def records(self) -> Iterator[tuple]:
         while True:
-            if not self.skip_to([self.AT]):
+            gap = self.pos
+            found = self.skip_to([self.AT])
+            stray = self._STRAY_FIELD.search(self.text, gap, self.pos - 1 if found else len(self.text))
+            if stray:   # an entry's fields after its end: an extra closing brace in it, most likely
+                yield ("stray", stray.group(1), self.line_at(stray.start(1)))
+            if not found:
                 return
             self.command_start = start = self.pos - 1
             line = self.line_at(start)
@@ -1325,6 +1333,16 @@ def _read_text(text: str) -> dict:
     entries, broken, file_warnings = [], [], []
     scanner = _Scanner(text)
     for rec in scanner.records():
+        if rec[0] == "stray":
+            _, name, sline = rec
+            if entries:
+                entries[-1][5].append([(f"entry {entries[-1][1]!r} ends before its field {name!r} (an "
+                                        "extra closing brace above it?): BibTeX reads the fields after the "
+                                        "end as a comment, so the entry lacks them"), sline])
+            else:
+                file_warnings.append([f"the field {name!r} is outside any entry: BibTeX reads it as a "
+                                      "comment", sline])
+            continue
         if rec[0] == "error":
             _, exc, line, start, resume, key, error_line = rec
             if key is None:
