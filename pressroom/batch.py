@@ -7,7 +7,8 @@ build folder (its default one, or with ``--out DIR`` the folder of that name
 in DIR), through its own doit state, so every stage stays incremental. A
 build's output is kept, not interleaved: one line per manuscript as it
 finishes, then one summary table (manuscript, result, pages, notes, words
-(text + notes), check, time), then the errors of those that failed. One failure does not stop the
+(text + notes), check, time), then each manuscript's warnings, then the errors of those that
+failed. One failure does not stop the
 others; the exit code is 1 if any failed.
 """
 
@@ -72,6 +73,10 @@ class Outcome:
         if self.code == 130:
             return "stopped"
         return "checks failed" if self.checks and self.checks[0] else "FAILED"
+
+    def warnings(self) -> list[str]:
+        """The warnings the build printed, each on its line(s), in order."""
+        return [line for line in self.output.splitlines() if line.startswith("warning:")]
 
     def error(self) -> str:
         """The error lines the build printed (the first ``error:`` line and what follows it)."""
@@ -201,6 +206,9 @@ def run(command: str, manuscripts: list[Path], args: argparse.Namespace, *, show
     elapsed = time.perf_counter() - started
     print()
     print(summary(command, outcomes, show))
+    for outcome in outcomes:   # as a build alone prints them, which the batch kept from the terminal
+        if outcome.warnings():
+            print(f"\n{show(outcome.manuscript)}:\n" + "\n".join(outcome.warnings()), file=sys.stderr)
     failed = [o for o in outcomes if o.code != 0]
     for outcome in failed:
         print(f"\n{show(outcome.manuscript)}:\n{outcome.error()}", file=sys.stderr)

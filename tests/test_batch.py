@@ -30,7 +30,7 @@ def issue(tmp_path_factory) -> tuple[Path, Path, object]:
     issue = root / "issue"
     _manuscript(issue / "alpha", "Alpha", "The first paper.^[Its only note.]\n")
     _manuscript(issue / "beta", "[Beta", "Broken header.\n")
-    _manuscript(issue / "gamma", "Gamma", "The third paper.\n")
+    _manuscript(issue / "gamma", "Gamma\ntitel: typo", "The third paper.\n")   # a header key mistyped
     result = run_cli(issue, "-j", "2", "--out", root / "out", check=False)
     return root, issue, result
 
@@ -64,6 +64,16 @@ def test_the_summary_names_each_manuscript_and_the_broken_one(issue):
     assert "2 of 3 built" in result.stdout
     assert "beta/paper.md:5: " in result.stderr or "beta/paper.md:2: " in result.stderr, result.stderr
     assert "error: 1 of 3 failed: " in result.stderr and "beta/paper.md" in result.stderr.splitlines()[-1]
+
+
+def test_each_manuscripts_warnings_follow_the_summary(issue):
+    """A build alone prints its warnings; the batch keeps them from the terminal while it runs,
+    then prints each manuscript's under its name."""
+    _, folder, result = issue
+    shown = result.stderr.split(f"{folder / 'gamma' / 'paper.md'}:\n", 1)
+    assert len(shown) == 2, result.stderr
+    assert shown[1].startswith(f"warning: {folder / 'gamma' / 'paper.md'}:3: unknown header key `titel`"), \
+        result.stderr
 
 
 def test_a_first_build_guesses_its_preamble_only_when_a_core_is_idle(issue):
