@@ -506,15 +506,17 @@ class Style(BaseStyle):
     def contributors(self, entry, *, skip: str | None = None, editors: bool = True,
                      part: bool = False) -> Text:
         """"in collab. with A", "ed. B, trans. from the German by C" / "ed. and trans. B",
-        then "with an introduction by D"; one person in two roles once: "ed., with an
-        introduction, by B" (CMOS 14.103–14.105). ``part``: the editor (``namea``) and
-        translator (``nameb``) of this part of a larger work instead."""
+        "with a comment. by C", "with annots. by C", then "with an introduction by D"; one
+        person in two roles once: "ed., with an introduction, by B" (CMOS 14.103–14.105).
+        ``part``: the editor (``namea``) and translator (``nameb``) of this part of a larger
+        work instead."""
         return units(*self.contributor_list(entry, skip=skip, editors=editors, part=part))
 
     #: the words before a contributor's names in a note (a bibliography spells them out)
     CONTRIBUTOR_PHRASES = MappingProxyType({
         "ed": "ed. ", "comp": "comp. ", "trans": "trans. {lang}", "ed-trans": "ed. and trans. {lang}",
-        "ed-with": "ed., with {a} {role}, by ", "with": "with {a} {role} by "})
+        "ed-with": "ed., with {a} {role}, by ", "with": "with {a} {role} by ",
+        "commentator": "with a comment. by ", "annotator": "with annots. by "})
 
     def contributor_phrase(self, kind: str, **words) -> str:
         return self.CONTRIBUTOR_PHRASES[kind].format(**words)
@@ -551,6 +553,10 @@ class Style(BaseStyle):
                 parts.append(Text(phrase, self.names.listed(eds)))
             if trs:
                 parts.append(Text(self.contributor_phrase("trans", lang=lang), self.names.listed(trs)))
+        if not part:   # a classical text's commentary, a translation's notes (biblatex's order)
+            for role in ("commentator", "annotator"):
+                if persons := self.persons(entry, role):
+                    parts.append(Text(self.contributor_phrase(role), self.names.listed(persons)))
         for role, persons in supp.items():
             article = "an" if role[0] in "aeiou" else "a"
             phrase = self.contributor_phrase("with", a=article, role=role)

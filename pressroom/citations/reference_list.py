@@ -186,7 +186,8 @@ class BibliographyStyle(Style):
     CONTRIBUTOR_PHRASES = MappingProxyType({
         "ed": "Edited by ", "comp": "Compiled by ", "trans": "Translated {lang}",
         "ed-trans": "Edited and translated {lang}", "ed-with": "Edited, with {a} {role}, by ",
-        "with": "With {a} {role} by "})
+        "with": "With {a} {role} by ", "commentator": "With a commentary by ",
+        "annotator": "With annotations by "})
 
     def contributor_phrase(self, kind: str, **words) -> str:
         if "lang" in words:
