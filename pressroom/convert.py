@@ -91,6 +91,22 @@ _NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 _NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 
 
+def check_header_citations(doc: dict, markdown: Path) -> None:
+    """A citation in a header field the page prints (the abstract, the title, ...) would be printed
+    as it is written: the notes are made from the body. An error at its line."""
+    from .frontfields import TEXT_FIELDS
+    for key in (*TEXT_FIELDS, "keywords", "author"):
+        cite = next(elements(doc["meta"].get(key, {}), "Cite"), None)
+        if cite is None:
+            continue
+        keys = [c["citationId"] for c in cite["c"][0]]
+        line = find_line_in(markdown, re.compile(r"@\{?" + re.escape(keys[0]) + r"(?![\w:.#$%&+?<>~/-])"))
+        raise ManuscriptError(f"convert: a citation in the header's `{key}` (@{keys[0]}): the notes are made "
+                              "from the text, so it would be printed as it is written", file=markdown,
+                              line=line, hint="write the source out in words there (abstracts seldom cite), "
+                                              "or cite it in the text")
+
+
 def check_note_references(doc: dict, markdown: Path, warnings: Warnings | None = None) -> None:
     """Every note reference has its note. pandoc prints ``[^tow]`` as it is when only ``[^two]:``
     is defined (and drops that note): an error at the reference's line. A reference written to be
@@ -281,6 +297,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         check_safe_paths(settings)
     doc = read_ast(md, settings)
     parts = book_parts(doc, settings)
+    check_header_citations(doc, md)
     for path, part, _ in parts:
         check_note_references(part, path, warnings)
     images = list(dict.fromkeys(i for path, part, _ in parts

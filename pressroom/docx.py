@@ -36,6 +36,7 @@ from .chapters import joined
 from .config import Settings
 from .convert import (
     book_parts,
+    check_header_citations,
     check_note_references,
     cite_parts,
     citeproc,
@@ -78,6 +79,7 @@ def make_docx(settings: Settings) -> bytes:
         check_safe_paths(settings)
     doc = read_ast(md, settings)
     parts = book_parts(doc, settings)   # the manuscript, and a book's chapters
+    check_header_citations(doc, md)
     for path, part, _ in parts:
         if settings.safe:
             check_docx_input(part, path)

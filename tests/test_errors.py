@@ -209,6 +209,15 @@ def test_a_note_label_defined_twice_is_an_error_at_the_second(good):
             f"(also at line {line_of(md, '[^n]: The first.')})") in err
 
 
+def test_a_citation_in_the_abstract_is_an_error_at_its_line(good):
+    """The notes are made from the text: a citation in a header field would print as it is written."""
+    md = GOOD_MD.replace("abstract: A short abstract.",
+                         "abstract: 'Building on [@smith2001, 3], a short abstract.'")
+    err, path = fails(good, "abstract-cite", md)
+    assert (f"error: {path}:{line_of(md, 'abstract:')}: convert: a citation in the header's `abstract` "
+            "(@smith2001)") in err
+
+
 def test_a_note_no_reference_points_to_is_a_warning(tmp_path):
     from pressroom.convert import check_note_references
     from pressroom.errors import Warnings
