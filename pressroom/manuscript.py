@@ -107,14 +107,27 @@ def resolve_manuscript_path(arg: str | Path) -> Path:
         books = [c for c in candidates if _lists_chapters(c)]   # a book's main file, beside its chapters
         if len(books) == 1:
             return books[0].resolve()
+        shown = ", ".join(c.name for c in candidates[:6]) + (", ..." if len(candidates) > 6 else "")
+        example = candidates[0].name if candidates else "paper.md"
         raise ManuscriptError(
-            "no single manuscript in this folder" if candidates else "no .md file in this folder",
+            f"no single manuscript in this folder: {shown}" if candidates else "no .md file in this folder",
             file=path,
-            hint="name the .md file to build, e.g. python3 build.py manuscript/paper.md")
+            hint=f"name the .md file to build, e.g. python3 build.py {path / example}")
     if not path.exists():
         raise ManuscriptError("no such manuscript", file=path,
                               hint="give the path of a .md file or of its folder")
+    kind = _NOT_MARKDOWN.get(path.suffix.lower())
+    if kind:
+        raise ManuscriptError(f"this is {kind}, not a Markdown manuscript", file=path,
+                              hint="give the manuscript's .md file, or its folder")
     return path.resolve()
+
+
+#: files a user may name by mistake where the manuscript goes (the .bib beside it, an output)
+_NOT_MARKDOWN = {".bib": "a bibliography", ".json": "a JSON file", ".yaml": "a YAML file",
+                 ".yml": "a YAML file", ".csl": "a citation style", ".pdf": "a PDF", ".docx": "a Word file",
+                 ".tex": "a LaTeX file", ".zip": "a zip archive", ".png": "an image", ".jpg": "an image",
+                 ".jpeg": "an image", ".toml": "a settings file"}
 
 
 def _lists_chapters(path: Path) -> bool:

@@ -103,3 +103,16 @@ def test_a_bibliography_that_is_a_named_pipe_is_refused_before_it_is_read(tmp_pa
         read_manuscript(md, Warnings(echo=False))
     assert caught.value.message == "bibliography is not a file: refs.bib"
     assert caught.value.line == 3
+
+
+def test_a_file_that_is_no_manuscript_or_a_folder_of_several_is_said_so(tmp_path):
+    from pressroom.manuscript import resolve_manuscript_path
+    (tmp_path / "refs.bib").write_text("@book{a, title={T}}\n", encoding="utf-8")
+    with pytest.raises(ManuscriptError, match="this is a bibliography, not a Markdown manuscript") as found:
+        resolve_manuscript_path(tmp_path / "refs.bib")
+    assert found.value.hint == "give the manuscript's .md file, or its folder"
+    for name in ("one.md", "two.md"):
+        (tmp_path / name).write_text("Text.\n", encoding="utf-8")
+    with pytest.raises(ManuscriptError, match="no single manuscript in this folder: one.md, two.md") as found:
+        resolve_manuscript_path(tmp_path)
+    assert found.value.hint == f"name the .md file to build, e.g. python3 build.py {tmp_path / 'one.md'}"
