@@ -113,6 +113,7 @@ def test_a_file_that_is_no_manuscript_or_a_folder_of_several_is_said_so(tmp_path
     assert found.value.hint == "give the manuscript's .md file, or its folder"
     for name in ("one.md", "two.md"):
         (tmp_path / name).write_text("Text.\n", encoding="utf-8")
-    with pytest.raises(ManuscriptError, match="no single manuscript in this folder: one.md, two.md") as found:
+    several = r"no single manuscript in this folder: one\.md, two\.md"
+    with pytest.raises(ManuscriptError, match=several) as found:
         resolve_manuscript_path(tmp_path)
     assert found.value.hint == f"name the .md file to build, e.g. python3 build.py {tmp_path / 'one.md'}"
