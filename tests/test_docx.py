@@ -132,6 +132,17 @@ def test_every_footnote_is_the_one_build_py_notes_prints(docx_build):
     assert "Times New Roman" in styles
 
 
+def test_the_word_file_carries_no_counts_of_another_document(docx_build):
+    """pandoc's template came with the word and page counts and the program of the file it was made
+    from (83 words, 1 page, Microsoft Word 12): none of them, so Word counts afresh."""
+    out, _, _ = docx_build
+    with zipfile.ZipFile(out / "paper.docx") as archive:
+        app = archive.read("docProps/app.xml").decode()
+    assert "<Application>pressroom</Application>" in app
+    for stale in ("<Words>", "<Pages>", "Microsoft", "<TotalTime>"):
+        assert stale not in app
+
+
 def test_the_check_report_and_manifest_hold_the_docx(docx_build):
     out, _, _ = docx_build
     rows = [r for r in json.loads((out / "paper.check.json").read_text()) if r["pdf"] == "paper.docx"]
