@@ -428,7 +428,9 @@ def test_unclosed_brace_does_not_swallow_the_entries_after_it():
                          "@book{e, title={E}}\n@book{f, note={mail me@x.org}, title={F}}\n")
     assert list(bib) == ["a", "e", "f"]
     assert bib.broken["d"].line == 2 and "never closed" in bib.broken["d"].message
-    assert warnings == [(bib.broken["d"].message, 2)]
+    # the file's warning says the entry is skipped; citing it is the error, which says so
+    assert bib.broken["d"].message.endswith("never closed; the text cites it")
+    assert warnings == [(bib.broken["d"].message.replace("the text cites it", "the entry is skipped"), 2)]
 
 
 def test_unclosed_brace_at_the_end_of_the_file():
@@ -508,7 +510,7 @@ def test_a_name_list_biber_cannot_read_skips_the_entry(names, why):
     bib, warnings = load(f"@book{{ok, title={{T}}}}\n@book{{a,\n author={{{names}}}}}\n")
     assert list(bib) == ["ok"]
     assert bib.broken["a"].line == 3 and why in bib.broken["a"].message
-    assert warnings == [(bib.broken["a"].message, 3)]
+    assert warnings == [(bib.broken["a"].message.removesuffix("; the text cites it"), 3)]
     with pytest.raises(ValueError):
         parse_names(names)
 

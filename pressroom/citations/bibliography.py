@@ -1560,7 +1560,9 @@ class Bibliography(Mapping):
             events.append((line or 0, len(events), fn))
 
         for key, line, message, hint in data["broken"]:
-            err = BibliographyError(message, file=file, line=line, hint=hint)
+            # raised when the text cites it: then nothing is skipped, the build stops
+            cited = re.sub(r"; the entry is skipped$", "", message) + "; the text cites it"
+            err = BibliographyError(cited, file=file, line=line, hint=hint)
             later(line, lambda m=message, ln=line: self._emit(m, file, ln))
             if key and key not in self._raw and key not in self._xdata:
                 self.broken.setdefault(key, err)
