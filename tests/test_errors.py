@@ -145,8 +145,10 @@ def test_citation_without_a_bibliography(good):
 
 
 def test_unknown_locator_label_warns_and_strict_fails(good):
-    md = GOOD_MD.replace("@smith2001, 12", "@smith2001, sura 4")
+    """The warning names the line of the citation that has the label, not the key's first one."""
+    md = GOOD_MD.replace("A second paragraph.", "A second paragraph.[@smith2001, sura 4]")
     line = line_of(md, "sura 4")
+    assert line != line_of(md, "@smith2001")
     # a warning: the notes listing (no TeX) goes on and names the place
     folder = good[0] / "locator-notes"
     notes = run_cli("notes", write_manuscript(folder, md), check=False)

@@ -186,6 +186,7 @@ class _Processor:
         self.where = _Locator(source)
         self._warn = warn
         self._current_key: str | None = None
+        self._current_nth = 0
         self._key_counts: dict[str, int] = {}
         # every cited source is known up front: short notes tell apart authors who share a name
         self.seq = given.given() if given is not None else \
@@ -198,7 +199,9 @@ class _Processor:
         self._in_note = {"Cite": self._cite_in_note_action, "Note": self._note_action}
 
     def _warn_here(self, message: str) -> None:
-        line = self.where.line_of(self._current_key) if self._current_key else None
+        """A warning about the current citation, at its line: the key's nth use in the text is its
+        nth in the Markdown (a note's citations count where the note is referenced)."""
+        line = self.where.line_of(self._current_key, self._current_nth) if self._current_key else None
         self._warn(message, file=self.source, line=line)
 
     # ---- citations -------------------------------------------------------
@@ -217,6 +220,7 @@ class _Processor:
             items.append(CitationItem(key, inlines_to_rich(c["citationPrefix"]),
                                       stringify(c["citationSuffix"]), mode))
         self._current_key = items[0].key if items else None
+        self._current_nth = self._key_counts[items[0].key] - 1 if items else 0
         return items
 
     def _unknown(self, key: str, nth: int):
