@@ -390,6 +390,11 @@ def latex_error(log: Path, tex: Path, *, fallback: str,
             if place:
                 where += f" (the Markdown block starting at line {place[1]})"
                 file, lineno = place
+            elif file == tex and marks:   # a header field's (the abstract's, the title's): no marks there
+                found = _written_in(context, list(dict.fromkeys(marks.values())))
+                if found:
+                    where += f" (written at {found[0].name}:{found[1]})"
+                    file, lineno = found
             refused = _refused_access(lines)
             detail = "\n  ".join([*context, f"in {where}"])
             hint = f"full log: {log}"
@@ -398,6 +403,21 @@ def latex_error(log: Path, tex: Path, *, fallback: str,
                         f"refer to files inside the manuscript folder; " + hint)
             return LatexError(f"LaTeX error: {message}\n  {detail}", file=file, line=lineno, hint=hint)
     return LatexError(fallback, file=tex, hint=f"full log: {log}")
+
+
+def _written_in(context: list[str], sources: list[Path]) -> tuple[Path, int] | None:
+    """Where the control sequence TeX stopped at (the last one on its ``l.N`` line) is written in
+    the Markdown, when only one line there holds it."""
+    for line in context:
+        found = re.match(r"l\.\d+ .*?(\\[A-Za-z@]+)\s*$", line)
+        if found:
+            for source in sources:
+                text = source.read_text(encoding="utf-8", errors="replace")
+                pattern = re.compile(re.escape(found.group(1)) + r"(?![A-Za-z@])")
+                if len(pattern.findall(text)) == 1:
+                    return source, find_line_in(source, pattern)
+            return None
+    return None
 
 
 def _context(lines: list[str]) -> list[str]:

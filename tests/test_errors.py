@@ -262,6 +262,15 @@ def test_latex_error_maps_to_the_markdown_line(good):
     assert f"full log: {log}" in err and log.is_file()
 
 
+def test_a_latex_error_in_a_header_field_names_its_markdown_line(good):
+    """The header's fields have no line marks in the LaTeX: the control sequence TeX stopped at is
+    found where the Markdown writes it."""
+    md = GOOD_MD.replace("abstract: A short abstract.", "abstract: A short \\badmacro abstract.")
+    err, path = fails(good, "latex-header", md)
+    assert f"error: {path}:{line_of(md, 'badmacro')}: LaTeX error: Undefined control sequence." in err
+    assert "(written at paper.md:" in err
+
+
 def test_a_held_lock_is_a_clear_error(good):
     _, out, _ = good
     with open(out / ".lock", "w") as fh:
