@@ -536,8 +536,9 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     p = _parser(prog, "check")
     p.add_argument("pdfs", nargs="*",
                    help="PDFs (or .docx files) to check, or manuscripts (.md files or their folders, or "
-                        "folders of them) whose built PDFs (and .docx) to check (default: the two PDFs of "
-                        "the manuscript's build, and its .docx if it has one)")
+                        "folders of them) whose built PDFs (and .docx) to check, or build folders (what "
+                        "their manifest lists) (default: the two PDFs of the manuscript's build, and its "
+                        ".docx if it has one)")
     where = "manuscript/" if CHECKOUT else "the current folder"
     p.add_argument("--manuscript", help="the manuscript whose metadata the PDFs must carry (default: the one "
                                         f"the manifest.json beside each PDF names; with no PDF: {where})")
@@ -549,13 +550,18 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     from .manuscript import resolve_manuscript_path
     warnings = Warnings()
     given = resolve_manuscript_path(args.manuscript) if args.manuscript else None
+    # a build folder (its manifest.json) stands for the PDFs and the Word file its last build made
+    folders = [Path(p) for p in args.pdfs if (Path(p) / "manifest.json").is_file()]
     named = [Path(p) for p in args.pdfs if not (Path(p).is_dir() or p.endswith(".md"))]
+    named += [folder / name for folder in folders for name in _manifest_outputs(folder)
+              if name.endswith((".pdf", ".docx"))]
     for pdf in named:
         if not pdf.is_file():
             raise UsageError(f"no such PDF: {pdf}")
     # the files, each with the manuscript it is checked against (None: the one its manifest names)
     pdfs: list[tuple[Path, Path | None]] = [(pdf, given) for pdf in named]
-    manuscripts = [Path(p) for p in args.pdfs if Path(p).is_dir() or p.endswith(".md")]
+    manuscripts = [Path(p) for p in args.pdfs if (Path(p).is_dir() or p.endswith(".md"))
+                   and Path(p) not in folders]
     settings_of: dict = {}   # (manuscript, template, build folder) → its settings: each read once
     if manuscripts or not args.pdfs:
         from .batch import expand
@@ -571,6 +577,8 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
             built = (read_manifest(settings.out_dir) or {}).get("outputs") or {}
             if settings.output(".docx").name in built:   # the last build made it (an older one may have)
                 pdfs.append((settings.output(".docx"), manuscript))
+    if not args.json and len(args.pdfs) != len(pdfs):   # the files were found, not named: say which
+        print("checking " + ", ".join(_show(pdf) for pdf, _ in pdfs), file=sys.stderr)
     report, unmatched = [], []
     # two files of one name (paper.pdf of several builds): rows then name each by its path
     several = len({pdf.name for pdf, _ in pdfs}) < len({pdf for pdf, _ in pdfs})
@@ -687,13 +695,13 @@ def verify_and_report(args) -> int:
 OUTPUT_SUFFIXES = {"docx": ".docx"}
 
 
-def _manifest_outputs(out_dir: Path) -> set[str]:
-    """The names of the outputs the build folder's manifest lists (none without a manifest)."""
+def _manifest_outputs(out_dir: Path) -> list[str]:
+    """The names of the outputs the build folder's manifest lists, in its order (none without one)."""
     import json
     try:
-        return set(json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("outputs") or ())
+        return list(json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("outputs") or ())
     except (OSError, ValueError, AttributeError):
-        return set()
+        return []
 
 
 def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:

@@ -319,6 +319,11 @@ def test_check_of_a_build_reads_that_build_folder_and_makes_no_other(small_build
     manifest["source"] = os.path.relpath(md, out)   # the copy's manuscript, as a build there would say
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert run_cli("check", out / "paper.pdf", out / "paper-draft.pdf").returncode == 0
+    # the build folder stands for what its manifest lists, and the check says which files it read
+    whole = run_cli("check", out)
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert f"checking {out / 'paper.pdf'}, {out / 'paper-draft.pdf'}" in whole.stderr
+    assert "paper-draft.pdf stamp" in whole.stdout
     # named with --manuscript, nor is one made to keep what the check reads of the manuscript
     assert run_cli("check", out / "paper.pdf", "--manuscript", md).returncode == 0
     log, pdf = out / "tex" / "paper.log", out / "paper.pdf"
