@@ -77,6 +77,10 @@ def check_figures(doc: dict, md: Path, *, folder: Path | None = None,
             raise _error(md, target, f"figures in {path.suffix or 'this'} format cannot be included",
                          "TeX includes PDF, PNG and JPEG: export the figure as one of them "
                          "(for SVG, e.g. `rsvg-convert -f pdf -o figure.pdf figure.svg`)")
+        kind = _format_problem(path)
+        if kind:
+            raise _error(md, target, f"the figure is not a {path.suffix.lstrip('.').upper()} file ({kind})",
+                         "export the figure again as PDF, PNG or JPEG, named with that format's ending")
         named = _named_in(path, hidden)
         if named:
             raise _error(md, target, f"this copy is anonymous, but the figure names \u201c{named}\u201d "
@@ -84,6 +88,27 @@ def check_figures(doc: dict, md: Path, *, folder: Path | None = None,
                          f"remove the figure's metadata (`exiftool -all= {target}`, or `mat2 {target}`) "
                          "or export it again without it")
     return images
+
+
+#: how each format's files start, and what a file that starts otherwise may be
+_MAGIC = {".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",),
+          ".jpeg": (b"\xff\xd8\xff",)}
+_LOOKS_LIKE = ((b"%PDF-", "a PDF"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+               (b"GIF8", "a GIF image"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
+               (b"RIFF", "a WebP image"), (b"<", "text: SVG or HTML"))
+
+
+def _format_problem(path: Path) -> str | None:
+    """What the file is when it is not what its name says (TeX would stop with "Unable to load
+    picture" and no line), else None."""
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    magic = _MAGIC[path.suffix.lower()]
+    # a PDF may have bytes before its header (readers look within the first kilobyte)
+    if head.startswith(magic) or (path.suffix.lower() == ".pdf" and magic[0] in head):
+        return None
+    seen = next((what for magic, what in _LOOKS_LIKE if head.lstrip().startswith(magic)), None)
+    return f"it is {seen}" if seen else ("it is empty" if not head else "its first bytes are no image's")
 
 
 def _named_in(path: Path, hidden: tuple[str, ...]) -> str | None:

@@ -232,6 +232,16 @@ def test_a_note_no_reference_points_to_is_a_warning(tmp_path):
         f"{path}:{line_of(md, '[^old]:')}: the note [^old] is referenced nowhere, so it is left out"]
 
 
+def test_a_figure_that_is_not_what_its_name_says_is_named(good):
+    """TeX would stop with "Unable to load picture" and no line of the Markdown."""
+    md = GOOD_MD + "\n![A figure](figure.png)\n"
+    (good[0] / "gif").mkdir()
+    (good[0] / "gif" / "figure.png").write_bytes(b"GIF89a\x01\x00\x01\x00")
+    err, path = fails(good, "gif", md)
+    assert (f"error: {path}:{line_of(md, 'figure.png')}: the figure is not a PNG file (it is a GIF image): "
+            "figure.png") in err
+
+
 def test_missing_glyph(good):
     md = GOOD_MD + "\nSome text with क in it.\n"
     err, path = fails(good, "glyph", md)
