@@ -91,7 +91,8 @@ class Manuscript:
     def bibliographies(self) -> tuple[Path, ...]:
         """The `.bib` files the header names (one, or a list), relative to the manuscript."""
         bib = self.meta.get("bibliography")
-        return tuple(self.folder / b for b in ([bib] if isinstance(bib, str) else bib or []))
+        # a file named twice is read once (it would warn of each of its keys as a duplicate)
+        return tuple(dict.fromkeys(self.folder / b for b in ([bib] if isinstance(bib, str) else bib or [])))
 
 
 def resolve_manuscript_path(arg: str | Path) -> Path:

@@ -137,6 +137,13 @@ def test_unknown_citation_key(good):
     assert "hint: did you mean 'smith2001'?" in err
 
 
+def test_a_bibliography_with_no_entries_is_said_so(good):
+    """An RIS export named .bib: the unknown key's hint says the file holds no entries."""
+    err, path = fails(good, "ris", GOOD_MD, "TY  - BOOK\nAU  - Smith, John\nER  -\n")
+    assert f"error: {path}:{line_of(GOOD_MD, '@smith2001')}: unknown citation key 'smith2001'" in err
+    assert "hint: refs.bib holds no entries: is it BibTeX" in err
+
+
 def test_citation_without_a_bibliography(good):
     md = GOOD_MD.replace("bibliography: refs.bib\n", "")
     err, path = fails(good, "no-bib", md, None)

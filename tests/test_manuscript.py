@@ -117,3 +117,10 @@ def test_a_file_that_is_no_manuscript_or_a_folder_of_several_is_said_so(tmp_path
     with pytest.raises(ManuscriptError, match=several) as found:
         resolve_manuscript_path(tmp_path)
     assert found.value.hint == f"name the .md file to build, e.g. python3 build.py {tmp_path / 'one.md'}"
+
+
+def test_a_bibliography_named_twice_is_read_once(tmp_path):
+    md = tmp_path / "paper.md"
+    (tmp_path / "refs.bib").write_text("@book{a, title={T}}\n", encoding="utf-8")
+    md.write_text("---\nbibliography: [refs.bib, ./refs.bib]\n---\nText.\n", encoding="utf-8")
+    assert read_manuscript(md).bibliographies == (tmp_path / "refs.bib",)

@@ -227,6 +227,10 @@ class _Processor:
         close = difflib.get_close_matches(key, list(self.bib), n=3, cutoff=0.6)
         if not self.bib and not self.bib.files:
             hint = "the manuscript names no bibliography: add `bibliography: references.bib` to its header"
+        elif not self.bib:
+            names = ", ".join(Path(f).name for f in self.bib.files)
+            hint = (f"{names} holds no entries: is it BibTeX (entries like @book{{key, ...}})? export the "
+                    "library again as BibTeX or BibLaTeX (an RIS or EndNote file is not)")
         elif close:
             hint = "did you mean " + ", ".join(repr(k) for k in close) + "?"
         else:
