@@ -151,7 +151,7 @@ def test_anonymous_review_prints_no_author_notice_or_acknowledgments(tmp_path):
 def test_journal_article_has_running_heads_and_version_footer(tmp_path):
     settings = settings_for("journal-article", tmp_path, authors=("Ann Author", "Bo Writer"))
     text = render_text(settings, source=Facts(title="A Title", short_title="Short"))
-    assert r"\textit{Short}" in text
+    assert r"\textit{\pressroomhead{Short}}" in text
     assert r"\textsc{Ann Author and Bo Writer}" in text
     assert "Version date: January 2018" in text
     three = render_text(settings_for("journal-article", tmp_path, authors=("A", "B", "C")))
@@ -203,3 +203,9 @@ def test_template_files_include_the_shared_parts():
     files = template_files(PROJECT_TEMPLATES / "working-paper")
     assert PROJECT_TEMPLATES / "working-paper" / TEMPLATE_FILE in files
     assert PROJECT_TEMPLATES / COMMON_DIR / "typescript.tex.j2" in files
+
+
+def test_journal_article_prints_the_keywords_without_an_abstract(tmp_path):
+    front = {**FRONT, "fields": {k: v for k, v in FRONT["fields"].items() if k != "abstract"}}
+    text = render_text(settings_for("journal-article", tmp_path), front=front)
+    assert r"\textbf{Keywords:} one; two" in text and "Abstract" not in text
