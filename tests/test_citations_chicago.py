@@ -241,3 +241,22 @@ def test_a_url_cannot_carry_tex_code():
     latex = style.render(NoteSequencer(style, bib).note([CitationItem("u")]), "latex")
     assert "^^" not in latex and "{/etc" not in latex and "\\input" not in latex
     assert r"\url{https://x.org/\%5E\%5E5cinput\%7B/etc/passwd\%7D\%5C\%5Cx}" in latex
+
+
+def test_an_untranslated_titles_language_is_named_after_it():
+    """``language`` as biblatex-chicago prints it: "[in Japanese]" where there is no ``usere``,
+    a list or free text joined with "and", nothing for English or beside a translation."""
+    bib = parse_bibtex(r"""
+@book{ja, author={Irokawa, Daikichi}, title={Meiji seishinshi}, publisher={Kōga Shobō}, date={1964},
+  language={japanese}}
+@book{two, author={Gu, Jiegang}, title={Gushi bian}, publisher={Pushe}, date={1926},
+  language={Chinese and langjapanese}}
+@book{tr, author={Gu, Jiegang}, title={Gushi bian}, usere={Critiques of ancient history},
+  publisher={Pushe}, date={1926}, language={chinese}}
+@book{en, author={Hall, John}, title={Feudalism}, publisher={P}, date={1962}, language={english}}
+""", file="lang.bib")
+    style = Style(style="chicago")
+    made = {k: style.render(style.format_note(bib[k]), "text") for k in bib}
+    assert made["ja"] == "Daikichi Irokawa, Meiji seishinshi [in Japanese] (Kōga Shobō, 1964)"
+    assert "Gushi bian [in Chinese and Japanese] (" in made["two"]
+    assert "[in" not in made["tr"] and "[in" not in made["en"]

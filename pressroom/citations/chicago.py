@@ -576,10 +576,11 @@ class Style(BaseStyle):
 
     def translation(self, entry, name: str = "usere", *, bracket_always: bool = True) -> Text:
         """A translated title in brackets (``usere``; ``booktitleaddon``,
-        ``journaltitleaddon`` as written unless the style brackets them)."""
+        ``journaltitleaddon`` as written unless the style brackets them). A title with no
+        translation names its ``language`` instead: "[in Japanese]"."""
         text = rich(entry, name)
         if not text:
-            return Text()
+            return language_note(entry) if name == "usere" else Text()
         text = roman(text)
         if str(text).lstrip().startswith("[") or not (bracket_always or self.options.addon_brackets):
             return text
@@ -1271,6 +1272,22 @@ def _option(entry, name: str, default: bool) -> bool:
 
 def _same(a, b) -> bool:
     return [p.full() for p in a] == [p.full() for p in b]
+
+
+def language_note(entry) -> Text:
+    """"[in Japanese]", "[in Chinese and Japanese]": the ``language`` of a work whose title is
+    given untranslated, as biblatex-chicago prints it; English says nothing."""
+    items = entry.lists.get("language") if hasattr(entry, "lists") else None
+    names = []
+    for item in items if items is not None else [rich(entry, "language")]:
+        name = re.sub(r"^lang(?=[a-z])", "", str(item).strip())
+        if name and name.lower() not in ("english", "american", "british"):
+            names.append(name[:1].upper() + name[1:])
+    if not names:
+        return Text()
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + (
+        "," if len(names) > 2 else "") + " and " + names[-1]
+    return Text(f"[in {joined}]")
 
 
 def from_language(entry) -> str:
