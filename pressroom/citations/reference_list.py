@@ -55,6 +55,7 @@ from .chicago import (
     roman,
     title_of,
     units,
+    without_authors,
 )
 
 #: biblatex-chicago: more than ``MAX_NAMES`` names print the first ``MIN_NAMES`` and "et al."
@@ -242,18 +243,38 @@ class BibliographyStyle(Style):
                 *self.link_sentences(entry)]
 
     def original_publication(self, entry) -> Text:
-        """"Originally published as *Title* (Paris: Hachette, 1959)" for ``related`` entries with
-        ``relatedtype = origpubas`` (CMOS 14.114)."""
-        if entry.fields.get("relatedtype", "").strip().lower() != "origpubas" or self.bibliography is None:
+        """The work an entry's ``related`` names, by ``relatedtype`` as biblatex-chicago prints
+        it (CMOS 14.108, 14.114): ``origpubas`` "Originally published as *Title* (Paris:
+        Hachette, 1959)"; ``translationof`` "Translation of *Title* (Tokyo: Publisher, 1952)"
+        (the original's full note, without its author when the same); ``origpubin`` "First
+        published 1946" (with "by Publisher, Place" when the publisher is another)."""
+        kind = entry.fields.get("relatedtype", "").strip().lower()
+        if kind not in ("origpubas", "translationof", "origpubin") or self.bibliography is None:
             return Text()
         works = []
         for key in (k.strip() for k in entry.fields.get("related", "").split(",")):
-            if key and key in self.bibliography:
-                other = self.bibliography[key]
+            if not key or key not in self.bibliography:
+                continue
+            other = self.bibliography[key]
+            if kind == "origpubas":
                 facts = units(self.place_publisher(other), self.pub_date(other))
                 facts = Text("(", facts, ")") if facts else Text()
                 works.append(units(italic(title_of(other)), facts, sep=" "))
-        return Text("Originally published as ", Text(", ").join(works)) if works else Text()
+            elif kind == "translationof":
+                same = _same(self.persons(other, "author"), self.persons(entry, "author"))
+                notes = Style(options=self.options)
+                works.append(notes.format_note(without_authors(other) if same else other))
+            else:
+                year = Text(format_date(entry_date(other), self.options, precise=False))
+                publisher = list_field(other, "publisher")
+                if publisher and str(publisher) != str(list_field(entry, "publisher")):
+                    year = Text(year, " by ", units(publisher, list_field(other, "location")))
+                works.append(year)
+        if not works:
+            return Text()
+        opening = {"origpubas": "Originally published as ", "translationof": "Translation of ",
+                   "origpubin": "First published "}[kind]
+        return Text(opening, Text(", ").join(works))
 
     # ---- templates -------------------------------------------------------
 
