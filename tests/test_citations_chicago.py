@@ -260,3 +260,21 @@ def test_an_untranslated_titles_language_is_named_after_it():
     assert made["ja"] == "Daikichi Irokawa, Meiji seishinshi [in Japanese] (Kōga Shobō, 1964)"
     assert "Gushi bian [in Chinese and Japanese] (" in made["two"]
     assert "[in" not in made["tr"] and "[in" not in made["en"]
+
+
+def test_an_eprint_is_named_by_its_archive_as_biblatex_chicago_does():
+    """``eprint`` + ``eprinttype`` after the DOI (CMOS 14.6–8): "JSTOR: 2054508", "arXiv: …";
+    another archive as written, its case kept in the bibliography too."""
+    from pressroom.citations.reference_list import BibliographyStyle, bibliography_list
+    bib = parse_bibtex(r"""
+@article{j, author={Najita, Tetsuo}, title={Intellectual Change}, journaltitle={Journal of Asian Studies},
+  volume={34}, date={1975}, pages={931--944}, eprint={2054508}, eprinttype={jstor}}
+@article{a, author={Doe, Jane}, title={One}, journaltitle={J}, volume={1}, date={2000}, eprint={1234.5678},
+  eprinttype={arxiv}}
+""", file="eprint.bib")
+    style = Style(style="chicago")
+    assert style.render(style.format_note(bib["j"], locator=Locator("p.", "935")), "text").endswith(
+        "(1975): 935, JSTOR: 2054508")
+    listing = BibliographyStyle(style="chicago", entries=list(bib.values()))
+    made = [listing.render(item.text, "text") for item in bibliography_list(listing, bib, ["a", "j"])]
+    assert made[0].endswith("(2000). arXiv: 1234.5678.") and made[1].endswith("931–944. JSTOR: 2054508.")

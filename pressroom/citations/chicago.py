@@ -65,6 +65,9 @@ THESIS_TYPES = {"phdthesis": "PhD diss.", "phd": "PhD diss.", "phd thesis": "PhD
 REPORT_TYPES = {"techreport": "technical report", "resreport": "research report"}
 #: supplementary material (@suppbook ``type``, or the role field that says it)
 SUPP_ROLES = ("introduction", "foreword", "afterword")
+#: biblatex's names of the archives an ``eprint`` is in (other ``eprinttype`` values as written)
+EPRINT_LABELS = {"jstor": "JSTOR", "arxiv": "arXiv", "pubmed": "PMID", "hdl": "HDL",
+                 "googlebooks": "Google Books"}
 ORDINALS = {1: "st", 2: "nd", 3: "rd"}
 #: ``editoratype`` and the words before the names (biblatex-chicago's cms-american.lbx)
 EDITOR_TYPES = {"collaborator": "in collab. with", "compiler": "comp.", "editor": "ed.",
@@ -688,7 +691,8 @@ class Style(BaseStyle):
         return setting == "always" or (setting == "articles" and kind == "article")
 
     def links(self, entry) -> Text:
-        """ISBN, then "accessed DATE", the DOI as a link, the URL (CMOS 14.6–14.8)."""
+        """ISBN, then "accessed DATE", the DOI as a link, an ``eprint`` ("JSTOR: 2054508"), the
+        URL (CMOS 14.6–14.8)."""
         return units(*self.link_list(entry))
 
     def link_list(self, entry) -> list[Text]:
@@ -708,6 +712,10 @@ class Style(BaseStyle):
             doi = entry.fields["doi"].strip()
             doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.IGNORECASE)
             parts.append(Text(HRef(f"https://doi.org/{doi}", f"https://doi.org/{doi}")))
+        if has(entry, "eprint"):   # a stable identifier in an archive: "JSTOR: 2054508"
+            kind = entry.fields.get("eprinttype", "").strip()
+            label = EPRINT_LABELS.get(kind.lower(), kind) or "Eprint"
+            parts.append(Text(f"{label}: ", rich(entry, "eprint")))
         if has_url:
             url = entry.fields["url"].strip()
             parts.append(Text(HRef(url, url)))

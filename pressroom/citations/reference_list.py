@@ -236,7 +236,9 @@ class BibliographyStyle(Style):
 
     def link_sentences(self, entry) -> list[Text]:
         """ISBN, access date, DOI, URL: each a sentence (CMOS 14.6–14.8)."""
-        return [capitalised(part) for part in self.link_list(entry)]
+        eprint = has(entry, "eprint")   # "arXiv: ...", "ssrn: ..." keep their case, as in biblatex
+        return [part if eprint and str(part).endswith(str(rich(entry, "eprint"))) else capitalised(part)
+                for part in self.link_list(entry)]
 
     def tail_sentences(self, entry) -> list[Text]:
         return [self.original_publication(entry), capitalised(roman(rich(entry, "addendum"))),
