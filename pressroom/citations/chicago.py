@@ -937,8 +937,13 @@ class Style(BaseStyle):
         date = format_date(entry_date(e), self.options)
         return units(self.head(e, editors_lead=False), self.title(e, form="quoted"),
                      self.contributors(e, skip="author"), roman(rich(e, "note")),
-                     self.journal(e), Text(date) if date else Text(), self.issue_number(e),
+                     self.journal(e), self.section(e), Text(date) if date else Text(), self.issue_number(e),
                      self.tail(e, context, pages=self.container_pages("article")))
+
+    def section(self, e) -> Text:
+        """A newspaper's section as ``usera`` holds it ("sec. 1"), after the paper's name
+        (CMOS 14.191; biblatex-chicago's field for it)."""
+        return roman(rich(e, "usera"))
 
     def get_review_template(self, e, context):
         title = self.review_title(e, context)

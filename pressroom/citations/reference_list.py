@@ -455,12 +455,14 @@ class BibliographyStyle(Style):
         if not lead:   # an unsigned piece opens with the periodical (as biblatex-chicago sets it)
             journal = Text(NAME_DASH) if getattr(self, "_dash", False) else self.journal(e)
             return sentences(journal, *self.title_sentences(e, "quoted"), capitalised(roman(rich(e, "note"))),
-                             units(Text(date) if date else Text(), self.issue_number(e), pages),
+                             units(self.section(e), Text(date) if date else Text(), self.issue_number(e),
+                                   pages),
                              *self.tail_sentences(e))
         return sentences(lead, *self.title_sentences(e, "quoted"),
                          *self.contributor_sentences(e, skip="author"),
                          capitalised(roman(rich(e, "note"))),
-                         units(self.journal(e), Text(date) if date else Text(), self.issue_number(e), pages),
+                         units(self.journal(e), self.section(e), Text(date) if date else Text(),
+                               self.issue_number(e), pages),
                          *self.tail_sentences(e))
 
     def bib_review(self, e) -> Text:
