@@ -278,3 +278,20 @@ def test_an_eprint_is_named_by_its_archive_as_biblatex_chicago_does():
     listing = BibliographyStyle(style="chicago", entries=list(bib.values()))
     made = [listing.render(item.text, "text") for item in bibliography_list(listing, bib, ["a", "j"])]
     assert made[0].endswith("(2000). arXiv: 1234.5678.") and made[1].endswith("931–944. JSTOR: 2054508.")
+
+
+def test_editortype_names_the_editors_role_as_biblatex_chicago_does():
+    """``editortype`` beyond ``compiler`` (checked against biblatex-chicago 3.18b): editors
+    who lead are "reds.", "dir."; after the title "red. A", "found. A and B"."""
+    bib = parse_bibtex(r"""
+@collection{r1, editor={Hall, John Whitney and Jansen, Marius B.}, editortype={redactor}, title={Studies},
+  location={Princeton}, publisher={Princeton University Press}, date={1968}}
+@collection{r2, editor={Hall, John Whitney}, editortype={director}, title={Solo}, publisher={P}, date={1969}}
+@book{r3, author={Doe, Jane}, editor={Roe, Rick}, editortype={redactor}, title={Authored}, publisher={P},
+  date={1970}}
+""", file="editortype.bib")
+    style = Style(style="chicago")
+    made = {k: style.render(style.format_note(bib[k]), "text") for k in bib}
+    assert made["r1"].startswith("John Whitney Hall and Marius B. Jansen, reds., Studies (")
+    assert made["r2"].startswith("John Whitney Hall, dir., Solo (")
+    assert made["r3"] == "Jane Doe, Authored, red. Rick Roe (P, 1970)"

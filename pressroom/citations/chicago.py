@@ -73,6 +73,11 @@ ORDINALS = {1: "st", 2: "nd", 3: "rd"}
 EDITOR_TYPES = {"collaborator": "in collab. with", "compiler": "comp.", "editor": "ed.",
                 "redactor": "red.", "founder": "found.", "continuator": "cont.",
                 "annotator": "annot.", "commentator": "comm.", "director": "dir."}
+#: ``editortype`` and the label after the names of editors who lead a note (one, several)
+EDITOR_HEAD_LABELS = {"editor": ("ed.", "eds."), "compiler": ("comp.", "comps."),
+                      "redactor": ("red.", "reds."), "director": ("dir.", "dirs."),
+                      "founder": ("found.", "found."), "continuator": ("cont.", "cont."),
+                      "collaborator": ("collab.", "collab.")}
 #: fields a note of the type needs ("a|b": either); a missing one is a warning
 REQUIRED = {
     "book": ("title", "publisher|organization|howpublished"), "collection": ("title", "publisher"),
@@ -477,8 +482,9 @@ class Style(BaseStyle):
             return Text(names, " [", addon, "]") if addon else names
         one, many = {"editor": ("ed.", "eds."), "translator": ("trans.", "trans."),
                      "namec": ("comp.", "comps.")}[role]
-        if role == "editor" and entry.fields.get("editortype", "").strip().lower() == "compiler":
-            one, many = "comp.", "comps."
+        if role == "editor":   # ``editortype``: "comps.", "reds.", "dirs." ...
+            editortype = entry.fields.get("editortype", "").strip().lower()
+            one, many = EDITOR_HEAD_LABELS.get(editortype, (one, many))
         label = one if len(persons) == 1 and not getattr(persons, "more", False) else many
         if role == "editor" and _same(persons, self.persons(entry, "translator")):
             label += " and trans."   # the editors translated too: "eds. and trans."
@@ -537,7 +543,7 @@ class Style(BaseStyle):
         parts = []
         if not part:
             parts.append(self.editora(entry))
-        compiler = entry.fields.get("editortype", "").strip().lower() == "compiler"
+        editortype = entry.fields.get("editortype", "").strip().lower()
         lang = from_language(entry)
         supp = {} if part or entry.type == "suppbook" else {
             role: self.persons(entry, role) for role in SUPP_ROLES if self.persons(entry, role)}
@@ -552,7 +558,10 @@ class Style(BaseStyle):
                                   self.names.listed(eds)))
                 supp.pop(role)
             elif eds:
-                phrase = self.contributor_phrase("comp" if compiler else "ed")
+                if editortype in EDITOR_TYPES and editortype not in ("editor", "compiler"):
+                    phrase = self.editor_label(EDITOR_TYPES[editortype]) + " "   # "red. A"
+                else:
+                    phrase = self.contributor_phrase("comp" if editortype == "compiler" else "ed")
                 parts.append(Text(phrase, self.names.listed(eds)))
             if trs:
                 parts.append(Text(self.contributor_phrase("trans", lang=lang), self.names.listed(trs)))
