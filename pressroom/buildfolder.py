@@ -30,6 +30,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -38,6 +39,7 @@ import shutil
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,11 +137,13 @@ def is_build_folder(out_dir: Path) -> bool:
     return isinstance(state, dict) and "convert" in state
 
 
-def claim(out_dir: Path, manuscript: Path, *, chosen: bool) -> None:
+def claim(out_dir: Path, manuscript: Path, *, chosen: bool) -> Callable[[], None]:
     """Make ``out_dir`` this manuscript's build folder, or refuse it (nothing written then).
 
     ``chosen``: the user named it (``--out``): any folder of ours will do. A
-    default folder must not hold another manuscript's build.
+    default folder must not hold another manuscript's build. Returns what gives
+    the folder back to the manuscript that held it, for a build that fails: its
+    last good outputs, which stay, are that one's.
     """
     error = UsageError if chosen else PressroomError
     how = "--out" if chosen else "the default build folder"
@@ -169,13 +173,20 @@ def claim(out_dir: Path, manuscript: Path, *, chosen: bool) -> None:
                 print(f"note: {out_dir} held the build of {held}; it now holds this one's",
                       file=sys.stderr)
         if held == manuscript:
-            return
+            return lambda: None
     try:
+        before = (out_dir / MARKER).read_text(encoding="utf-8") if (out_dir / MARKER).is_file() else None
         out_dir.mkdir(parents=True, exist_ok=True)
         relative = os.path.relpath(manuscript, out_dir)
         write_text_atomic(out_dir / MARKER, json.dumps({"manuscript": relative}) + "\n")
     except OSError as exc:
         raise folder_error(exc, out_dir) from None
+
+    def give_back() -> None:
+        if before is not None:
+            with contextlib.suppress(OSError):
+                write_text_atomic(out_dir / MARKER, before)
+    return give_back
 
 
 # -- what a killed build leaves ----------------------------------------------

@@ -318,7 +318,7 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
         _say_stale(out_dir / f"{path.stem}.pdf", out_dir / f"{path.stem}-draft.pdf")
         raise
     from .buildfolder import claim
-    claim(settings.out_dir, settings.manuscript, chosen=bool(args.out))
+    give_back = claim(settings.out_dir, settings.manuscript, chosen=bool(args.out))
     print(f"building {_show(settings.manuscript)} → {_show(settings.out_dir)} "
           f"(template {settings.template_name})")
     from .facts import body_unchanged
@@ -335,9 +335,13 @@ def _set_up_and_build(path: Path, out_dir: Path, args, warnings: Warnings):
     # XeLaTeX reads the last build's preamble while pandoc reads the manuscript (warmtex.py), and
     # the tools' versions for the manifest are asked for meanwhile
     guess = getattr(args, "guess_preamble", True)   # a batch with a build on every core: no guess
-    with build_lock(settings.out_dir), early_pass(settings, guess=guess, changed=changed) as tex, \
-            versions_ahead(settings) as tools:
-        executed = run_tasks(settings, warnings, runners={**tex, **tools})
+    try:
+        with build_lock(settings.out_dir), early_pass(settings, guess=guess, changed=changed) as tex, \
+                versions_ahead(settings) as tools:
+            executed = run_tasks(settings, warnings, runners={**tex, **tools})
+    except BaseException:   # the last good outputs stay, and so does the manuscript they are of
+        give_back()
+        raise
     return settings, executed
 
 

@@ -61,6 +61,18 @@ def test_out_must_be_a_new_empty_or_pressroom_folder(small_build, tmp_path):
     assert (small_build[1] / "paper.pdf").is_file()
 
 
+def test_a_failed_build_of_another_manuscript_leaves_the_folder_to_the_first(small_build, tmp_path):
+    """`--out` may name another manuscript's build folder; when that build fails, the last good
+    outputs stay, and so does the mark that says whose they are."""
+    md = small_build[0] / "paper.md"                   # only read
+    out = moved_build(small_build[1], tmp_path / "out", md)
+    mark = (out / ".pressroom").read_text(encoding="utf-8")
+    broken = write(tmp_path / "broken", PAPER + "\nA bad \\undefinedmacro here.\n")
+    result = run_cli(broken, "--out", out, check=False)
+    assert result.returncode == 1 and "Undefined control sequence" in result.stderr, result.stderr
+    assert (out / ".pressroom").read_text(encoding="utf-8") == mark
+
+
 def test_each_manuscript_gets_its_own_default_build_folder(tmp_path):
     name = f"test-{uuid.uuid4().hex[:8]}"
     build = ROOT / "build"
