@@ -459,7 +459,7 @@ def _reading_command(prog: str, command: str, json_help: str, argv: list[str]) -
     p.add_argument("manuscript", help="a manuscript .md file or its folder")
     p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--template", help="the template whose notes style applies (as for a build)")
-    p.add_argument("--debug", action="store_true")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_limits(p)
     args = p.parse_args(argv)
     from .config import build_settings
@@ -548,7 +548,7 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
                                         f"the manifest.json beside each PDF names; with no PDF: {where})")
     p.add_argument("--template", help="the template whose page size applies (default: the build's)")
     p.add_argument("--json", action="store_true", help="findings as JSON")
-    p.add_argument("--debug", action="store_true")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_limits(p)
     args = p.parse_args(argv)
     from .manuscript import resolve_manuscript_path

@@ -260,7 +260,9 @@ def _validate(path: Path, meta: dict, header_lines: list[str], warnings: Warning
             meta["author"] = authors
         if not isinstance(authors, list):
             raise ManuscriptError("`author` must be a list of names or of {name, affiliation, email}",
-                                  file=path, line=key_line(header_lines, "author"))
+                                  file=path, line=key_line(header_lines, "author"),
+                                  hint='e.g. author: "Ann Author", or a list: author: [{name: Ann Author, '
+                                       "affiliation: Some University}]")
         for a in authors:
             if isinstance(a, dict) and "name" not in a:
                 raise ManuscriptError("an author has no `name`", file=path,
