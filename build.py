@@ -17,9 +17,10 @@ Set-up, done by every command and skipped in a few milliseconds once done:
 2. TeX Live, latexmk, latexdiff, poppler-utils and bubblewrap from Debian, if a tool or TeX file is missing
    (as root, or through sudo; otherwise the exact apt-get line to run is printed);
 3. only for a manuscript that needs them (or on request: `setup --cjk`, `setup --lang de`), the
-   hyphenation patterns of its languages and, for Chinese, Japanese or Korean characters, xeCJK
-   and the Noto CJK fonts (pressroom/languages.py says which Debian package brings what); what a
-   manuscript needs is kept in .venv until its files change.
+   hyphenation patterns of its languages (with FreeSerif for Russian, Ukrainian, Bulgarian and
+   Greek) and, for Chinese, Japanese or Korean characters, xeCJK and the Noto CJK fonts
+   (pressroom/languages.py says which Debian package brings what); what a manuscript needs is
+   kept in .venv until its files change.
 
 This file runs with the system's Python 3.11 and the standard library only;
 everything else happens inside the venv (pressroom/cli.py).
@@ -156,9 +157,10 @@ def ensure_tex() -> None:
     TEX_STAMP.write_text(digest + "\n")
 
 
-#: What the test suite needs besides DEBIAN_PACKAGES: German hyphenation and CJK support
-#: (tests/test_languages.py builds a German paper and one with Japanese and Chinese titles).
-TEST_EXTRAS = ("--lang", "de", "--cjk")
+#: What the test suite needs besides DEBIAN_PACKAGES: German, Russian and Greek hyphenation, the
+#: Cyrillic and Greek serif, and CJK support (tests/test_languages.py builds a German paper, a
+#: Russian one, an English one with Russian and Greek spans, one with Japanese and Chinese titles).
+TEST_EXTRAS = ("--lang", "de", "--lang", "ru", "--lang", "el", "--cjk")
 EXTRAS_STAMP = VENV / ".pressroom-extras"
 
 

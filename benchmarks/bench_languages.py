@@ -1,9 +1,10 @@
-"""What languages and CJK support cost per build: a TeX pass of an English paper, a German one
-and one with Chinese and Japanese characters; print the median processor time of several runs.
+"""What languages and CJK support cost per build: a TeX pass of an English paper, a German one,
+one with Chinese and Japanese characters, one with Russian and Greek spans and one in Russian
+(FreeSerif); print the median processor time of several runs.
 
     python benchmarks/bench_languages.py [--runs N] [--rev REV]
 
-Each manuscript is built once (the sample, tests/data/languages/german and .../cjk); then its
+Each manuscript is built once (the sample, tests/data/languages/german, .../cjk, ...); then its
 ``.tex`` is typeset again and again by ``xelatex -no-pdf`` alone, with ``xdvipdfmx`` for the
 PDF, and the processor time (user + system of the children) is taken, which a loaded machine
 disturbs less than the wall clock. An English paper without CJK characters loads neither babel
@@ -26,7 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAPERS = {"English (the sample)": ROOT / "manuscript" / "paper.md",
           "German (babel, csquotes)": ROOT / "tests" / "data" / "languages" / "german" / "paper.md",
-          "CJK (babel, xeCJK, Noto CJK)": ROOT / "tests" / "data" / "languages" / "cjk" / "paper.md"}
+          "CJK (babel, xeCJK, Noto CJK)": ROOT / "tests" / "data" / "languages" / "cjk" / "paper.md",
+          "Russian and Greek spans (babel, FreeSerif)":
+              ROOT / "tests" / "data" / "languages" / "cyrillic-greek" / "paper.md",
+          "Russian (babel, FreeSerif)": ROOT / "tests" / "data" / "languages" / "russian" / "paper.md"}
 
 
 def children_cpu() -> float:
@@ -83,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = statistics.median(times)
             print(f"{name:30} {results[name]:.2f} s CPU per TeX pass (median of {args.runs}); "
                   f"loads {', '.join(loads) or 'nothing new'}")
+            if "pressroom@toscript}" in preamble:
+                # the same .tex with FreeSerif never switched on (its letters go missing): the font's cost
+                lines = tex.read_text(encoding="utf-8").splitlines(keepends=True)
+                without = tex.with_name("without-script-font.tex")
+                kept = [line for line in lines if not line.endswith("pressroom@toscript}\n")]
+                without.write_text("".join(kept), encoding="utf-8")
+                tex_pass(without)
+                cost = results[name] - statistics.median(tex_pass(without) for _ in range(args.runs))
+                print(f"{'':30} of which FreeSerif (declared and switched on): {cost:+.2f} s")
             if i == 0 and args.rev:
                 same = same_tex_as(args.rev, tex, folder)
                 verdict = "byte-identical to" if same else "NOT the same as"

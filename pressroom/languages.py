@@ -10,6 +10,10 @@ language pressroom typesets:
   set-up installs it when a manuscript needs it: ``build.py setup --lang de``);
 - for Chinese, Japanese and Korean, the Noto CJK face with the glyph forms of
   that language (Japanese and Chinese print some characters differently);
+- for Russian, Ukrainian, Bulgarian and Greek, whose letters the templates'
+  serifs (TeX Gyre Termes, Pagella) lack, the serif their text prints in:
+  FreeSerif (Debian's fonts-freefont-otf), switched on by babel with the
+  language (``SCRIPT_SERIF``);
 - the templates' fixed strings ("Abstract", "Version date", ...), translated
   for German, French, Spanish, Italian and Japanese (``STRINGS``; others print
   the English ones).
@@ -19,9 +23,10 @@ babel, so an English document builds as it always did (byte for byte). A
 document in another language, or an English one with a span or title in
 another language, loads babel for exactly the languages it uses.
 
-Right-to-left scripts (Arabic, Hebrew, Persian, ...) and scripts the fonts
-lack are out of scope: such a ``lang`` is an error, and their characters give
-the missing-glyph error of the compile stage.
+Right-to-left scripts (Arabic, Hebrew, Persian, ...) are out of scope: such
+a ``lang`` is an error. Characters of a script the main font lacks give the
+missing-glyph error of the compile stage unless they are tagged with their
+language (compile.py's hint says so for Cyrillic and Greek).
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ PORTUGUESE, EUROPEAN, POLISH = "texlive-lang-portuguese", "texlive-lang-european
 CYRILLIC, GREEK, CZECHSLOVAK = "texlive-lang-cyrillic", "texlive-lang-greek", "texlive-lang-czechslovak"
 #: xeCJK (line breaking by the script's rules) and the Noto CJK fonts
 CJK_PACKAGES = ("texlive-lang-cjk", "texlive-lang-chinese", "fonts-noto-cjk")
+#: The serif of the Cyrillic and Greek languages: the templates' TeX Gyre fonts have neither
+#: script. FreeSerif is a Times-like face with both (Greek with its polytonic accents) in four
+#: weights and slopes, 7 MB in Debian; the fonts template scales it to the main font's x-height.
+SCRIPT_SERIF_PACKAGE = "fonts-freefont-otf"
+SCRIPT_SERIF = {"regular": "FreeSerif.otf", "italic": "FreeSerifItalic.otf", "bold": "FreeSerifBold.otf",
+                "bolditalic": "FreeSerifBoldItalic.otf"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Language:
     babel: str                 # babel's name (pandoc's \foreignlanguage{...})
     package: str | None        # the Debian package that brings its patterns (None: always installed)
     cjk: str | None = None     # the Noto CJK glyph forms: JP, SC, TC, KR
+    script_serif: bool = False   # its letters are not in the main font: its text prints in SCRIPT_SERIF
 
     @property
     def english(self) -> bool:
@@ -53,7 +65,8 @@ class Language:
 
     @property
     def packages(self) -> tuple[str, ...]:
-        return (*((self.package,) if self.package else ()), *(CJK_PACKAGES if self.cjk else ()))
+        return (*((self.package,) if self.package else ()), *(CJK_PACKAGES if self.cjk else ()),
+                *((SCRIPT_SERIF_PACKAGE,) if self.script_serif else ()))
 
 
 ENGLISH = Language("english", None)
@@ -89,10 +102,10 @@ _PRIMARY = {
     "pl": Language("polish", POLISH),
     "cs": Language("czech", CZECHSLOVAK),
     "sk": Language("slovak", CZECHSLOVAK),
-    "ru": Language("russian", CYRILLIC),
-    "uk": Language("ukrainian", CYRILLIC),
-    "bg": Language("bulgarian", CYRILLIC),
-    "el": Language("greek", GREEK),
+    "ru": Language("russian", CYRILLIC, script_serif=True),
+    "uk": Language("ukrainian", CYRILLIC, script_serif=True),
+    "bg": Language("bulgarian", CYRILLIC, script_serif=True),
+    "el": Language("greek", GREEK, script_serif=True),
     "ja": Language("japanese", None, "JP"),
     "zh": Language("chinese", None, "SC"),
     "ko": Language("korean", None, "KR"),
@@ -247,7 +260,9 @@ def template_languages(tag: str, latex: str) -> dict:
     return {"babel": babel, "main": main.babel, "options": [n for n in babel[:-1] if n not in provided],
             "provide": [n for n in babel[:-1] if n in provided],
             "main_provided": main.babel in provided, "cjk": cjk if has_cjk(latex) else "",
-            "cjk_forms": forms, "cjk_files": CJK_FONT_FILES, "cjk_index": CJK_FACE_INDEX}
+            "cjk_forms": forms, "cjk_files": CJK_FONT_FILES, "cjk_index": CJK_FACE_INDEX,
+            "script_serif": [n for n in babel if BY_BABEL_NAME[n].script_serif],
+            "script_serif_files": SCRIPT_SERIF}
 
 
 def span_tags(doc: dict) -> list[str]:
@@ -270,19 +285,33 @@ _LANGUAGE_FILE = {"russian": "russianb.ldf", "ukrainian": "ukraineb.ldf", "nynor
 CJK_FILES = ("xeCJK.sty", "ctexhook.sty", CJK_FONT_FILES["serif"][0])
 
 
-def support_files(babel_names: list[str], cjk: bool) -> list[tuple[str, str, tuple[str, ...]]]:
-    """What TeX needs for the languages ``babel_names`` and (``cjk``) CJK characters: a list of
-    (babel's name or ``CJK``, a file TeX must find, the Debian packages that bring it). English
+@dataclass(frozen=True)
+class SupportFile:
+    need: str                     # babel's name of the language, or ``CJK``
+    file: str                     # a file TeX must find
+    packages: tuple[str, ...]     # the Debian packages that bring it (and the rest of what is needed)
+    what: str                     # the error's words when it is missing
+
+
+def support_files(babel_names: list[str], cjk: bool) -> list[SupportFile]:
+    """What TeX needs for the languages ``babel_names`` and (``cjk``) CJK characters. English
     needs nothing beyond the base set-up."""
-    needs: list[tuple[str, str, tuple[str, ...]]] = []
+    needs: list[SupportFile] = []
     for name in babel_names:
         language = BY_BABEL_NAME[name]
         if language.cjk:
             cjk = True
         elif not language.english:
-            needs.append((name, _LANGUAGE_FILE.get(name, f"{name}.ldf"), language.packages))
+            needs.append(SupportFile(name, _LANGUAGE_FILE.get(name, f"{name}.ldf"), language.packages,
+                                     f"the language `{name}` needs its hyphenation patterns and babel's "
+                                     "language file, which are not installed"))
+        if language.script_serif:
+            needs.append(SupportFile(name, SCRIPT_SERIF["regular"], language.packages,
+                                     f"the language `{name}` needs a font with its letters, FreeSerif, which "
+                                     "is not installed"))
     if cjk:
-        needs += [("CJK", file, CJK_PACKAGES) for file in CJK_FILES]
+        needs += [SupportFile("CJK", file, CJK_PACKAGES, "Chinese, Japanese and Korean characters need "
+                              "xeCJK and the Noto CJK fonts, which are not installed") for file in CJK_FILES]
     return needs
 
 

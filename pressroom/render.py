@@ -126,7 +126,8 @@ def template_context(settings: Settings, front: dict, body: str,
 
 def check_language_support(settings: Settings, used: dict) -> None:
     """Before TeX: the hyphenation patterns and babel files of every language the document uses,
-    and xeCJK and the Noto CJK fonts when it has CJK characters, are installed (build.py's set-up
+    the font of those whose letters the main font lacks (Cyrillic, Greek), and xeCJK and the Noto
+    CJK fonts when it has CJK characters, are installed (build.py's set-up
     installs them on request); else one error naming what asks for them and the command."""
     if used["cjk"] and settings.engine == "lualatex":
         where, line = languages.where_named("CJK", used["main"], settings.manuscript, settings.bibliographies)
@@ -137,21 +138,20 @@ def check_language_support(settings: Settings, used: dict) -> None:
     needs = languages.support_files(used["babel"], bool(used["cjk"]))
     if not needs:
         return
-    files = sorted({file for _, file, _ in needs})
+    files = sorted({need.file for need in needs})
     result = run_tool(["kpsewhich", *files], limits=settings.limits, stage="render", check=False)
     found = {Path(line).name for line in result.stdout.decode("utf-8", "replace").splitlines()}
-    for need, file, packages in needs:
-        if file in found:
+    for need in needs:
+        if need.file in found:
             continue
-        what = ("Chinese, Japanese and Korean characters need xeCJK and the Noto CJK fonts" if need == "CJK"
-                else f"the language `{need}` needs its hyphenation patterns and babel's language file")
-        where, line = languages.where_named(need, used["main"], settings.manuscript, settings.bibliographies)
-        command = f"python3 build.py setup {languages.setup_argument(need)}"
+        where, line = languages.where_named(need.need, used["main"], settings.manuscript,
+                                            settings.bibliographies)
+        command = f"python3 build.py setup {languages.setup_argument(need.need)}"
         install = f"run `{command}`" if CHECKOUT else "install them"
-        raise ToolMissing(f"render: {what}, which are not installed ({file} not found)",
-                          file=where, line=line,
-                          hint=f"{install} (Debian packages: {' '.join(packages)}; or "
-                               f"`sudo apt-get install {' '.join(packages)}`)")
+        packages = " ".join(need.packages)
+        raise ToolMissing(f"render: {need.what} ({need.file} not found)", file=where, line=line,
+                          hint=f"{install} (Debian packages: {packages}; "
+                               f"or `sudo apt-get install {packages}`)")
 
 
 def render(settings: Settings) -> Path:

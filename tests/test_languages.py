@@ -27,13 +27,13 @@ from pressroom.tools import pandoc_path
 DATA = Path(__file__).parent / "data" / "languages"
 
 
-def _build(tmp_path_factory, name: str) -> Path:
-    """tests/data/languages/NAME copied and built once per session (across workers): the build
-    folder. Read it."""
+def _build(tmp_path_factory, name: str, template: str = "working-paper") -> Path:
+    """tests/data/languages/NAME copied and built once per session (across workers) with
+    ``template``: the build folder. Read it."""
     def make(folder: Path) -> None:
         shutil.copytree(DATA / name, folder / "ms")
-        run_cli(folder / "ms" / "paper.md", "--out", folder / "out")
-    return made_once(tmp_path_factory, f"languages-{name}", make) / "out"
+        run_cli(folder / "ms" / "paper.md", "--out", folder / "out", "--template", template)
+    return made_once(tmp_path_factory, f"languages-{name}-{template}", make) / "out"
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +44,28 @@ def cjk_build(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def german_build(tmp_path_factory) -> Path:
     return _build(tmp_path_factory, "german")
+
+
+@pytest.fixture(scope="session")
+def script_build(tmp_path_factory) -> Path:
+    """An English paper with Russian, Ukrainian, Bulgarian and Greek spans and note titles."""
+    return _build(tmp_path_factory, "cyrillic-greek")
+
+
+@pytest.fixture(scope="session")
+def russian_book(tmp_path_factory) -> Path:
+    """A paper in Russian (`lang: ru`) built with the book template: babel's Russian strings."""
+    return _build(tmp_path_factory, "russian", "book")
+
+
+def _fonts(pdf: Path) -> dict[str, tuple[str, str]]:
+    """pdffonts: each font's name without its subset tag → (embedded, subset)."""
+    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fonts = {}
+    for line in lines.splitlines()[2:]:
+        name, *_, emb, sub, _uni, _obj, _gen = line.split()
+        fonts[name.split("+", 1)[-1].removesuffix("-Identity-H")] = (emb, sub)
+    return fonts
 
 
 def _squeezed(text: str) -> str:
@@ -149,7 +171,116 @@ def test_the_stamp_speaks_the_document_language(german_build):
     assert "ARBEITSFASSUNG — BITTE NICHT ZITIEREN" in text
 
 
+# ---- Cyrillic and Greek --------------------------------------------------------------------------
+
+def test_cyrillic_and_greek_spans_print_in_freeserif_beside_the_main_font(script_build):
+    text = pdf_text(script_build / "paper.pdf")
+    assert "The Gosplan Archive: Госплан and ἀρχεῖον" in text                  # the title
+    assert "Planning in Москва" in text                                         # a heading
+    assert "The planners of Госплан wrote пятилетка and выполнить; in Kyiv п’ятирічка, in Sofia петилетка." \
+        in text
+    assert "ἀρετὴ καὶ Ἀθῆναι, λόγος and ἦθος." in text and "Back in English after the spans." in text
+    # the note titles, in their langid's language
+    assert "Vladislav Zubok, Неудавшаяся империя [A Failed Empire] (Moscow: ROSSPEN, 2011)" in text
+    assert "Ἐπισκόπηση τῆς νεοελληνικῆς ἱστορίας [Survey of Modern Greek History]" in text
+    fonts = _fonts(script_build / "paper.pdf")
+    # upright, italic and bold FreeSerif, embedded as subsets, beside the main font
+    for face in ("FreeSerif", "FreeSerifItalic", "FreeSerifBold", "TeXGyreTermes-Regular"):
+        assert fonts.get(face) == ("yes", "yes"), fonts
+    tex = (script_build / "paper.tex").read_text(encoding="utf-8")
+    assert "\\addto\\csname extrasgreek\\endcsname{\\babel@save\\rmdefault\\pressroom@toscript}" in tex
+
+
+def test_the_early_pass_guesses_the_preamble_with_the_script_font(script_build, tmp_path):
+    """render.likely_preamble (a first build's early pass) gives the preamble the render stage made."""
+    from pressroom.config import build_settings
+    from pressroom.errors import Warnings
+    from pressroom.facts import of_build
+    from pressroom.manuscript import read_manuscript
+    from pressroom.render import likely_preamble
+    shutil.copytree(DATA / "cyrillic-greek", tmp_path / "ms")
+    warnings = Warnings(echo=False)
+    settings = build_settings(read_manuscript(tmp_path / "ms" / "paper.md", warnings), out_dir=script_build,
+                              warnings=warnings)
+    tex = (script_build / "paper.tex").read_text(encoding="utf-8")
+    guess = likely_preamble(settings, of_build(settings))
+    assert guess is not None and "pressroomscript" in guess
+    assert tex.startswith(guess)
+
+
+def test_a_paper_in_russian_prints_babels_strings_headings_and_notes_in_freeserif(russian_book):
+    text = pdf_text(russian_book / "paper.pdf")
+    assert "Оглавление" in text and "Глава 1" in text and "Введение" in text     # babel's strings
+    assert "Текст по-русски, курсивом и полужирным, с английской цитатой The Origins of the Cold War." in text
+    assert "Примечание по-русски." in text
+    # everything, page numbers and the English quotation too, is in FreeSerif: no face of Pagella
+    fonts = _fonts(russian_book / "paper.pdf")
+    assert {"FreeSerif", "FreeSerifItalic", "FreeSerifBold"} <= set(fonts), fonts
+    assert not [name for name in fonts if "Pagella" in name], fonts
+    log = (russian_book / "tex" / "paper.log").read_text(encoding="utf-8", errors="replace")
+    assert "Language: russian" in log and "Font Warning" not in log
+
+
 # ---- no TeX --------------------------------------------------------------------------------------
+
+def test_only_documents_with_cyrillic_or_greek_get_the_script_font():
+    assert languages.template_languages("en-US", "Plain text.")["script_serif"] == []
+    assert languages.template_languages("de-DE", r"\foreignlanguage{french}{mot}")["script_serif"] == []
+    used = languages.template_languages("en-US", r"\foreignlanguage{russian}{слово} "
+                                                 r"\foreignlanguage{greek}{λόγος}")
+    assert used["script_serif"] == ["greek", "russian"]
+    assert languages.template_languages("bg", "текст")["script_serif"] == ["bulgarian"]
+
+
+@pytest.mark.parametrize("template", ["working-paper", "anonymous-review", "journal-article", "book"])
+def test_every_template_switches_the_script_font_with_the_language(template, tmp_path):
+    from pressroom.config import PROJECT_TEMPLATES
+    from pressroom.render import TEMPLATE_FILE, make_environment
+    env = make_environment(PROJECT_TEMPLATES / template)
+    text = env.get_template("_common/fonts.tex.j2").render(
+        settings={}, languages=languages.template_languages("uk", r"\foreignlanguage{greek}{λόγος}"))
+    assert "\\DeclareFontFamily{TU}{pressroomscript}{}" in text
+    assert "\\csname extrasukrainian\\endcsname" in text and "\\csname extrasgreek\\endcsname" in text
+    template_text = (PROJECT_TEMPLATES / template / TEMPLATE_FILE).read_text(encoding="utf-8")
+    assert "_common/fonts.tex.j2" in template_text
+
+
+def test_a_missing_script_font_names_the_setup_command(tmp_path, monkeypatch):
+    """What a machine with Russian's patterns but without fonts-freefont-otf says, before TeX."""
+    monkeypatch.setitem(languages.SCRIPT_SERIF, "regular", "FreeSerif-not-installed.otf")
+    (tmp_path / "paper.md").write_text("---\ntitle: T\n---\n\nText.\n\nIn [Москва]{lang=ru}.\n",
+                                       encoding="utf-8")
+    result = run_cli(tmp_path / "paper.md", "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert (f"error: {tmp_path / 'paper.md'}:7: render: the language `russian` needs a font with its "
+            "letters, FreeSerif, which is not installed (FreeSerif-not-installed.otf not found)"
+            ) in result.stderr
+    assert ("hint: run `python3 build.py setup --lang russian` (Debian packages: texlive-lang-cyrillic "
+            "fonts-freefont-otf;") in result.stderr
+
+
+@pytest.mark.parametrize(("char", "source", "expected"), [
+    ("Москва", "paper.md", "tag Cyrillic text with its language: `[слово]{lang=ru}` (`uk` Ukrainian, "
+                           "`bg` Bulgarian), or `lang: ru` in the header of a paper in Russian; tagged text "
+                           "prints in FreeSerif"),
+    ("ἀρετή", "paper.md", "tag Greek text with its language: `[λόγος]{lang=el}`, or `lang: el`"),
+    ("Москва", "refs.bib", "give the entry its language: `langid = {russian}` (russian, ukrainian, "
+                           "bulgarian)"),
+])
+def test_untagged_cyrillic_or_greek_asks_for_its_language(tmp_path, char, source, expected):
+    """The compile stage's missing-glyph error (a log as XeTeX writes it) says how to tag the text."""
+    from pressroom.compile import check_log
+    from pressroom.errors import LatexError
+    log = tmp_path / "paper.log"
+    log.write_text("".join(f"Missing character: There is no {c} (U+{ord(c):04X}) in font "
+                           "[texgyretermes-regular.otf]:mapping=tex-text!\n" for c in char), encoding="utf-8")
+    (tmp_path / source).write_text(f"first line\nthe word {char} here\n", encoding="utf-8")
+    with pytest.raises(LatexError) as caught:
+        check_log(log, tmp_path / "paper.tex", tmp_path / source)
+    assert caught.value.line == 2 and caught.value.file == tmp_path / source
+    assert expected in caught.value.hint
+
+
 
 def test_babel_names_agree_with_pandocs_writer():
     """A span's \\foreignlanguage is pandoc's; babel must load the same name."""
@@ -226,6 +357,9 @@ def test_setup_prints_the_packages_when_installed():
     result = run_cli("setup", "--cjk", "--lang", "de-DE")
     assert result.stdout.strip() == ("sudo apt-get install texlive-lang-cjk texlive-lang-chinese "
                                      "fonts-noto-cjk texlive-lang-german")
+    result = run_cli("setup", "--lang", "ru", "--lang", "el")   # the font comes with the language
+    assert result.stdout.strip() == ("sudo apt-get install texlive-lang-cyrillic fonts-freefont-otf "
+                                     "texlive-lang-greek")
     assert "unknown language" in run_cli("setup", "--lang", "xx", check=False).stderr
 
 
