@@ -337,12 +337,12 @@ def check_log(log: Path, tex: Path, *sources: Path | None) -> None:
     fonts = ", ".join(sorted({_font_name(f) for fs in missing.values() for f in fs}))
     file, line = _locate_text(sorted(missing), tex, sources)
     right_to_left = any(len(c) == 1 and _is_right_to_left(c) for c in missing)
-    script = _script_of(missing)
+    scripts = _scripts_of(missing)
     if right_to_left:
         hint = ("pressroom does not typeset right-to-left scripts (Arabic, Hebrew, ...): give the "
                 "romanization (and a translation) instead")
-    elif script and not any(_font_name(f).startswith("FreeSerif") for fs in missing.values() for f in fs):
-        hint = _tag_hint(script, file)
+    elif scripts and not any(_font_name(f).startswith("FreeSerif") for fs in missing.values() for f in fs):
+        hint = _tag_hint(scripts, file)
     else:
         hint = "choose a font that has them (the template's settings.toml `mainfont`), or leave them out"
     raise LatexError(f"characters missing from the font {fonts}: {chars}", file=file, line=line,
@@ -358,25 +358,32 @@ _SCRIPT_LANGUAGES = {
 }
 
 
-def _script_of(missing: dict[str, set[str]]) -> str | None:
-    """"Cyrillic" or "Greek" when every missing character is of that script, else None."""
+def _scripts_of(missing: dict[str, set[str]]) -> list[str]:
+    """["Cyrillic"], ["Greek"] or both when every missing character is of those scripts, else []."""
     scripts = set()
     for char in missing:
         code = ord(char) if len(char) == 1 else -1
         scripts.add("Cyrillic" if 0x0400 <= code <= 0x052F else
                     "Greek" if 0x0370 <= code <= 0x03FF or 0x1F00 <= code <= 0x1FFF else None)
-    return scripts.pop() if len(scripts) == 1 and None not in scripts else None
+    return [] if None in scripts else sorted(scripts)
 
 
-def _tag_hint(script: str, where: Path) -> str:
+def _tag_hint(scripts: list[str], where: Path) -> str:
     """Cyrillic or Greek outside a text tagged with its language: how to tag it (a .bib entry with
     its langid, Markdown with a span or the header's lang), which sets it in FreeSerif."""
-    language, word, tag, others, langids = _SCRIPT_LANGUAGES[script]
     font = "tagged text prints in FreeSerif, which has these letters (the main font has none)"
+    known = [_SCRIPT_LANGUAGES[script] for script in scripts]
     if where.suffix.lower() == ".bib":
-        return f"give the entry its language: `langid = {{{langids.split(', ')[0]}}}` ({langids}); {font}"
-    return (f"tag {script} text with its language: `[{word}]{{lang={tag}}}`{others}, or `lang: {tag}` in "
-            f"the header of a paper in {language}; {font}")
+        langids = " or ".join(f"`langid = {{{langids.split(', ')[0]}}}` ({langids})"
+                              for *_, langids in known)
+        return f"give the entry its language: {langids}; {font}"
+    spans = " and ".join(f"`[{word}]{{lang={tag}}}`{others}" for _, word, tag, others, _ in known)
+    if len(known) == 1:
+        language, _, tag, _, _ = known[0]
+        paper = f"`lang: {tag}` in the header of a paper in {language}"
+    else:
+        paper = "`lang:` in the header of a paper in one of them"
+    return f"tag {' and '.join(scripts)} text with its language: {spans}, or {paper}; {font}"
 
 
 def _is_right_to_left(char: str) -> bool:

@@ -58,6 +58,12 @@ def russian_book(tmp_path_factory) -> Path:
     return _build(tmp_path_factory, "russian", "book")
 
 
+@pytest.fixture(scope="session")
+def bulgarian_article(tmp_path_factory) -> Path:
+    """A paper in Bulgarian with Russian and Greek spans, built with the journal-article template."""
+    return _build(tmp_path_factory, "bulgarian", "journal-article")
+
+
 def _fonts(pdf: Path) -> dict[str, tuple[str, str]]:
     """pdffonts: each font's name without its subset tag → (embedded, subset)."""
     lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -221,6 +227,17 @@ def test_a_paper_in_russian_prints_babels_strings_headings_and_notes_in_freeseri
     assert "Language: russian" in log and "Font Warning" not in log
 
 
+def test_a_paper_in_bulgarian_with_russian_and_greek_spans_builds(bulgarian_article):
+    """babel's Bulgarian as the main language beside Russian: its file would switch to the EU1
+    encoding, declare \\sh twice and read an undefined \\bulgarianhyphenmins (languages.tex.j2)."""
+    text = pdf_text(bulgarian_article / "paper.pdf")
+    assert "Текст на български, курсив и получер, с руска дума пятилетка и гръцка λόγος." in text
+    assert "Бележка на български." in text and "Архивите на София" in text
+    fonts = _fonts(bulgarian_article / "paper.pdf")
+    assert {"FreeSerif", "FreeSerifItalic", "FreeSerifBold"} <= set(fonts), fonts
+    assert not [name for name in fonts if "Pagella" in name], fonts
+
+
 # ---- no TeX --------------------------------------------------------------------------------------
 
 def test_only_documents_with_cyrillic_or_greek_get_the_script_font():
@@ -264,6 +281,9 @@ def test_a_missing_script_font_names_the_setup_command(tmp_path, monkeypatch):
                            "`bg` Bulgarian), or `lang: ru` in the header of a paper in Russian; tagged text "
                            "prints in FreeSerif"),
     ("ἀρετή", "paper.md", "tag Greek text with its language: `[λόγος]{lang=el}`, or `lang: el`"),
+    ("Москва ἀρετή", "paper.md", "tag Cyrillic and Greek text with its language: `[слово]{lang=ru}` "
+                                 "(`uk` Ukrainian, `bg` Bulgarian) and `[λόγος]{lang=el}`, or `lang:` in "
+                                 "the header"),
     ("Москва", "refs.bib", "give the entry its language: `langid = {russian}` (russian, ukrainian, "
                            "bulgarian)"),
 ])
@@ -273,7 +293,8 @@ def test_untagged_cyrillic_or_greek_asks_for_its_language(tmp_path, char, source
     from pressroom.errors import LatexError
     log = tmp_path / "paper.log"
     log.write_text("".join(f"Missing character: There is no {c} (U+{ord(c):04X}) in font "
-                           "[texgyretermes-regular.otf]:mapping=tex-text!\n" for c in char), encoding="utf-8")
+                           "[texgyretermes-regular.otf]:mapping=tex-text!\n" for c in char if c != " "),
+                   encoding="utf-8")
     (tmp_path / source).write_text(f"first line\nthe word {char} here\n", encoding="utf-8")
     with pytest.raises(LatexError) as caught:
         check_log(log, tmp_path / "paper.tex", tmp_path / source)
