@@ -91,8 +91,12 @@ def make_docx(settings: Settings) -> bytes:
     meta, front, back = front_matter(doc["meta"], settings)
     document = {"pandoc-api-version": doc["pandoc-api-version"], "meta": meta,
                 "blocks": [*front, *doc["blocks"], *back]}
-    # native_numbering: "Table 1:", "Figure 1:" as Word's own numbered captions, as the PDF has them
-    args = ["--from", "json", "--to", "docx+native_numbering", "--output=-"]
+    # native_numbering: "Table 1:", "Figure 1:" as Word's own numbered captions, as the PDF has them;
+    # a book's are numbered within chapters ("Figure 2.1"), which Word cannot: written as text
+    numbered = settings.division == "chapter"
+    if numbered:
+        document["blocks"] = _captions_numbered(document["blocks"], settings)
+    args = ["--from", "json", "--to", "docx" if numbered else "docx+native_numbering", "--output=-"]
     reference = settings.template_dir / REFERENCE
     if reference.is_file():       # a template of the user's without one gets pandoc's default look
         args.append(f"--reference-doc={reference}")
@@ -192,6 +196,32 @@ def _word_xml_as_text(doc: dict) -> dict:
         return Para([Str(node["c"][1])]) if str(node["c"][0]).lower() in RAW_DOCX else None
 
     return {**doc, "blocks": walk(doc["blocks"], {"RawInline": inline, "RawBlock": block})}
+
+
+def _captions_numbered(blocks: list, settings: Settings) -> list:
+    """Each numbered figure's and table's caption begins "Figure 2.1: ", numbered as the PDF (and
+    the cross-references) number it (crossref.targets)."""
+    from .crossref import targets
+    floats: dict[int, tuple[str, tuple[int, ...]]] = {}
+    targets(blocks, secnumdepth=settings.secnumdepth, floats=floats, division=settings.division)
+    names = {"fig": "Figure", "tbl": "Table"}
+
+    def numbered(element: dict, at) -> dict | None:
+        found = floats.get(id(element))
+        if found is None:
+            return None
+        kind, number = found
+        attr, (short, caption), *rest = element["c"]
+        label = Str(f"{names[kind]} {'.'.join(map(str, number))}: ")
+        if caption and caption[0]["t"] in ("Plain", "Para"):
+            first = {**caption[0], "c": [label, *caption[0]["c"]]}
+            caption = [first, *caption[1:]]
+        else:
+            caption = [Plain([label]), *caption]
+        return {**element, "c": [attr, [short, caption], *walk(rest, actions)]}
+
+    actions = {"Figure": numbered, "Table": numbered}
+    return walk(blocks, actions)
 
 
 def _numbered_to(depth: int):

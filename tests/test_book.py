@@ -107,6 +107,15 @@ def test_the_word_file_has_every_chapters_notes_as_notes_lists_them(book_build):
     assert have == [n["text"].replace("*", "") for n in notes]
 
 
+def test_the_word_file_numbers_figures_within_chapters_as_the_pdf_does(book_build):
+    """Word's own caption numbers run on through the book ("Figure 1"); the PDF and the
+    cross-references say "figure 1.1": the captions are numbered as text, as the PDF numbers them."""
+    from pressroom.docxfile import text
+    body = text(book_build[1] / "book.docx", "word/document.xml")
+    assert "Figure 1.1: Newspapers founded in the ports, by decade." in body.splitlines()
+    assert "(figure\u00a01.1)" in body and "Figure 1:" not in body   # a no-break space, as in the PDF
+
+
 def test_the_manifest_lists_the_chapters_as_inputs(book_build):
     manifest = json.loads((book_build[1] / "manifest.json").read_text())
     assert {"chapter-1.md", "chapters/chapter-2.md", "book.md"} <= set(manifest["inputs"])
