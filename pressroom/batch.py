@@ -74,6 +74,10 @@ class Outcome:
             return "stopped"
         return "checks failed" if self.checks and self.checks[0] else "FAILED"
 
+    def failed(self) -> bool:
+        """Whether it printed an error (a build or verify that could not finish)."""
+        return any(line.startswith("error:") for line in self.output.splitlines())
+
     def warnings(self) -> list[str]:
         """The warnings the build printed, each on its line(s), in order."""
         return [line for line in self.output.splitlines() if line.startswith("warning:")]
@@ -236,7 +240,9 @@ def summary(command: str, outcomes: list[Outcome], show) -> str:
         right = {2, 3, 4, 6}
     else:
         header = ("manuscript", "result", "time")
-        rows = [(show(o.manuscript), "identical" if o.code == 0 else "FAILED" if o.code != 1 else "differs",
+        # verify's exit code 1 is both "differs" and a failed build: the failure printed an error
+        rows = [(show(o.manuscript),
+                 "identical" if o.code == 0 else "FAILED" if o.code != 1 or o.failed() else "differs",
                  f"{o.seconds:.1f} s") for o in outcomes]
         right = {2}
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

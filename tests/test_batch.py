@@ -89,3 +89,14 @@ def test_check_of_several_builds_names_each_pdf_by_its_folder(issue):
     result = run_cli("check", root / "out" / "alpha" / "paper.pdf", root / "out" / "gamma" / "paper.pdf")
     rows = [line for line in result.stdout.splitlines() if " metadata " in line]
     assert len(rows) == 2 and "alpha/paper.pdf metadata" in rows[0] and "gamma/paper.pdf" in rows[1]
+
+
+def test_verify_of_several_tells_a_build_that_failed_from_one_that_differs():
+    """verify exits 1 both when the outputs differ and when the rebuild fails; the table tells them
+    apart by the error the failed one printed."""
+    from pressroom.batch import Outcome, summary
+    outcomes = [Outcome(Path("same.md"), 0, 1.0, "identical: every output has the sha256 ..."),
+                Outcome(Path("changed.md"), 1, 1.0, "different:\n  output paper.pdf differs"),
+                Outcome(Path("broken.md"), 1, 1.0, "error: broken.md:3: malformed YAML header")]
+    rows = {line.split()[0]: line.split()[1] for line in summary("verify", outcomes, str).splitlines()[1:]}
+    assert rows == {"same.md": "identical", "changed.md": "differs", "broken.md": "FAILED"}
