@@ -804,3 +804,15 @@ def test_fields_after_an_entrys_end_are_a_warning_at_their_line():
     assert set(bib["a"].fields) == {"title"} and "b" in bib
     assert warnings == [("entry 'a' ends before its field 'location' (an extra closing brace above it?): "
                          "BibTeX reads the fields after the end as a comment, so the entry lacks them", 3)]
+
+
+def test_a_parents_translated_title_goes_with_the_title_it_translates():
+    """``usere`` through ``crossref`` (CMOS 14.99, a listed deviation from biblatex): it follows the
+    parent's title into the child, as the book's, the main title's or the journal's translation."""
+    from pressroom.citations.bibliography import inherit_fields
+    parent = {"title": "Kōza", "usere": "Lectures"}
+    assert inherit_fields("collection", parent, "incollection", {"title": "Shō"}) == {
+        "booktitle": ("Kōza", "title"), "bookusere": ("Lectures", "usere")}
+    assert inherit_fields("mvbook", parent, "book", {})["mainusere"] == ("Lectures", "usere")
+    assert "usere" not in inherit_fields("periodical", parent, "article", {})
+    assert inherit_fields("book", parent, "book", {})["usere"] == ("Lectures", "usere")   # no title change

@@ -1180,6 +1180,10 @@ _DATEPART_RE = re.compile(r"^(orig|event|url|)(?:end)?(?:year|month|day|yeardivi
 _DATE_GROUPS = {"date": ("date", "year", "month", "day"), "origdate": ("origdate",),
                 "eventdate": ("eventdate",), "urldate": ("urldate",)}
 _GROUP_OF = {f: g for g, fs in _DATE_GROUPS.items() for f in fs}
+#: where a parent's ``usere`` (its translated title) goes when its title becomes the child's
+#: booktitle, maintitle or journaltitle: it translates that title, not the child's (CMOS 14.99;
+#: biblatex inherits it as the child's own ``usere``, a deliberate deviation)
+_TITLE_TRANSLATION = {"booktitle": "bookusere", "maintitle": "mainusere", "journaltitle": "journalusere"}
 
 
 @lru_cache(maxsize=1024)
@@ -1214,6 +1218,12 @@ def inherit_fields(parent_type: str, parent: Mapping[str, str], child_type: str,
         processed.add(source)
         if target not in child and target not in out:
             out[target] = (parent[source], source)
+    title_target = next((target for source, target in mappings if source == "title"), "title")
+    if title_target != "title" and "usere" in parent:
+        processed.add("usere")
+        target = _TITLE_TRANSLATION.get(title_target)
+        if target and target not in child and target not in out:
+            out[target] = (parent["usere"], "usere")
     processed |= blocked & set(parent)
     for name, value in parent.items():
         if name in processed or name in child or name in out:

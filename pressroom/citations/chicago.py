@@ -633,6 +633,7 @@ class Style(BaseStyle):
                 addon = self.translation(entry, "maintitleaddon", bracket_always=False)
                 main = units(italic(title_of(entry, "main")), addon,
                              sep=" " if self.options.addon_brackets else ", ")
+                main = units(main, self.translation(entry, "mainusere"), sep=" ")
                 return Text(vol, " of ", main)
             return vol
         if has(entry, "volumes"):
@@ -771,11 +772,17 @@ class Style(BaseStyle):
     get_reference_template = get_book_template
     get_mvreference_template = get_book_template
 
-    def container(self, e, *, by: bool = False) -> Text:
-        """"in *Book*, ed. A, ..." — or, with the ``before-title`` setting, "in A, ed., *Book*"."""
+    def book_title(self, e) -> Text:
+        """"*Book*" with ``booktitleaddon``, and the translation of a ``crossref`` parent's title
+        (its ``usere``, inherited as ``bookusere``): "*Kōza* [Lectures]" (CMOS 14.99)."""
         book = italic(title_of(e, "book"))
         addon = self.translation(e, "booktitleaddon", bracket_always=False)
         book = units(book, addon, sep=" " if self.options.addon_brackets else ", ")
+        return units(book, self.translation(e, "bookusere"), sep=" ")
+
+    def container(self, e, *, by: bool = False) -> Text:
+        """"in *Book*, ed. A, ..." — or, with the ``before-title`` setting, "in A, ed., *Book*"."""
+        book = self.book_title(e)
         bookauthor = self.persons(e, "bookauthor")
         if bookauthor and _same(bookauthor, self.persons(e, "author")):
             bookauthor = []   # a chapter of the author's own book: no "by" again
@@ -808,10 +815,13 @@ class Style(BaseStyle):
         return f"chap. {e.fields['chapter'].strip()} " if has(e, "chapter") else ""
 
     def volume_place(self, e, context) -> Text:
-        """The place in a volume cited before: "1:4171–86"."""
+        """The place in a volume cited before: "1:4171–86"; with no page to give, the volume
+        alone ("vol. 1"), as biblatex-chicago prints it."""
         place = self.locator(context, pages=self.container_pages("chapter"))
         if place and has(e, "volume") and self.options.volume_form == "chicago":
             return Text(rich(e, "volume"), ":", place)
+        if not place and has(e, "volume"):
+            return Text(self.options.volume_label, " ", rich(e, "volume"))
         return place
 
     def get_incollection_template(self, e, context):
@@ -862,7 +872,7 @@ class Style(BaseStyle):
         if subtype in ("magazine", "newspaper") and e.type in ("article", "review") and has(e, "location"):
             name = Text(name, " (", list_field(e, "location"), ")")   # *Times* (London)
         addon = self.translation(e, "journaltitleaddon", bracket_always=False)
-        return units(name, addon, sep=" ")
+        return units(name, addon, self.translation(e, "journalusere"), sep=" ")
 
     def journal_series(self, e) -> Text:
         value = e.fields.get("series", "").strip()

@@ -344,9 +344,7 @@ class BibliographyStyle(Style):
         """"In *Book*, edited by A, 23–45" (CMOS 14.106): the book and its people in one
         sentence with the chapter's pages; a volume of a multivolume work: "In *Book*. Vol. 10
         of *Work*, edited by A, 163–212"."""
-        book = italic(title_of(e, "book"))
-        addon = self.translation(e, "booktitleaddon", bracket_always=False)
-        book = units(book, addon, sep=" " if self.options.addon_brackets else ", ")
+        book = self.book_title(e)
         bookauthor = self.persons(e, "bookauthor")
         if bookauthor and _same(bookauthor, self.persons(e, "author")):
             bookauthor = []
@@ -376,6 +374,8 @@ class BibliographyStyle(Style):
             pages = self.page_range(e) if self.container_pages("chapter") else Text()
             if pages and has(e, "volume") and self.options.volume_form == "chicago":
                 pages = Text(rich(e, "volume"), ":", pages)
+            elif not pages and has(e, "volume"):   # no pages: the volume alone, "vol. 1"
+                pages = Text(self.options.volume_label, " ", rich(e, "volume"))
             return sentences(self.lead(e, editors_lead=False), *title,
                              units(parent, pages), *self.tail_sentences(e))
         event = self.event(e) if e.type == "inproceedings" else Text()
