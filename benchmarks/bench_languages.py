@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             tex_pass(tex)   # warm: the font caches, the format in the page cache
             times = [tex_pass(tex) for _ in range(args.runs)]
             results[name] = statistics.median(times)
-            print(f"{name:30} {results[name]:.2f} s CPU per TeX pass (median of {args.runs}); "
+            print(f"{name:44} {results[name]:.2f} s CPU per TeX pass (median of {args.runs}); "
                   f"loads {', '.join(loads) or 'nothing new'}")
             if "pressroom@toscript}" in preamble:
                 # the same .tex with FreeSerif never switched on (its letters go missing): the font's cost
@@ -95,14 +95,14 @@ def main(argv: list[str] | None = None) -> int:
                 without.write_text("".join(kept), encoding="utf-8")
                 tex_pass(without)
                 cost = results[name] - statistics.median(tex_pass(without) for _ in range(args.runs))
-                print(f"{'':30} of which FreeSerif (declared and switched on): {cost:+.2f} s")
+                print(f"{'':44} of which FreeSerif (declared and switched on): {cost:+.2f} s")
             if i == 0 and args.rev:
                 same = same_tex_as(args.rev, tex, folder)
                 verdict = "byte-identical to" if same else "NOT the same as"
-                print(f"{'':30} the .tex is {verdict} {args.rev}'s")
+                print(f"{'':44} the .tex is {verdict} {args.rev}'s")
         english = results[next(iter(PAPERS))]
         for name in list(PAPERS)[1:]:
-            print(f"{name:30} +{results[name] - english:.2f} s per pass over the English paper")
+            print(f"{name:44} +{results[name] - english:.2f} s per pass over the English paper")
     return 0
 
 
