@@ -15,8 +15,9 @@ language pressroom typesets:
   FreeSerif (Debian's fonts-freefont-otf), switched on by babel with the
   language (``SCRIPT_SERIF``);
 - the templates' fixed strings ("Abstract", "Version date", ...), translated
-  for German, French, Spanish, Italian and Japanese (``STRINGS``; others print
-  the English ones).
+  for German, French, Spanish, Italian, Japanese, Russian, Ukrainian and
+  Bulgarian (``STRINGS``; others print the English ones: Greek too, whose
+  capitals drop the accents that Jinja2's ``upper`` keeps).
 
 English, in any variant, is typeset as today: TeX's US English patterns, no
 babel, so an English document builds as it always did (byte for byte). A
@@ -231,6 +232,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "ja": {"abstract": "要旨", "keywords": "キーワード", "acknowledgments": "謝辞",
            "version_date": "版の日付", "notes": "注", "bibliography": "参考文献",
            "anonymised": "査読用に匿名化", "and": "・"},
+    "ru": {"abstract": "Аннотация", "keywords": "Ключевые слова", "acknowledgments": "Благодарности",
+           "version_date": "Дата версии", "notes": "Примечания", "bibliography": "Список литературы",
+           "anonymised": "Анонимизировано для рецензирования", "and": " и ",
+           "stamp": "РАБОЧАЯ ВЕРСИЯ — НЕ ЦИТИРОВАТЬ"},
+    "uk": {"abstract": "Анотація", "keywords": "Ключові слова", "acknowledgments": "Подяки",
+           "version_date": "Дата версії", "notes": "Примітки", "bibliography": "Список літератури",
+           "anonymised": "Анонімізовано для рецензування", "and": " і ",
+           "stamp": "РОБОЧА ВЕРСІЯ — НЕ ЦИТУВАТИ"},
+    "bg": {"abstract": "Резюме", "keywords": "Ключови думи", "acknowledgments": "Благодарности",
+           "version_date": "Дата на версията", "notes": "Бележки", "bibliography": "Библиография",
+           "anonymised": "Анонимизирано за рецензиране", "and": " и ",
+           "stamp": "РАБОТНА ВЕРСИЯ — НЕ ЦИТИРАЙТЕ"},
 }
 
 

@@ -225,6 +225,12 @@ def test_a_paper_in_russian_prints_babels_strings_headings_and_notes_in_freeseri
     assert not [name for name in fonts if "Pagella" in name], fonts
     log = (russian_book / "tex" / "paper.log").read_text(encoding="utf-8", errors="replace")
     assert "Language: russian" in log and "Font Warning" not in log
+    assert "Дата версии: 2026-03-14" in text and "Аннотация" in text          # the template's strings
+    assert "Исследование архивов Госплана." in text
+
+
+def test_the_stamp_of_a_paper_in_russian_speaks_russian(russian_book):
+    assert "РАБОЧАЯ ВЕРСИЯ — НЕ ЦИТИРОВАТЬ" in pdf_text(russian_book / "paper-draft.pdf")
 
 
 def test_a_paper_in_bulgarian_with_russian_and_greek_spans_builds(bulgarian_article):
@@ -385,7 +391,7 @@ def test_setup_prints_the_packages_when_installed():
 
 
 def test_fixed_strings_are_translated():
-    for tag in ("de-DE", "fr", "es", "it", "ja"):
+    for tag in ("de-DE", "fr", "es", "it", "ja", "ru", "uk", "bg"):
         strings = languages.strings(tag)
         assert strings["abstract"] != "Abstract" and strings["version_date"] != "Version date", tag
     assert languages.strings("ja")["stamp"] == languages.STRINGS["en"]["stamp"]   # DejaVu has no kana
