@@ -1,7 +1,7 @@
 """The `chicago` style against biblatex-chicago, note by note.
 
 Each golden file is tests/data/chicago/golden/<file>.<ibid|noibid>.json: the standard
-citation sequence of tests/data/chicago/README.md (first, repeated and later citations of 552
+citation sequence of tests/data/chicago/README.md (first, repeated and later citations of 611
 entries written from real publications) as biblatex-chicago 3.18b prints it, with Ibid. on and
 off. Every one of our notes must be the same after light normalisation (no-break spaces,
 Markdown escapes), or differ in a way tests/data/chicago/deviations.toml explains with its

@@ -122,3 +122,15 @@ def test_a_column_typed_or_counted_by_pagination_is_the_same_place():
     seq = NoteSequencer(Style(style="chicago"), bib)
     notes = [plain(seq.note([CitationItem("m", suffix=s)])) for s in (", 181", ", col. 181", ", 182")]
     assert notes == ["J.-P. Migne, ed., Patrologia (Paris, 1862), col. 181.", "Ibid.", "Ibid., col. 182."]
+
+
+def test_an_article_of_a_reference_work_in_the_zotero_shape_is_cited_by_page():
+    """``title`` the article, ``booktitle`` the work: a page is a page (a listed deviation from
+    biblatex-chicago's "s.v. “513”"); a headword is still "s.v."; CMOS 14.232."""
+    bib = parse_bibtex("@inreference{k, author={Tanaka, Akira}, title={Meiji ishin}, "
+                       "booktitle={Kokushi daijiten}, volume={13}, publisher={P}, date={1992}, "
+                       "pages={512--518}}", file="k.bib")
+    seq = NoteSequencer(Style(style="chicago"), bib)
+    notes = [plain(seq.note([CitationItem("k", suffix=s)])) for s in (", 513", ", Ōsei fukko")]
+    assert notes == ["Meiji ishin, in Kokushi daijiten, vol. 13 (P, 1992), 513, by Akira Tanaka.",
+                     "Ibid., s.v. “Ōsei fukko.”"]

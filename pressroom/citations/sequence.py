@@ -167,6 +167,18 @@ class NoteSequencer:
 
     # ---- decisions -------------------------------------------------------
 
+    @staticmethod
+    def _cited_by_headword(entry, suffix: str) -> bool:
+        """A reference work is cited by headword ("s.v. “Mohism”"); but an article of one in
+        the Zotero shape (``title`` the article, ``booktitle`` the work, ``pages``) is its own
+        headword, so a page there is a page: "512–18, by A", not "s.v. “513”" (a deviation)."""
+        if getattr(entry, "type", "") not in HEADWORD_TYPES:
+            return False
+        if "booktitle" not in entry.fields:
+            return True
+        locator, rest = parse_locator(suffix.strip().removeprefix(",").strip())
+        return locator is None or not (locator.is_page or locator.label == "") or bool(rest.strip())
+
     def decide(self, key: str, locator: Locator | None) -> str:
         if key not in self.seen:
             self.seen.add(key)
@@ -202,8 +214,7 @@ class NoteSequencer:
         parts = []
         capital = False   # does the note open with a word that takes a capital there?
         for n, item in enumerate(items):
-            headword = getattr(self.bib.get(item.key), "type", "") in HEADWORD_TYPES \
-                if item.key in self.bib else False
+            headword = item.key in self.bib and self._cited_by_headword(self.bib[item.key], item.suffix)
             locator, rest = item.split_suffix(warn=self.warn, headword=headword)
             if item.key in self.bib:   # "181" in a work counted in columns is "col. 181", typed or not
                 locator = paginated(locator, self.bib[item.key].fields.get("pagination", ""))
