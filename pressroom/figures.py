@@ -9,6 +9,7 @@ XeLaTeX includes without help (PDF, PNG, JPEG).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -84,7 +85,7 @@ def check_figures(doc: dict, md: Path, *, folder: Path | None = None,
         named = _named_in(path, hidden)
         if named:
             raise _error(md, target, f"this copy is anonymous, but the figure names \u201c{named}\u201d "
-                         "(in its metadata, most likely)",
+                         "in its metadata",
                          f"remove the figure's metadata (`exiftool -all= {target}`, or `mat2 {target}`) "
                          "or export it again without it")
     return images
@@ -112,17 +113,63 @@ def _format_problem(path: Path) -> str | None:
 
 
 def _named_in(path: Path, hidden: tuple[str, ...]) -> str | None:
-    """The first of ``hidden`` the file holds, as UTF-8 or UTF-16 text (EXIF's XP fields are
-    UTF-16), case aside; text a format keeps compressed (zTXt, a PDF's streams) is not seen."""
+    """The first of ``hidden`` the figure's metadata holds (a JPEG's APPn and comment segments, a
+    PNG's text and EXIF chunks, a PDF's Info and XMP), as UTF-8 or UTF-16 text (EXIF's XP fields
+    are UTF-16), case aside, as a whole word: the pixels are not searched, where three letters
+    of an affiliation turn up by chance."""
     if not hidden:
         return None
-    data = path.read_bytes()
-    folded = data.lower()   # ASCII letters only: bytes have no other case
+    data = _metadata(path)
+    letters = {"utf-8": b"[A-Za-z]", "utf-16-le": b"[A-Za-z]\x00", "utf-16-be": b"\x00[A-Za-z]"}
     for name in hidden:
-        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
-            if name.encode(encoding) in data or name.lower().encode(encoding) in folded:
+        for encoding, letter in letters.items():
+            word = re.escape(name.encode(encoding))
+            if re.search(b"(?<!" + letter + b")" + word + b"(?!" + letter + b")", data, re.IGNORECASE):
                 return name
     return None
+
+
+def _metadata(path: Path) -> bytes:
+    """The parts of an image or PDF that describe it rather than draw it, joined (empty for a file
+    that cannot be read so: the format check has spoken for it)."""
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    found: list[bytes] = []
+    if suffix in (".jpg", ".jpeg"):
+        at = 2
+        while at + 4 <= len(data) and data[at] == 0xFF:
+            marker, size = data[at + 1], int.from_bytes(data[at + 2:at + 4], "big")
+            if marker == 0xDA:   # the scan: pixels from here on
+                break
+            if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+                found.append(data[at + 4:at + 2 + size])
+            at += 2 + size
+    elif suffix == ".png":
+        import zlib
+        at = 8
+        while at + 8 <= len(data):
+            size, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+            chunk = data[at + 8:at + 8 + size]
+            if kind in (b"tEXt", b"eXIf"):
+                found.append(chunk)
+            elif kind == b"iTXt":   # keyword 0 compressed? method language 0 translated 0 text
+                keyword, _, rest = chunk.partition(b"\0")
+                text = rest[2:].split(b"\0", 2)[-1]
+                found.append(keyword + b"\n" + rest[2:])
+                if rest[:1] == b"\x01":
+                    with contextlib.suppress(zlib.error):
+                        found.append(zlib.decompressobj().decompress(text, 1 << 20))
+            elif kind == b"zTXt":
+                with contextlib.suppress(zlib.error):
+                    found.append(zlib.decompressobj().decompress(chunk.split(b"\0", 1)[-1][1:], 1 << 20))
+            at += 12 + size
+    elif suffix == ".pdf":
+        import pikepdf
+        with contextlib.suppress(pikepdf.PdfError, OSError), pikepdf.open(path) as pdf:
+            found += [str(v).encode("utf-8") for v in pdf.docinfo.values()]
+            if "/Metadata" in pdf.Root:
+                found.append(pdf.Root.Metadata.read_bytes())
+    return b"\n".join(found)
 
 
 def _error(md: Path, target: str, what: str, hint: str) -> ManuscriptError:

@@ -25,6 +25,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from outputs import BIB, PAPER, digests, line_of, write
+from pressroom.errors import ManuscriptError
 
 GOOD_MD, GOOD_BIB = PAPER, BIB
 
@@ -195,12 +196,30 @@ def test_a_figure_that_names_the_author_is_refused_in_an_anonymous_copy(good):
     (folder / "photo.jpg").write_bytes(exif)
     err, path = fails(good, "photo", md, GOOD_BIB, "--template", "anonymous-review")
     assert (f"error: {path}:{line_of(md, 'photo.jpg')}: this copy is anonymous, but the figure names "
-            "\u201cAda Tester\u201d (in its metadata, most likely): photo.jpg") in err
+            "\u201cAda Tester\u201d in its metadata: photo.jpg") in err
     assert "hint: remove the figure's metadata (`exiftool -all= photo.jpg`" in err
     from pressroom.figures import check_figures
     doc = {"blocks": [{"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["photo.jpg", ""]]}]}]}
     assert check_figures(doc, path, hidden=()) == ["photo.jpg"]
     assert check_figures(doc, path, hidden=("Someone Else", "else@example.org")) == ["photo.jpg"]
+    # a PNG's text chunks are read, compressed ones too; its pixels are not (an affiliation's three
+    # letters turn up there by chance), nor is a name inside a longer word
+    import zlib
+
+    def png(*chunks: tuple[bytes, bytes]) -> bytes:
+        return b"\x89PNG\r\n\x1a\n" + b"".join(
+            len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+            for kind, data in chunks)
+    doc["blocks"][0]["c"][0]["c"][2][0] = "chart.png"
+    chart = folder / "chart.png"
+    for chunk in ((b"tEXt", b"Author\0Ada Tester"), (b"zTXt", b"Author\0\0" + zlib.compress(b"ada tester")),
+                  (b"iTXt", b"Author\0\x01\0en\0\0" + zlib.compress(b"Ada Tester"))):
+        chart.write_bytes(png((b"IHDR", bytes(13)), chunk, (b"IDAT", b"x"), (b"IEND", b"")))
+        with pytest.raises(ManuscriptError, match="names \u201cAda Tester\u201d"):
+            check_figures(doc, path, hidden=("Ada Tester", "NWC"))
+    chart.write_bytes(png((b"IHDR", bytes(13)), (b"tEXt", b"Comment\0NWCs"), (b"IDAT", b"..NWC..Ada Tester"),
+                          (b"IEND", b"")))
+    assert check_figures(doc, path, hidden=("Ada Tester", "NWC")) == ["chart.png"]
 
 
 def test_a_note_reference_with_no_note_is_an_error_at_its_line(good):
