@@ -76,10 +76,14 @@ def _check_metadata(path: Path, expected: CoreProperties, hidden: tuple[str, ...
             shown_got, shown_want = _values(got, want)
             problems.append(f"core.xml {field.name} {shown_got}, expected {shown_want}")
     if hidden:
+        from .figures import named_in_metadata
         for part, content in all_text(path).items():
-            named = [h for h in hidden if h.lower() in content.lower()]
+            if part.startswith("word/media/"):   # a figure: its metadata, not its pixels
+                named = named_in_metadata(content, Path(part).suffix, hidden)
+            else:
+                named = next((h for h in hidden if h.lower() in content.lower()), None)
             if named:
-                problems.append(f"{part} names {named[0]!r} (anonymous template)")
+                problems.append(f"{part} names {named!r} (anonymous template)")
     ok = "core.xml matches the manuscript" + ("; no author anywhere" if hidden else "")
     return _finding("metadata", problems, ok)
 

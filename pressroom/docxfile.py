@@ -180,7 +180,9 @@ def core_properties(path: Path) -> CoreProperties:
                           keywords=keywords, language=field("dc:language"))
 
 
-def all_text(path: Path) -> dict[str, str]:
-    """Every part of the archive as text (binary parts decoded leniently): to look for a name."""
+def all_text(path: Path) -> dict[str, str | bytes]:
+    """Every part of the archive as text, the figures (``word/media/``) as their bytes: to look
+    for a name."""
     with zipfile.ZipFile(path) as archive:
-        return {info.filename: archive.read(info).decode("utf-8", "replace") for info in archive.infolist()}
+        return {info.filename: archive.read(info) if info.filename.startswith("word/media/")
+                else archive.read(info).decode("utf-8", "replace") for info in archive.infolist()}

@@ -10,6 +10,7 @@ XeLaTeX includes without help (PDF, PNG, JPEG).
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -119,7 +120,12 @@ def _named_in(path: Path, hidden: tuple[str, ...]) -> str | None:
     of an affiliation turn up by chance."""
     if not hidden:
         return None
-    data = _metadata(path)
+    return named_in_metadata(path.read_bytes(), path.suffix, hidden)
+
+
+def named_in_metadata(data: bytes, suffix: str, hidden: tuple[str, ...]) -> str | None:
+    """``_named_in`` for a figure's bytes (``suffix``: its format's), as a Word file holds it."""
+    data = _metadata(data, suffix.lower())
     letters = {"utf-8": b"[A-Za-z]", "utf-16-le": b"[A-Za-z]\x00", "utf-16-be": b"\x00[A-Za-z]"}
     for name in hidden:
         for encoding, letter in letters.items():
@@ -129,11 +135,9 @@ def _named_in(path: Path, hidden: tuple[str, ...]) -> str | None:
     return None
 
 
-def _metadata(path: Path) -> bytes:
+def _metadata(data: bytes, suffix: str) -> bytes:
     """The parts of an image or PDF that describe it rather than draw it, joined (empty for a file
     that cannot be read so: the format check has spoken for it)."""
-    data = path.read_bytes()
-    suffix = path.suffix.lower()
     found: list[bytes] = []
     if suffix in (".jpg", ".jpeg"):
         at = 2
@@ -165,7 +169,7 @@ def _metadata(path: Path) -> bytes:
             at += 12 + size
     elif suffix == ".pdf":
         import pikepdf
-        with contextlib.suppress(pikepdf.PdfError, OSError), pikepdf.open(path) as pdf:
+        with contextlib.suppress(pikepdf.PdfError, OSError), pikepdf.open(io.BytesIO(data)) as pdf:
             found += [str(v).encode("utf-8") for v in pdf.docinfo.values()]
             if "/Metadata" in pdf.Root:
                 found.append(pdf.Root.Metadata.read_bytes())

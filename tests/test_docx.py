@@ -209,6 +209,15 @@ def test_a_docx_that_names_the_author_fails_the_anonymous_check(anonymous_docx, 
     rows = {r["check"]: r for r in docx_rows(settings, named)}
     assert not rows["metadata"]["ok"]
     assert "docProps/app.xml names 'Caroline Ashdown'" in rows["metadata"]["reason"]
+    # a figure: its metadata is read, its pixels are not (where a short name may turn up by chance)
+    with zipfile.ZipFile(docx) as archive:
+        media = [n for n in archive.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+    assert media
+    from pressroom.figures import named_in_metadata
+    png = b"\x89PNG\r\n\x1a\n" + (10).to_bytes(4, "big") + b"IDAT" + b"Ashdown..." + bytes(4)
+    assert named_in_metadata(png, ".png", ("Ashdown",)) is None
+    tagged = png[:8] + (14).to_bytes(4, "big") + b"tEXtAuthor\0Ashdown" + bytes(4) + png[8:]
+    assert named_in_metadata(tagged, ".png", ("Ashdown",)) == "Ashdown"
 
 
 def _rewritten(docx: Path, part: str, change) -> Path:
