@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import fields
 from pathlib import Path
@@ -81,7 +82,9 @@ def _check_metadata(path: Path, expected: CoreProperties, hidden: tuple[str, ...
             if part.startswith("word/media/"):   # a figure: its metadata, not its pixels
                 named = named_in_metadata(content, Path(part).suffix, hidden)
             else:
-                named = next((h for h in hidden if h.lower() in content.lower()), None)
+                # a whole word: an affiliation "MIT" is not in "submitted"
+                named = next((h for h in hidden
+                              if re.search(rf"(?<!\w){re.escape(h)}(?!\w)", content, re.IGNORECASE)), None)
             if named:
                 problems.append(f"{part} names {named!r} (anonymous template)")
     ok = "core.xml matches the manuscript" + ("; no author anywhere" if hidden else "")
