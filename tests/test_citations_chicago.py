@@ -295,3 +295,18 @@ def test_editortype_names_the_editors_role_as_biblatex_chicago_does():
     assert made["r1"].startswith("John Whitney Hall and Marius B. Jansen, reds., Studies (")
     assert made["r2"].startswith("John Whitney Hall, dir., Solo (")
     assert made["r3"] == "Jane Doe, Authored, red. Rick Roe (P, 1970)"
+
+
+def test_a_name_in_cjk_script_printed_given_name_first_is_warned_about():
+    """Zotero's export writes "丸山, 眞男" with no name template: it prints "眞男 丸山"; the note
+    is still made, with a warning that says how to get the family name first."""
+    bib = parse_bibtex(r"""
+@book{w, author={丸山, 眞男}, title={現代政治の思想と行動}, publisher={未來社}, date={1956}}
+@book{ok, author={丸山, 眞男}, options={nametemplates=cjk}, title={日本の思想}, publisher={岩波書店},
+  date={1961}}
+""", file="cjk.bib")
+    warnings = []
+    style = Style(style="chicago")
+    assert style.render(style.format_note(bib["w"], warn=warnings.append), "text").startswith("眞男 丸山")
+    style.format_note(bib["ok"], warn=warnings.append)
+    assert len(warnings) == 1 and "'w'" in warnings[0] and "nametemplates=cjk" in warnings[0]

@@ -1282,6 +1282,16 @@ class Style(BaseStyle):
         for name in REQUIRED.get(entry.type, ()):
             if not any(has(entry, n) for n in name.split("|")):
                 warn(f"entry {entry.key!r} has no {name.split('|')[0]!r}, which a {entry.type} note needs")
+        for role in ("author", "editor", "translator", "bookauthor"):
+            western = [p for p in self.persons(entry, role) if not p.family_first
+                       and not getattr(p, "corporate", False)
+                       and languages.has_cjk(" ".join(p.last_names + p.first_names))]
+            if western:   # Zotero's default export: "丸山, 眞男" prints "眞男 丸山"
+                warn(f"entry {entry.key!r}: the name {self.names.full(western[0])!r} is in Chinese, "
+                     "Japanese or Korean script but prints given name first; add "
+                     "options = {nametemplates=cjk} to the entry (or nametemplates=cjk to the name) "
+                     "for family name first")
+                break
 
     def render(self, text: Text, fmt: str = "text") -> str:
         """Render rich text with a notes backend, quotes punctuated the
