@@ -310,3 +310,21 @@ def test_a_name_in_cjk_script_printed_given_name_first_is_warned_about():
     assert style.render(style.format_note(bib["w"], warn=warnings.append), "text").startswith("眞男 丸山")
     style.format_note(bib["ok"], warn=warnings.append)
     assert len(warnings) == 1 and "'w'" in warnings[0] and "nametemplates=cjk" in warnings[0]
+
+
+def test_a_letters_translated_title_follows_its_date():
+    """``usere`` of a ``@letter`` (it was dropped): after the date, as biblatex-chicago 3.18b
+    prints it (checked on a throwaway set), in the note and the bibliography."""
+    from pressroom.citations.reference_list import BibliographyStyle
+    bib = parse_bibtex(r"""
+@letter{fl, author={Fukuzawa, Yukichi}, title={Fukuzawa Yukichi to Nakamigawa Hikojirō},
+  usere={Letter to Nakamigawa Hikojirō}, origdate={1883-02-14}, booktitle={Fukuzawa Yukichi shokan shū},
+  volume={3}, location={Tokyo}, publisher={Iwanami Shoten}, date={2001}, pages={250--251},
+  options={nametemplates=cjk}}
+""", file="letter.bib")
+    style = Style(style="chicago")
+    assert style.render(style.format_note(bib["fl"]), "text").startswith(
+        "Fukuzawa Yukichi to Nakamigawa Hikojirō, 14 February 1883 [Letter to Nakamigawa Hikojirō], in ")
+    listing = BibliographyStyle(style="chicago", entries=[bib["fl"]])
+    assert "1883 [Letter to Nakamigawa Hikojirō]. In " in listing.render(
+        listing.format_bibliography_entry(bib["fl"], bibliography=bib), "text")

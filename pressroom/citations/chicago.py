@@ -1084,6 +1084,7 @@ class Style(BaseStyle):
         when = format_date(entry_date(e, "origdate"), replace(self.options, date_order="dmy"))
         head = units(roman(title_of(e)), roman(rich(e, "titleaddon")), list_field(e, "origlocation"),
                      Text(when) if when else Text())
+        head = units(head, self.letter_translation(e), sep=" ")
         parent = self.parent_seen_reference(e, context)
         if parent is not None:
             return units(head, parent, self.volume_place(e, context))
@@ -1092,6 +1093,11 @@ class Style(BaseStyle):
         inner = units(Text("in ", self.container(e)), self.series(e), roman(rich(e, "note")))
         return units(head, units(inner, self.publication(e), sep=" "),
                      self.tail(e, context, pages=self.container_pages("chapter")))
+
+    def letter_translation(self, e) -> Text:
+        """A letter's translated title (``usere``) after its date, as biblatex-chicago prints it:
+        "A to B, 14 February 1883 [Letter to B], in ..." (CMOS 14.99)."""
+        return self.translation(e) if has(e, "usere") else Text()
 
     def get_misc_template(self, e, context):
         """Archival documents, manuscripts, interviews, speeches (``entrysubtype`` names the

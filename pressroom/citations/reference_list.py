@@ -537,6 +537,7 @@ class BibliographyStyle(Style):
         when = format_date(entry_date(e, "origdate"), replace(self.options, date_order="dmy"))
         head = units(roman(title_of(e)), roman(rich(e, "titleaddon")), list_field(e, "origlocation"),
                      Text(when) if when else Text())
+        head = units(head, self.letter_translation(e), sep=" ")
         parent = self.parent_listed(e)
         if parent is not None:
             return sentences(self.lead(e), head, parent, *self.tail_sentences(e))
