@@ -328,3 +328,16 @@ def test_a_letters_translated_title_follows_its_date():
     listing = BibliographyStyle(style="chicago", entries=[bib["fl"]])
     assert "1883 [Letter to Nakamigawa Hikojirō]. In " in listing.render(
         listing.format_bibliography_entry(bib["fl"], bibliography=bib), "text")
+
+
+def test_a_babel_language_name_prints_the_languages_english_name():
+    """``language = {ngerman}`` is "[in German]" (biblatex-chicago: "[in ngerman]"), ``korean``
+    "[in Korean]", ``langfrench`` "[in French]"."""
+    bib = parse_bibtex(r"""
+@book{de, author={Doe, Jane}, title={Eins}, publisher={P}, date={2001}, language={ngerman}}
+@book{ko, author={Doe, Jane}, title={Hana}, publisher={P}, date={2004}, language={korean}}
+@book{fr, author={Doe, Jane}, title={Un}, publisher={P}, date={2006}, language={langfrench}}
+""", file="babel.bib")
+    style = Style(style="chicago")
+    made = {k: style.render(style.format_note(bib[k]), "text") for k in bib}
+    assert "[in German]" in made["de"] and "[in Korean]" in made["ko"] and "[in French]" in made["fr"]

@@ -1322,6 +1322,16 @@ def _same(a, b) -> bool:
     return [p.full() for p in a] == [p.full() for p in b]
 
 
+#: babel's names that are not the language's English name ("[in German]", not "[in Ngerman]";
+#: biblatex-chicago prints a name it has no string for as written: "[in ngerman]")
+LANGUAGE_KEYS = {"ngerman": "German", "austrian": "German", "naustrian": "German",
+                 "swissgerman": "German", "nswissgerman": "German", "brazilian": "Portuguese",
+                 "chinese-simplified": "Chinese", "chinese-traditional": "Chinese",
+                 "usenglish": "English", "ukenglish": "English", "canadian": "English",
+                 "australian": "English", "newzealand": "English", "nynorsk": "Norwegian",
+                 "norsk": "Norwegian", "bahasa": "Indonesian"}
+
+
 def language_note(entry) -> Text:
     """"[in Japanese]", "[in Chinese and Japanese]": the ``language`` of a work whose title is
     given untranslated, as biblatex-chicago prints it; English says nothing."""
@@ -1329,6 +1339,7 @@ def language_note(entry) -> Text:
     names = []
     for item in items if items is not None else [rich(entry, "language")]:
         name = re.sub(r"^lang(?=[a-z])", "", str(item).strip())
+        name = LANGUAGE_KEYS.get(name.lower(), name)
         if name and name.lower() not in ("english", "american", "british"):
             names.append(name[:1].upper() + name[1:])
     if not names:
