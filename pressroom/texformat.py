@@ -4,7 +4,7 @@ TeX Live keeps its formats gzip-compressed (``xelatex.fmt``: 9 MB, 34 MB inflate
 inflating it is most of what a XeLaTeX pass does before the document starts: 0.14 of the 0.22 s
 of user time a one-page document spends in the program (LuaLaTeX: about 0.1 s of 0.7). kpathsea
 reads a format through zlib, which reads an uncompressed file as it is; so a copy of the format,
-inflated once and named to TeX by ``TEXnameS``, gives TeX the very same format, byte for byte,
+inflated once and named to TeX by ``TEXFORMATS``, gives TeX the very same format, byte for byte,
 and the same pages.
 
 The copy lives in the user's cache folder (``$XDG_CACHE_HOME/pressroom/tex-formats``, else
@@ -35,7 +35,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def folder(engine: str, *, home: str | None) -> Path | None:
-    """The folder holding the uncompressed copy of ``engine``'s format, for TEXnameS, or None
+    """The folder holding the uncompressed copy of ``engine``'s format, for TEXFORMATS, or None
     (TeX then loads its own). ``home``: TeX's home folder, where a user's own formats would be
     (None: TeX has none, as in the sandbox of ``--safe``)."""
     if engine not in ENGINES:
