@@ -555,7 +555,8 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
     warnings = Warnings()
     given = resolve_manuscript_path(args.manuscript) if args.manuscript else None
     # a build folder (its manifest.json) stands for the PDFs and the Word file its last build made
-    folders = [Path(p) for p in args.pdfs if (Path(p) / "manifest.json").is_file()]
+    from .manifest import MANIFEST
+    folders = [Path(p) for p in args.pdfs if (Path(p) / MANIFEST).is_file()]
     named = [Path(p) for p in args.pdfs if not (Path(p).is_dir() or p.endswith(".md"))]
     named += [folder / name for folder in folders for name in _manifest_outputs(folder)
               if name.endswith((".pdf", ".docx"))]
@@ -577,9 +578,8 @@ def cmd_check(argv: list[str], prog: str = "pressroom") -> int:
                     raise UsageError(f"no such PDF: {_show(pdf)}",
                                      hint="build the manuscript first, or name the PDFs")
                 pdfs.append((pdf, manuscript))
-            from .manifest import read_manifest
-            built = (read_manifest(settings.out_dir) or {}).get("outputs") or {}
-            if settings.output(".docx").name in built:   # the last build made it (an older one may have)
+            # the last build made it (an older one may have)
+            if settings.output(".docx").name in _manifest_outputs(settings.out_dir):
                 pdfs.append((settings.output(".docx"), manuscript))
     if not args.json and len(args.pdfs) != len(pdfs):   # the files were found, not named: say which
         print("checking " + ", ".join(_show(pdf) for pdf, _ in pdfs), file=sys.stderr)
@@ -684,9 +684,10 @@ def verify_and_report(args) -> int:
                               warnings=warnings, to=formats)
     settings = settings_for(_chosen_formats(args))
     # what the build made, it makes again: a Word file asked for with --to is in its manifest
+    from .manuscript import OUTPUT_FORMATS
     made = _manifest_outputs(settings.out_dir)
-    extra = tuple(f for f in OUTPUT_SUFFIXES if settings.output(OUTPUT_SUFFIXES[f]).name in made
-                  and f not in settings.outputs)
+    extra = tuple(f for f in OUTPUT_FORMATS
+                  if f not in settings.outputs and settings.output(f".{f}").name in made)
     if extra:
         settings = settings_for(_chosen_formats(args) + extra)
     print(f"verifying {_show(settings.out_dir)}: rebuilding from scratch in a temporary folder")
@@ -695,17 +696,10 @@ def verify_and_report(args) -> int:
     return 0 if verdict.identical else EXIT_CHECK_FAILED
 
 
-#: the outputs a build makes only when asked (`--to`, the header's `outputs`), by their suffix
-OUTPUT_SUFFIXES = {"docx": ".docx"}
-
-
 def _manifest_outputs(out_dir: Path) -> list[str]:
     """The names of the outputs the build folder's manifest lists, in its order (none without one)."""
-    import json
-    try:
-        return list(json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("outputs") or ())
-    except (OSError, ValueError, AttributeError):
-        return []
+    from .manifest import read_manifest
+    return list((read_manifest(out_dir) or {}).get("outputs") or ())
 
 
 def cmd_diff(argv: list[str], prog: str = "pressroom") -> int:

@@ -214,6 +214,19 @@ def book_parts(doc: dict, settings: Settings) -> list[tuple[Path, dict, str]]:
     return parts
 
 
+def check_parts(doc: dict, parts: list[tuple[Path, dict, str]], settings: Settings,
+                warnings: Warnings | None = None) -> list[str]:
+    """What the manuscript and its chapters must be before anything is written from them (the
+    PDF's convert stage, the Word file): no citation in the header, every note reference with its
+    note, every figure there and fit to include; the figures, once each."""
+    check_header_citations(doc, settings.manuscript)
+    for path, part, _ in parts:
+        check_note_references(part, path, warnings)
+    return list(dict.fromkeys(i for path, part, _ in parts
+                              for i in check_figures(part, path, folder=settings.manuscript.parent,
+                                                     hidden=settings.hidden)))
+
+
 def _empty(path: Path, what: str) -> ManuscriptError:
     """A file with nothing to typeset: most likely a save cut short, whose PDF would replace the
     last good one with blank pages."""
@@ -297,11 +310,7 @@ def convert(settings: Settings, warnings: Warnings | None = None) -> ConvertResu
         check_safe_paths(settings)
     doc = read_ast(md, settings)
     parts = book_parts(doc, settings)
-    check_header_citations(doc, md)
-    for path, part, _ in parts:
-        check_note_references(part, path, warnings)
-    images = list(dict.fromkeys(i for path, part, _ in parts
-                                for i in check_figures(part, path, folder=md.parent, hidden=settings.hidden)))
+    images = check_parts(doc, parts, settings, warnings)
     doc = joined(doc, [part for _, part, _ in parts[1:]])
     facts.record(settings.out_dir, md, doc, settings.chapters)
     doc = resolve_references(doc, settings)

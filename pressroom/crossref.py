@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ManuscriptError
-from .pandoc_ast import LEAVES, At, Space, Str, elements, walk
+from .pandoc_ast import LEAVES, At, Space, Str, elements, walk, without_notes
 from .sourcelines import find_line
 
 #: prefix → (singular, plural) of what it labels
@@ -126,10 +126,6 @@ def _has_text(blocks: list) -> bool:
     return any(elements(blocks, "Str", "Code", "Math", "Image"))
 
 
-def _strip_notes(inlines: list) -> list:
-    return walk(inlines, {"Note": lambda node, at: []})
-
-
 def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path] | None = None,
             floats: dict[int, tuple[str, tuple[int, ...]]] | None = None,
             division: str = "section") -> dict[str, Target]:
@@ -177,7 +173,7 @@ def targets(blocks: list, *, secnumdepth: int = 0, source: Path | Sequence[Path]
                     counters.update(fig=0, tbl=0)
             if prefix == "sec":
                 add(ident, "chap" if book and level == 1 else "sec",
-                    tuple(sections[1:level + 1]) if numbered else None, _strip_notes(inlines))
+                    tuple(sections[1:level + 1]) if numbered else None, without_notes(inlines))
             elif prefix in KINDS:
                 raise _misplaced(where, ident, "a heading")
         elif kind in ("Figure", "Table") and not in_figure:

@@ -36,8 +36,7 @@ from .chapters import joined
 from .config import Settings
 from .convert import (
     book_parts,
-    check_header_citations,
-    check_note_references,
+    check_parts,
     cite_parts,
     citeproc,
     csl_list,
@@ -46,8 +45,8 @@ from .convert import (
 )
 from .docxfile import CoreProperties, normalised
 from .errors import Warnings
-from .figures import check_figures, image_targets
-from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements, walk
+from .figures import image_targets
+from .pandoc_ast import Para, Plain, RawBlock, Space, Str, elements, walk, without_notes
 from .safe import RAW_DOCX, check_docx_input, check_safe_paths
 from .sandbox import Sandbox
 from .tools import atomic_write, operand, run_pandoc
@@ -79,12 +78,10 @@ def make_docx(settings: Settings) -> bytes:
         check_safe_paths(settings)
     doc = read_ast(md, settings)
     parts = book_parts(doc, settings)   # the manuscript, and a book's chapters
-    check_header_citations(doc, md)
-    for path, part, _ in parts:
-        if settings.safe:
+    if settings.safe:
+        for path, part, _ in parts:
             check_docx_input(part, path)
-        check_note_references(part, path)
-        check_figures(part, path, folder=md.parent, hidden=settings.hidden)
+    check_parts(doc, parts, settings)
     doc = joined(doc, [part for _, part, _ in parts[1:]])
     doc, rendered = _pdf_figures_as_png(doc, settings)
     doc = _with_notes(doc, parts, settings)
@@ -234,10 +231,6 @@ def _numbered_to(depth: int):
     return action
 
 
-def _without_notes(value) -> list[dict]:
-    return [inline for inline in _inlines(value) if inline.get("t") != "Note"]
-
-
 def _inlines(value: dict | None) -> list:
     """A metadata value as inlines (a block value's paragraphs joined)."""
     if value is None:
@@ -312,9 +305,10 @@ def front_matter(meta: dict, settings: Settings) -> tuple[dict, list, list]:
     if title_page:
         front.append(PAGE_BREAK)
         # the title again, without its notes: they print once, in the title block
-        heading = [_styled("Title", [Plain(_without_notes(meta.get("title")))])] if "title" in meta else []
+        heading = ([_styled("Title", [Plain(without_notes(_inlines(meta.get("title"))))])]
+                   if "title" in meta else [])
         if "subtitle" in meta:
-            heading.append(_styled("Subtitle", [Plain(_without_notes(meta.get("subtitle")))]))
+            heading.append(_styled("Subtitle", [Plain(without_notes(_inlines(meta.get("subtitle"))))]))
         front += heading
     back: list = []
     acknowledgments = _blocks(meta.get("acknowledgments"))

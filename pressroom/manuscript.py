@@ -190,7 +190,7 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
         raise nesting_error(path) from None
     except (ValueError, TypeError, OverflowError) as exc:   # a well-formed value of no real kind
         raise ManuscriptError(f"malformed YAML header: a value YAML cannot read ({exc})", file=path,
-                              line=_unreadable_value_line(yaml, header),
+                              line=_unreadable_value_line(header),
                               hint="a date must be a day of the calendar (2026-02-28); to keep a value as "
                                    'it is written, quote it: version-date: "2026-02-30"') from None
     if not isinstance(meta, dict):
@@ -200,9 +200,10 @@ def read_manuscript(path: Path, warnings: Warnings | None = None) -> Manuscript:
     return Manuscript(path, meta, end + 1)
 
 
-def _unreadable_value_line(yaml, header: str) -> int | None:
+def _unreadable_value_line(header: str) -> int | None:
     """The file line of the first top-level value PyYAML parses but cannot make a value of
     (``2026-02-30``: a date with no such day; ``!!int abc``), or None."""
+    import yaml
     root = yaml.compose(header, Loader=yaml.SafeLoader)
     for _, value in getattr(root, "value", []) if isinstance(root, yaml.MappingNode) else []:
         try:

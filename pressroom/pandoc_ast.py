@@ -115,6 +115,11 @@ def elements(x: Any, *types: str) -> Iterator[dict]:
                 stack.append(y["c"])
 
 
+def without_notes(x: Any) -> Any:
+    """``x`` without its notes (a title printed again, a heading named in a cross-reference)."""
+    return walk(x, {"Note": lambda node, at: []})
+
+
 def stringify(x: Any, *, skip: frozenset[str] = frozenset()) -> str:
     """Plain text of inlines, blocks or metadata, as pandoc's ``stringify``; elements of the types
     in ``skip`` give none (word counts leave out math and raw TeX)."""
